@@ -1,0 +1,169 @@
+//! The one error type of the crate.
+//!
+//! Every variant that stems from a file carries the path and a 1-based line number (the
+//! header is line 1) so that a user can open the file and jump straight to the problem;
+//! cell-level variants also carry the column (1-based number and header name) and the
+//! offending text verbatim, because "could not parse a number" alone is useless on a
+//! table with thousands of cells.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while generating, reading, scaling or splitting data.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// The file could not be opened or read.
+    #[error("{path}: cannot read file: {source}")]
+    Io {
+        /// File being read.
+        path: PathBuf,
+        /// Underlying operating-system error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The CSV parser itself rejected the input (for example invalid UTF-8).
+    #[error("{path}: line {line}: malformed CSV: {message}")]
+    Csv {
+        /// File being read.
+        path: PathBuf,
+        /// 1-based line where the parser gave up (0 when unknown).
+        line: u64,
+        /// Parser message.
+        message: String,
+    },
+
+    /// The file has no header row at all.
+    #[error("{path}: file is empty; expected a header row of column names")]
+    EmptyFile {
+        /// File being read.
+        path: PathBuf,
+    },
+
+    /// The file has a header but no data rows.
+    #[error("{path}: no data rows after the header on line 1")]
+    NoRows {
+        /// File being read.
+        path: PathBuf,
+    },
+
+    /// A header cell is blank, so the column could never be referred to by name.
+    #[error("{path}: line 1, column {column}: empty column name")]
+    EmptyColumnName {
+        /// File being read.
+        path: PathBuf,
+        /// 1-based column number.
+        column: usize,
+    },
+
+    /// Two header cells carry the same name, which would make `--target` ambiguous.
+    #[error("{path}: line 1, column {column}: duplicate column name `{name}` (first seen in column {first})")]
+    DuplicateColumn {
+        /// File being read.
+        path: PathBuf,
+        /// 1-based column number of the repeated name.
+        column: usize,
+        /// 1-based column number of its first occurrence.
+        first: usize,
+        /// The repeated name.
+        name: String,
+    },
+
+    /// A data row has a different number of cells than the header.
+    #[error("{path}: line {line}: expected {expected} fields like the header, found {found}")]
+    RaggedRow {
+        /// File being read.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// Number of header fields.
+        expected: usize,
+        /// Number of fields on this line.
+        found: usize,
+    },
+
+    /// A cell is empty, non-numeric, or a non-finite number (`NaN`, `inf`, overflow).
+    #[error("{path}: line {line}, column {column} (`{name}`): {reason}: `{value}`")]
+    BadCell {
+        /// File being read.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// 1-based column number.
+        column: usize,
+        /// Header name of the column.
+        name: String,
+        /// The cell text after trimming.
+        value: String,
+        /// Why the cell was rejected.
+        reason: &'static str,
+    },
+
+    /// The requested target column is not in the header.
+    #[error("{path}: target column `{target}` not found; available columns: {available}")]
+    MissingTarget {
+        /// File being read.
+        path: PathBuf,
+        /// Requested target name.
+        target: String,
+        /// Comma-separated header names.
+        available: String,
+    },
+
+    /// The file has only the target column, so there is nothing to learn from.
+    #[error("{path}: no feature columns besides the target `{target}`")]
+    NoFeatures {
+        /// File being read.
+        path: PathBuf,
+        /// Target name.
+        target: String,
+    },
+
+    /// A function argument is out of its allowed range.
+    #[error("invalid {name} = {value}: {reason}")]
+    InvalidParameter {
+        /// Parameter name as spelled in the API.
+        name: &'static str,
+        /// The rejected value, formatted.
+        value: String,
+        /// What the allowed range is.
+        reason: String,
+    },
+
+    /// Arrays that must agree in shape do not.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+
+    /// A matrix handed to a scaler has a different number of columns than it was fitted on.
+    #[error("column count mismatch: scaler was fitted on {expected} columns, got {found}")]
+    ColumnMismatch {
+        /// Columns at fit time.
+        expected: usize,
+        /// Columns supplied now.
+        found: usize,
+    },
+
+    /// A scaler cannot be fitted on a matrix with no rows or no columns.
+    #[error("cannot fit a scaler on an empty {rows}x{cols} matrix")]
+    EmptyMatrix {
+        /// Number of rows.
+        rows: usize,
+        /// Number of columns.
+        cols: usize,
+    },
+
+    /// A value handed to a scaler is NaN or infinite.
+    #[error("row {row}, column {column}: non-finite value {value}")]
+    NonFinite {
+        /// 0-based row index.
+        row: usize,
+        /// 0-based column index.
+        column: usize,
+        /// The value.
+        value: f64,
+    },
+
+    /// Saved scaler parameters are inconsistent (e.g. hand-edited JSON).
+    #[error("invalid scaler parameters: {0}")]
+    InvalidScaler(String),
+}

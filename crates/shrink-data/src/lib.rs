@@ -1,0 +1,26 @@
+//! Data for shrink: the two-moons generator, numeric CSV tables, feature scalers and
+//! train/test splits.
+//!
+//! Kept apart from the training code so that data problems (a stray `NaN` cell, a
+//! misspelled target column) are caught and explained at load time, with file, line and
+//! column, before any optimisation starts. Random parts follow numpy's legacy
+//! `RandomState` so results can be checked against scikit-learn.
+
+#![deny(missing_docs)]
+
+mod csv_io;
+mod dataset;
+mod error;
+mod lines;
+mod moons;
+mod rng;
+mod scaler;
+mod split;
+
+pub use csv_io::{read_csv, read_csv_features, write_csv};
+pub use dataset::Dataset;
+pub use error::DataError;
+pub use moons::moons;
+pub use rng::LegacyRandomState;
+pub use scaler::{Scaler, Scaling};
+pub use split::{shuffle_split, split_at};

@@ -1,0 +1,82 @@
+use crate::penalty::PenaltyError;
+
+/// Everything that can go wrong while building or training a network.
+///
+/// Messages name the parameter, layer or epoch at fault, because they end up in front of a
+/// user of the command line.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A penalty strength was rejected.
+    #[error(transparent)]
+    Penalty(#[from] PenaltyError),
+    /// A hyperparameter outside its documented range.
+    #[error("{parameter} must be {expected}, got {value}")]
+    InvalidParameter {
+        /// The parameter's name as the user writes it.
+        parameter: &'static str,
+        /// What the parameter must be.
+        expected: &'static str,
+        /// The rejected value, as text.
+        value: String,
+    },
+    /// Arrays whose shapes do not fit the model or each other.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    /// A layer that cannot accept the input it is given.
+    #[error("layer {layer}: {message}")]
+    Layer {
+        /// The layer's name (e.g. `dense_0`).
+        layer: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A parameter selector (e.g. `dense_0.kernel`) that matches nothing.
+    #[error("no parameter matches `{selector}`; the model has: {available}")]
+    UnknownParameter {
+        /// The selector as given.
+        selector: String,
+        /// The model's parameter names, comma-separated.
+        available: String,
+    },
+    /// Input data containing NaN or infinity.
+    #[error("{what} contains a non-finite value at row {row}, column {column}")]
+    NonFinite {
+        /// Which array (e.g. "training inputs").
+        what: &'static str,
+        /// 0-based row.
+        row: usize,
+        /// 0-based column.
+        column: usize,
+    },
+    /// Training produced a NaN or infinite loss; the weights are no longer meaningful.
+    #[error("training diverged at epoch {epoch} (batch {batch}): loss is {loss}; lower the learning rate or the penalty")]
+    Diverged {
+        /// 1-based epoch.
+        epoch: usize,
+        /// 0-based batch within the epoch.
+        batch: usize,
+        /// The offending loss value.
+        loss: f64,
+    },
+    /// The model was used before [`crate::nn::ModelBuilder::build`].
+    #[error("the model has no layers")]
+    EmptyModel,
+    /// A data error from `shrink-data`.
+    #[error(transparent)]
+    Data(#[from] shrink_data::DataError),
+    /// Writing results failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file being written or read.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidParameter`].
+    pub fn invalid(parameter: &'static str, expected: &'static str, value: impl ToString) -> Self {
+        Error::InvalidParameter { parameter, expected, value: value.to_string() }
+    }
+}

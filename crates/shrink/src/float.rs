@@ -1,0 +1,112 @@
+use std::fmt::{Debug, Display};
+use std::iter::Sum;
+use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
+
+/// The element type a network trains in: `f32` for speed, `f64` for gradient checks.
+///
+/// Everything numeric in shrink is generic over this trait so that the same code that trains
+/// in `f32` is the code whose gradients are checked against finite differences in `f64`.
+pub trait Float:
+    num_traits::Float
+    + ndarray::LinalgScalar
+    + ndarray::ScalarOperand
+    + Send
+    + Sync
+    + Debug
+    + Display
+    + Default
+    + Sum
+    + AddAssign
+    + SubAssign
+    + MulAssign
+    + DivAssign
+    + serde::Serialize
+    + 'static
+{
+    /// Converts from `f64`, rounding to the nearest representable value.
+    fn of(value: f64) -> Self;
+    /// Widens to `f64` (exact for both implementations).
+    fn f64(self) -> f64;
+    /// Raw general matrix product `C ← alpha·A·B + beta·C` with arbitrary strides.
+    ///
+    /// # Safety
+    /// The pointers and strides must describe valid, non-overlapping `m×k`, `k×n` and `m×n`
+    /// matrices; `c` must be writable. This is `matrixmultiply`'s contract.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gemm_raw(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: Self,
+        a: *const Self,
+        rsa: isize,
+        csa: isize,
+        b: *const Self,
+        rsb: isize,
+        csb: isize,
+        beta: Self,
+        c: *mut Self,
+        rsc: isize,
+        csc: isize,
+    );
+}
+
+impl Float for f32 {
+    fn of(value: f64) -> Self {
+        value as f32
+    }
+    fn f64(self) -> f64 {
+        self as f64
+    }
+    unsafe fn gemm_raw(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: f32,
+        a: *const f32,
+        rsa: isize,
+        csa: isize,
+        b: *const f32,
+        rsb: isize,
+        csb: isize,
+        beta: f32,
+        c: *mut f32,
+        rsc: isize,
+        csc: isize,
+    ) {
+        // SAFETY: forwarded contract, see the trait method.
+        unsafe {
+            matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
+        }
+    }
+}
+
+impl Float for f64 {
+    fn of(value: f64) -> Self {
+        value
+    }
+    fn f64(self) -> f64 {
+        self
+    }
+    unsafe fn gemm_raw(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: f64,
+        a: *const f64,
+        rsa: isize,
+        csa: isize,
+        b: *const f64,
+        rsb: isize,
+        csb: isize,
+        beta: f64,
+        c: *mut f64,
+        rsc: isize,
+        csc: isize,
+    ) {
+        // SAFETY: forwarded contract, see the trait method.
+        unsafe {
+            matrixmultiply::dgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! shrink: train neural networks with explicit, measurable weight penalties.
+//!
+//! The crate is organised the way data flows through a fit:
+//! [`data`] (re-exported from `shrink-data`) → [`nn`] (layers whose parameters carry a
+//! [`Role`]) → [`loss`] and [`penalty`] → [`optim`] → [`train`] → [`search`] (repeats and grids
+//! of independent trials) → [`case_study`].
+//!
+//! # The penalty contract
+//! By default shrink follows Keras: a penalty is `l1·Σ|w| + l2·Σw²` (no ½), added once per step
+//! to the **mean** data loss of the batch, and the reported training loss includes it. Its
+//! gradient is `l1·sign(w) + 2·l2·w`. Kernels are stored `[in, out]`. Biases are never penalized
+//! unless a penalty is attached to them. Other conventions (PyTorch `weight_decay`,
+//! scikit-learn's `alpha`) convert through [`Penalty::from_torch_weight_decay`] and
+//! [`Penalty::from_sklearn_alpha`].
+#![deny(missing_docs)]
+
+pub mod case_study;
+mod error;
+mod float;
+pub mod kernels;
+pub mod loss;
+pub mod metrics;
+pub mod nn;
+pub mod optim;
+pub mod penalty;
+pub mod rng;
+pub mod search;
+pub mod train;
+pub mod weights;
+
+pub use error::Error;
+pub use float::Float;
+pub use nn::{Dense, Layer, Model, Param, Role};
+pub use penalty::{Penalty, PenaltyError};
+pub use shrink_data as data;

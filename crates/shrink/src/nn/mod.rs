@@ -1,0 +1,134 @@
+//! Layers, their typed parameters, and the sequential model that chains them.
+//!
+//! Every parameter carries a [`Role`] so that a penalty can be attached to exactly the weights a
+//! user means: "the hidden layer's kernel", "every bias", later "the LSTM's recurrent kernel".
+
+mod activation;
+mod dense;
+mod init;
+mod model;
+
+pub use activation::Activation;
+pub use dense::Dense;
+pub use init::Initializer;
+pub use model::{Model, ModelBuilder, ParamId};
+
+use crate::kernels::Parallelism;
+use crate::rng::Rng;
+use crate::{Error, Float, Penalty};
+use serde::{Deserialize, Serialize};
+
+/// What a parameter is for; penalties and reports are addressed by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Input-to-output weights (`[in, out]` for Dense).
+    Kernel,
+    /// Additive offsets; unpenalized unless asked.
+    Bias,
+    /// Hidden-to-hidden weights of a recurrent layer.
+    RecurrentKernel,
+}
+
+impl Role {
+    /// The name used in selectors and files (`kernel`, `bias`, `recurrent_kernel`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Kernel => "kernel",
+            Role::Bias => "bias",
+            Role::RecurrentKernel => "recurrent_kernel",
+        }
+    }
+
+    /// Parses a role name as written in selectors.
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "kernel" => Some(Role::Kernel),
+            "bias" => Some(Role::Bias),
+            "recurrent_kernel" => Some(Role::RecurrentKernel),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One trainable tensor: its values, the gradient of the last backward pass, and the penalty
+/// attached to it (if any). Stored flat, row-major, with an explicit shape.
+#[derive(Debug, Clone)]
+pub struct Param<F> {
+    /// What this parameter is for.
+    pub role: Role,
+    /// Its shape (`[in, out]` for a Dense kernel).
+    pub shape: Vec<usize>,
+    /// The values, row-major.
+    pub value: Vec<F>,
+    /// The gradient of the data loss (and, after a step's penalty pass, the penalty).
+    pub grad: Vec<F>,
+    /// The penalty attached to this parameter; `None` means unpenalized.
+    pub penalty: Option<Penalty>,
+}
+
+impl<F: Float> Param<F> {
+    /// A zero-filled parameter of the given shape.
+    pub fn zeros(role: Role, shape: Vec<usize>) -> Self {
+        let len = shape.iter().product();
+        Param { role, shape, value: vec![F::zero(); len], grad: vec![F::zero(); len], penalty: None }
+    }
+
+    /// The penalty strength in force (zero when none is attached).
+    pub fn penalty_or_none(&self) -> Penalty {
+        self.penalty.unwrap_or(Penalty::NONE)
+    }
+}
+
+/// A layer with a hand-written forward and backward pass over flat, row-major batches.
+///
+/// Layers own their output and gradient buffers and grow them only when a larger batch than
+/// ever before arrives, so a training step allocates nothing after the first batch.
+pub trait Layer<F: Float>: Send + Sync {
+    /// The kind, used to name layers (`dense` → `dense_0`, `dense_1`, …).
+    fn kind(&self) -> &'static str;
+    /// The layer's name within its model.
+    fn name(&self) -> &str;
+    /// Sets the name (done by the model builder).
+    fn set_name(&mut self, name: String);
+    /// Creates and initializes the parameters for a per-sample `input_shape`; returns the
+    /// per-sample output shape.
+    fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>, Error>;
+    /// The parameters, in a fixed order.
+    fn params(&self) -> &[Param<F>];
+    /// The parameters, mutable (optimizers and penalties).
+    fn params_mut(&mut self) -> &mut [Param<F>];
+    /// Computes the output of a batch of `batch` rows from the flat `input`.
+    fn forward(&mut self, input: &[F], batch: usize, training: bool, par: Parallelism);
+    /// The output of the last forward pass (`batch × output size` elements are valid).
+    fn output(&self) -> &[F];
+    /// Computes parameter gradients (overwriting them) from `grad_output`, and the gradient
+    /// with respect to `input` when `need_input_grad` (the first layer skips it).
+    fn backward(
+        &mut self,
+        input: &[F],
+        grad_output: &[F],
+        batch: usize,
+        need_input_grad: bool,
+        par: Parallelism,
+    );
+    /// The input gradient of the last backward pass.
+    fn input_grad(&self) -> &[F];
+    /// Multiply-adds per sample of one forward pass (for GFLOP/s reports).
+    fn forward_macs(&self) -> usize;
+    /// A boxed copy (warm starts and repeated runs from one fitted model).
+    fn clone_box(&self) -> Box<dyn Layer<F>>;
+}
+
+/// Grows `buf` to hold at least `len` elements; a no-op once the largest batch has been seen.
+pub(crate) fn ensure_len<F: Float>(buf: &mut Vec<F>, len: usize) {
+    if buf.len() < len {
+        buf.resize(len, F::zero());
+    }
+}

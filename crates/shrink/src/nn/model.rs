@@ -1,0 +1,304 @@
+use super::{Layer, Param, Role};
+use crate::kernels::Parallelism;
+use crate::rng::Rng;
+use crate::{Error, Float, Penalty};
+use ndarray::{Array2, ArrayView2};
+use std::collections::HashMap;
+
+/// Collects layers before their shapes are known.
+pub struct ModelBuilder<F: Float> {
+    input_shape: Vec<usize>,
+    layers: Vec<Box<dyn Layer<F>>>,
+}
+
+impl<F: Float> ModelBuilder<F> {
+    /// Appends a layer.
+    pub fn layer(mut self, layer: impl Layer<F> + 'static) -> Self {
+        self.layers.push(Box::new(layer));
+        self
+    }
+
+    /// Names the layers (`dense_0`, `dense_1`, … per kind), checks every shape, and draws the
+    /// initial weights from `seed`.
+    pub fn build(mut self, seed: u64) -> Result<Model<F>, Error> {
+        if self.layers.is_empty() {
+            return Err(Error::EmptyModel);
+        }
+        if self.input_shape.is_empty() || self.input_shape.contains(&0) {
+            return Err(Error::Shape(format!("input shape must be non-empty with no zero axis, got {:?}", self.input_shape)));
+        }
+        let mut rng = Rng::derive(seed, 0x1417);
+        let mut counts: HashMap<&'static str, usize> = HashMap::new();
+        let mut shape = self.input_shape.clone();
+        for layer in &mut self.layers {
+            let count = counts.entry(layer.kind()).or_default();
+            layer.set_name(format!("{}_{}", layer.kind(), count));
+            *count += 1;
+            shape = layer.build(&shape, &mut rng)?;
+        }
+        Ok(Model { input_shape: self.input_shape, output_shape: shape, layers: self.layers })
+    }
+}
+
+/// Identifies one parameter of a model: layer index and position within the layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamId {
+    /// Index of the layer.
+    pub layer: usize,
+    /// Index within the layer's parameters.
+    pub index: usize,
+}
+
+/// A built sequential network.
+pub struct Model<F: Float> {
+    input_shape: Vec<usize>,
+    output_shape: Vec<usize>,
+    layers: Vec<Box<dyn Layer<F>>>,
+}
+
+impl<F: Float> Clone for Model<F> {
+    fn clone(&self) -> Self {
+        Model {
+            input_shape: self.input_shape.clone(),
+            output_shape: self.output_shape.clone(),
+            layers: self.layers.iter().map(|l| l.clone_box()).collect(),
+        }
+    }
+}
+
+impl<F: Float> Model<F> {
+    /// Starts a model whose samples have `input_shape` (e.g. `&[2]` for two features).
+    pub fn builder(input_shape: &[usize]) -> ModelBuilder<F> {
+        ModelBuilder { input_shape: input_shape.to_vec(), layers: Vec::new() }
+    }
+
+    /// Per-sample input shape.
+    pub fn input_shape(&self) -> &[usize] {
+        &self.input_shape
+    }
+
+    /// Number of input features per sample (product of the input shape).
+    pub fn input_size(&self) -> usize {
+        self.input_shape.iter().product()
+    }
+
+    /// Number of outputs per sample.
+    pub fn output_size(&self) -> usize {
+        self.output_shape.iter().product()
+    }
+
+    /// The layers, in order.
+    pub fn layers(&self) -> &[Box<dyn Layer<F>>] {
+        &self.layers
+    }
+
+    /// The layers, mutable.
+    pub fn layers_mut(&mut self) -> &mut [Box<dyn Layer<F>>] {
+        &mut self.layers
+    }
+
+    /// Multiply-adds per sample of one forward pass.
+    pub fn forward_macs(&self) -> usize {
+        self.layers.iter().map(|l| l.forward_macs()).sum()
+    }
+
+    /// Total number of trainable values.
+    pub fn parameter_count(&self) -> usize {
+        self.params().map(|(_, p)| p.value.len()).sum()
+    }
+
+    /// Every parameter with its qualified name `layer.role` (e.g. `dense_0.kernel`).
+    pub fn params(&self) -> impl Iterator<Item = (String, &Param<F>)> {
+        self.layers
+            .iter()
+            .flat_map(|l| l.params().iter().map(move |p| (format!("{}.{}", l.name(), p.role), p)))
+    }
+
+    /// Calls `f` for every parameter in a fixed order with its slot number (optimizers key
+    /// their state by slot). Allocation-free, for the training step.
+    pub fn for_each_param_mut(&mut self, mut f: impl FnMut(usize, &mut Param<F>)) {
+        let mut slot = 0;
+        for layer in &mut self.layers {
+            for p in layer.params_mut() {
+                f(slot, p);
+                slot += 1;
+            }
+        }
+    }
+
+    /// The parameters matching a selector: `dense_0.kernel`, `dense_0` (all its parameters),
+    /// `*.kernel` / `kernel` (that role in every layer) or `*` (everything).
+    pub fn select(&self, selector: &str) -> Result<Vec<ParamId>, Error> {
+        let (layer_pat, role_pat) = match selector.split_once('.') {
+            Some((l, r)) => (l, Some(r)),
+            None if Role::parse(selector).is_some() => ("*", Some(selector)),
+            None => (selector, None),
+        };
+        let role = match role_pat {
+            Some("*") | None => None,
+            Some(r) => Some(Role::parse(r).ok_or_else(|| self.unknown(selector))?),
+        };
+        let mut ids = Vec::new();
+        for (li, layer) in self.layers.iter().enumerate() {
+            if layer_pat != "*" && layer.name() != layer_pat {
+                continue;
+            }
+            for (pi, p) in layer.params().iter().enumerate() {
+                if role.is_none_or(|r| r == p.role) {
+                    ids.push(ParamId { layer: li, index: pi });
+                }
+            }
+        }
+        if ids.is_empty() {
+            return Err(self.unknown(selector));
+        }
+        Ok(ids)
+    }
+
+    fn unknown(&self, selector: &str) -> Error {
+        Error::UnknownParameter {
+            selector: selector.to_string(),
+            available: self.params().map(|(n, _)| n).collect::<Vec<_>>().join(", "),
+        }
+    }
+
+    /// A parameter by id.
+    ///
+    /// # Panics
+    /// If the id does not come from this model's [`Model::select`].
+    pub fn param(&self, id: ParamId) -> &Param<F> {
+        &self.layers[id.layer].params()[id.index]
+    }
+
+    /// A parameter by id, mutable.
+    ///
+    /// # Panics
+    /// If the id does not come from this model's [`Model::select`].
+    pub fn param_mut(&mut self, id: ParamId) -> &mut Param<F> {
+        &mut self.layers[id.layer].params_mut()[id.index]
+    }
+
+    /// Attaches (or, with `None`, removes) a penalty on every parameter the selector matches;
+    /// this is how a fitted network gets a penalty without being rebuilt.
+    pub fn set_penalty(&mut self, selector: &str, penalty: Option<Penalty>) -> Result<(), Error> {
+        for id in self.select(selector)? {
+            self.param_mut(id).penalty = penalty;
+        }
+        Ok(())
+    }
+
+    /// The total penalty on the current weights (what a step adds to the mean data loss).
+    pub fn penalty_value(&self) -> f64 {
+        self.params().filter_map(|(_, p)| p.penalty.map(|pen| pen.value(&p.value))).sum()
+    }
+
+    /// Runs a batch forward; returns the output (`batch × output_size` elements).
+    ///
+    /// # Panics
+    /// If `input` holds fewer than `batch × input_size` elements.
+    pub fn forward(&mut self, input: &[F], batch: usize, training: bool, par: Parallelism) -> &[F] {
+        assert!(input.len() >= batch * self.input_size(), "input too short for the batch");
+        for i in 0..self.layers.len() {
+            let (before, rest) = self.layers.split_at_mut(i);
+            let x = if i == 0 { input } else { before[i - 1].output() };
+            rest[0].forward(x, batch, training, par);
+        }
+        let out = self.output_size();
+        &self.layers[self.layers.len() - 1].output()[..batch * out]
+    }
+
+    /// Back-propagates `grad_output` (d loss / d output) through every layer, overwriting
+    /// each parameter's gradient. Must follow a `forward` of the same batch.
+    pub fn backward(&mut self, input: &[F], grad_output: &[F], batch: usize, par: Parallelism) {
+        for i in (0..self.layers.len()).rev() {
+            let (before, rest) = self.layers.split_at_mut(i);
+            let (current, after) = rest.split_first_mut().expect("i is in range");
+            let x = if i == 0 { input } else { before[i - 1].output() };
+            let g = if after.is_empty() { grad_output } else { after[0].input_grad() };
+            current.backward(x, g, batch, i > 0, par);
+        }
+    }
+
+    /// Outputs for every row of `x`, in batches of `batch_size`.
+    pub fn predict(&mut self, x: ArrayView2<F>, batch_size: usize) -> Result<Array2<F>, Error> {
+        let n = x.nrows();
+        if x.ncols() != self.input_size() {
+            return Err(Error::Shape(format!(
+                "the model expects {} input columns, the data has {}",
+                self.input_size(),
+                x.ncols()
+            )));
+        }
+        let x = x.as_standard_layout();
+        let flat = x.as_slice().expect("standard layout is contiguous");
+        let (width, out) = (self.input_size(), self.output_size());
+        let mut result = Array2::zeros((n, out));
+        let batch_size = batch_size.max(1);
+        let dst = result.as_slice_mut().expect("fresh array is contiguous");
+        let mut start = 0;
+        while start < n {
+            let b = batch_size.min(n - start);
+            let y = self.forward(&flat[start * width..(start + b) * width], b, false, Parallelism::Sequential);
+            dst[start * out..(start + b) * out].copy_from_slice(y);
+            start += b;
+        }
+        Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Activation, Dense};
+
+    fn mlp() -> Model<f64> {
+        Model::builder(&[3])
+            .layer(Dense::new(4).activation(Activation::Tanh))
+            .layer(Dense::new(2).activation(Activation::Softmax))
+            .build(1)
+            .unwrap()
+    }
+
+    #[test]
+    fn names_and_selectors() {
+        let m = mlp();
+        let names: Vec<String> = m.params().map(|(n, _)| n).collect();
+        assert_eq!(names, ["dense_0.kernel", "dense_0.bias", "dense_1.kernel", "dense_1.bias"]);
+        assert_eq!(m.select("dense_0.kernel").unwrap(), [ParamId { layer: 0, index: 0 }]);
+        assert_eq!(m.select("*.kernel").unwrap().len(), 2);
+        assert_eq!(m.select("bias").unwrap().len(), 2);
+        assert_eq!(m.select("dense_1").unwrap().len(), 2);
+        let e = m.select("dense_7.kernel").unwrap_err().to_string();
+        assert!(e.contains("dense_7.kernel") && e.contains("dense_0.bias"), "{e}");
+        assert!(m.select("dense_0.weights").is_err());
+    }
+
+    #[test]
+    fn kernels_are_glorot_and_biases_zero_and_unpenalized() {
+        let m = mlp();
+        let k = m.param(ParamId { layer: 0, index: 0 });
+        assert_eq!(k.shape, [3, 4]);
+        let limit = (6.0f64 / 7.0).sqrt();
+        assert!(k.value.iter().all(|w| w.abs() <= limit) && k.value.iter().any(|w| *w != 0.0));
+        let b = m.param(ParamId { layer: 0, index: 1 });
+        assert!(b.value.iter().all(|&w| w == 0.0));
+        assert!(m.params().all(|(_, p)| p.penalty.is_none()));
+    }
+
+    #[test]
+    fn same_seed_same_weights() {
+        let (a, b) = (mlp(), mlp());
+        for ((_, p), (_, q)) in a.params().zip(b.params()) {
+            assert_eq!(p.value, q.value);
+        }
+    }
+
+    #[test]
+    fn shape_errors_do_not_panic() {
+        let err = Model::<f32>::builder(&[2, 2]).layer(Dense::new(3)).build(0).err().unwrap();
+        assert!(err.to_string().contains("Flatten"), "{err}");
+        assert!(Model::<f32>::builder(&[2]).build(0).is_err());
+        let mut m = mlp();
+        assert!(m.predict(ndarray::Array2::zeros((2, 5)).view(), 32).is_err());
+    }
+}

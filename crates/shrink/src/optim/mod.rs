@@ -1,0 +1,249 @@
+//! Optimizers with Keras' formulas and defaults.
+//!
+//! An optimizer sees one parameter at a time through [`Optimizer::update`], keyed by a stable
+//! slot number, and keeps its state (momenta) per slot. State is allocated on the first step and
+//! reused afterwards.
+
+mod adam;
+mod rmsprop;
+mod sgd;
+
+pub use adam::{Adam, AdamW};
+pub use rmsprop::RmsProp;
+pub use sgd::Sgd;
+
+use crate::{Error, Float};
+use serde::{Deserialize, Serialize};
+
+/// Updates parameters from their gradients.
+pub trait Optimizer<F: Float>: Send {
+    /// Called once before the updates of a step (advances the step counter).
+    fn begin_step(&mut self);
+    /// Updates one parameter (`slot` identifies it across steps).
+    fn update(&mut self, slot: usize, value: &mut [F], grad: &[F]);
+    /// The current learning rate.
+    fn learning_rate(&self) -> f64;
+    /// Number of steps taken.
+    fn iterations(&self) -> u64;
+}
+
+/// Which optimizer, with its settings; validated by [`OptimizerConfig::build`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "snake_case", deny_unknown_fields)]
+pub enum OptimizerConfig {
+    /// Stochastic gradient descent, optionally with (Nesterov) momentum.
+    Sgd {
+        /// Learning rate, > 0. Default 0.01.
+        #[serde(default = "lr_sgd")]
+        lr: f64,
+        /// Momentum in [0, 1). Default 0.
+        #[serde(default)]
+        momentum: f64,
+        /// Nesterov momentum. Default false.
+        #[serde(default)]
+        nesterov: bool,
+    },
+    /// Adam (Kingma & Ba), Keras defaults.
+    Adam {
+        /// Learning rate, > 0. Default 0.001.
+        #[serde(default = "lr_default")]
+        lr: f64,
+        /// First-moment decay in [0, 1). Default 0.9.
+        #[serde(default = "beta1_default")]
+        beta1: f64,
+        /// Second-moment decay in [0, 1). Default 0.999.
+        #[serde(default = "beta2_default")]
+        beta2: f64,
+        /// Added to the denominator, > 0. Default 1e-7.
+        #[serde(default = "eps_default")]
+        epsilon: f64,
+    },
+    /// AdamW: Adam with decoupled weight decay applied to every parameter.
+    AdamW {
+        /// Learning rate, > 0. Default 0.001.
+        #[serde(default = "lr_default")]
+        lr: f64,
+        /// First-moment decay. Default 0.9.
+        #[serde(default = "beta1_default")]
+        beta1: f64,
+        /// Second-moment decay. Default 0.999.
+        #[serde(default = "beta2_default")]
+        beta2: f64,
+        /// Denominator term. Default 1e-7.
+        #[serde(default = "eps_default")]
+        epsilon: f64,
+        /// Decoupled decay, ≥ 0: `w ← w − lr·weight_decay·w` each step. Default 0.004 (Keras).
+        #[serde(default = "wd_default")]
+        weight_decay: f64,
+    },
+    /// RMSprop, Keras defaults (not centered).
+    RmsProp {
+        /// Learning rate, > 0. Default 0.001.
+        #[serde(default = "lr_default")]
+        lr: f64,
+        /// Decay of the squared-gradient average in [0, 1). Default 0.9.
+        #[serde(default = "rho_default")]
+        rho: f64,
+        /// Momentum in [0, 1). Default 0.
+        #[serde(default)]
+        momentum: f64,
+        /// Denominator term. Default 1e-7.
+        #[serde(default = "eps_default")]
+        epsilon: f64,
+    },
+}
+
+fn lr_sgd() -> f64 {
+    0.01
+}
+fn lr_default() -> f64 {
+    0.001
+}
+fn beta1_default() -> f64 {
+    0.9
+}
+fn beta2_default() -> f64 {
+    0.999
+}
+fn eps_default() -> f64 {
+    1e-7
+}
+fn wd_default() -> f64 {
+    0.004
+}
+fn rho_default() -> f64 {
+    0.9
+}
+
+impl Default for OptimizerConfig {
+    fn default() -> Self {
+        OptimizerConfig::adam()
+    }
+}
+
+fn positive(parameter: &'static str, v: f64) -> Result<(), Error> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(parameter, "finite and > 0", v))
+    }
+}
+
+fn unit(parameter: &'static str, v: f64) -> Result<(), Error> {
+    if (0.0..1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(Error::invalid(parameter, "in [0, 1)", v))
+    }
+}
+
+impl OptimizerConfig {
+    /// Adam with Keras defaults (lr 1e-3, β 0.9/0.999, ε 1e-7).
+    pub fn adam() -> Self {
+        OptimizerConfig::Adam { lr: lr_default(), beta1: beta1_default(), beta2: beta2_default(), epsilon: eps_default() }
+    }
+
+    /// Checks every setting against its documented range.
+    pub fn validate(&self) -> Result<(), Error> {
+        match *self {
+            OptimizerConfig::Sgd { lr, momentum, .. } => {
+                positive("lr", lr)?;
+                unit("momentum", momentum)
+            }
+            OptimizerConfig::Adam { lr, beta1, beta2, epsilon } => {
+                positive("lr", lr)?;
+                unit("beta1", beta1)?;
+                unit("beta2", beta2)?;
+                positive("epsilon", epsilon)
+            }
+            OptimizerConfig::AdamW { lr, beta1, beta2, epsilon, weight_decay } => {
+                positive("lr", lr)?;
+                unit("beta1", beta1)?;
+                unit("beta2", beta2)?;
+                positive("epsilon", epsilon)?;
+                if weight_decay.is_finite() && weight_decay >= 0.0 {
+                    Ok(())
+                } else {
+                    Err(Error::invalid("weight_decay", "finite and ≥ 0", weight_decay))
+                }
+            }
+            OptimizerConfig::RmsProp { lr, rho, momentum, epsilon } => {
+                positive("lr", lr)?;
+                unit("rho", rho)?;
+                unit("momentum", momentum)?;
+                positive("epsilon", epsilon)
+            }
+        }
+    }
+
+    /// A fresh optimizer (no state) after validation.
+    pub fn build<F: Float>(&self) -> Result<Box<dyn Optimizer<F>>, Error> {
+        self.validate()?;
+        Ok(match *self {
+            OptimizerConfig::Sgd { lr, momentum, nesterov } => Box::new(Sgd::new(lr, momentum, nesterov)),
+            OptimizerConfig::Adam { lr, beta1, beta2, epsilon } => Box::new(Adam::new(lr, beta1, beta2, epsilon)),
+            OptimizerConfig::AdamW { lr, beta1, beta2, epsilon, weight_decay } => {
+                Box::new(AdamW::new(lr, beta1, beta2, epsilon, weight_decay))
+            }
+            OptimizerConfig::RmsProp { lr, rho, momentum, epsilon } => Box::new(RmsProp::new(lr, rho, momentum, epsilon)),
+        })
+    }
+
+    /// The optimizer's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            OptimizerConfig::Sgd { .. } => "sgd",
+            OptimizerConfig::Adam { .. } => "adam",
+            OptimizerConfig::AdamW { .. } => "adam_w",
+            OptimizerConfig::RmsProp { .. } => "rms_prop",
+        }
+    }
+}
+
+/// The state vector of `slot`, created zero-filled on first use.
+pub(crate) fn state<F: Float>(states: &mut Vec<Vec<F>>, slot: usize, len: usize) -> &mut [F] {
+    if states.len() <= slot {
+        states.resize_with(slot + 1, Vec::new);
+    }
+    let s = &mut states[slot];
+    if s.len() != len {
+        *s = vec![F::zero(); len];
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every optimizer minimises a quadratic bowl.
+    #[test]
+    fn all_optimizers_descend() {
+        let configs = [
+            OptimizerConfig::Sgd { lr: 0.1, momentum: 0.0, nesterov: false },
+            OptimizerConfig::Sgd { lr: 0.05, momentum: 0.9, nesterov: true },
+            OptimizerConfig::Adam { lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+            OptimizerConfig::AdamW { lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weight_decay: 0.0 },
+            OptimizerConfig::RmsProp { lr: 0.01, rho: 0.9, momentum: 0.0, epsilon: 1e-7 },
+        ];
+        for config in configs {
+            let mut opt = config.build::<f64>().unwrap();
+            let mut w = vec![3.0, -2.0];
+            for _ in 0..3000 {
+                let g: Vec<f64> = w.iter().map(|x| 2.0 * x).collect();
+                opt.begin_step();
+                opt.update(0, &mut w, &g);
+            }
+            assert!(w.iter().all(|x| x.abs() < 0.05), "{config:?}: {w:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_settings_name_the_parameter() {
+        let e = OptimizerConfig::Adam { lr: -1.0, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }.validate().unwrap_err();
+        assert_eq!(e.to_string(), "lr must be finite and > 0, got -1");
+        assert!(OptimizerConfig::Sgd { lr: 0.1, momentum: 1.0, nesterov: false }.validate().is_err());
+        let e = serde_json::from_str::<OptimizerConfig>(r#"{"name":"adam","lr":0.01,"beta3":1}"#).unwrap_err();
+        assert!(e.to_string().contains("beta3"));
+    }
+}

@@ -1,0 +1,313 @@
+//! Fitting, evaluating and the per-epoch history.
+//!
+//! A [`Trainer`] owns the loss, the metrics, the optimizer (and so its state, which a later
+//! `fit` continues from) and every buffer a step needs; after the first batch a training step
+//! allocates nothing.
+
+use crate::kernels::Parallelism;
+use crate::loss::Loss;
+use crate::metrics::Metric;
+use crate::nn::Model;
+use crate::optim::{Optimizer, OptimizerConfig};
+use crate::rng::Rng;
+use crate::{Error, Float};
+use ndarray::ArrayView2;
+use serde::Serialize;
+
+/// Settings of one call to [`Trainer::fit`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FitConfig {
+    /// Passes over the training data, ≥ 0 (0 trains nothing). Default 1.
+    pub epochs: usize,
+    /// Rows per step, ≥ 1; the last batch of an epoch may be smaller. Default 32.
+    pub batch_size: usize,
+    /// Reshuffle the rows before every epoch (seeded). Default true.
+    pub shuffle: bool,
+    /// Seed of the shuffles. Default 0.
+    pub seed: u64,
+    /// Threads for the large products inside one step, ≥ 1. Default 1: many fits side by side
+    /// should each use one thread; a single large fit may use all cores.
+    pub threads: usize,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig { epochs: 1, batch_size: 32, shuffle: true, seed: 0, threads: 1 }
+    }
+}
+
+impl FitConfig {
+    /// Checks the documented ranges.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.batch_size == 0 {
+            return Err(Error::invalid("batch_size", "≥ 1", 0));
+        }
+        if self.threads == 0 {
+            return Err(Error::invalid("threads", "≥ 1", 0));
+        }
+        Ok(())
+    }
+}
+
+/// Loss, penalty and metrics of a model on one data set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Data loss plus penalty (what Keras reports as `loss`).
+    pub loss: f64,
+    /// The mean data loss alone.
+    pub data_loss: f64,
+    /// The penalty alone.
+    pub penalty: f64,
+    /// One value per metric, in the trainer's order.
+    pub metrics: Vec<f64>,
+}
+
+/// What one epoch did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EpochRecord {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Training values averaged over the epoch's batches (weighted by batch size), each batch
+    /// measured before its update, as Keras reports them.
+    pub train: Evaluation,
+    /// Validation values after the epoch, when validation data was given.
+    pub validation: Option<Evaluation>,
+}
+
+/// Every epoch of a fit.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct History {
+    /// Metric names, matching `Evaluation::metrics`.
+    pub metric_names: Vec<String>,
+    /// One record per epoch.
+    pub epochs: Vec<EpochRecord>,
+}
+
+impl History {
+    /// A training metric per epoch (`None` if the metric was not tracked).
+    pub fn train_metric(&self, name: &str) -> Option<Vec<f64>> {
+        let i = self.metric_names.iter().position(|n| n == name)?;
+        Some(self.epochs.iter().map(|e| e.train.metrics[i]).collect())
+    }
+
+    /// A validation metric per epoch (`None` without validation data).
+    pub fn validation_metric(&self, name: &str) -> Option<Vec<f64>> {
+        let i = self.metric_names.iter().position(|n| n == name)?;
+        self.epochs.iter().map(|e| e.validation.as_ref().map(|v| v.metrics[i])).collect()
+    }
+}
+
+/// Hooks into a fit, e.g. a penalty schedule (before an epoch) or a progress bar (after).
+pub trait Callback<F: Float> {
+    /// Before epoch `epoch` (1-based); may change the model's penalties.
+    fn on_epoch_begin(&mut self, _epoch: usize, _model: &mut Model<F>) -> Result<(), Error> {
+        Ok(())
+    }
+    /// After each epoch.
+    fn on_epoch_end(&mut self, _record: &EpochRecord, _model: &Model<F>) {}
+}
+
+#[derive(Default)]
+struct Buffers<F> {
+    order: Vec<usize>,
+    x: Vec<F>,
+    y: Vec<F>,
+    grad: Vec<F>,
+    metric_sums: Vec<f64>,
+}
+
+/// Trains and evaluates models with one loss, optimizer and metric set.
+pub struct Trainer<F: Float> {
+    loss: Loss,
+    metrics: Vec<Metric>,
+    optimizer: Box<dyn Optimizer<F>>,
+    pool: Option<rayon::ThreadPool>,
+    buffers: Buffers<F>,
+}
+
+impl<F: Float> Trainer<F> {
+    /// A trainer with a fresh optimizer built (and validated) from `optimizer`.
+    pub fn new(loss: Loss, optimizer: &OptimizerConfig, metrics: &[Metric]) -> Result<Self, Error> {
+        Ok(Trainer { loss, metrics: metrics.to_vec(), optimizer: optimizer.build()?, pool: None, buffers: Buffers::default() })
+    }
+
+    /// The optimizer (its step count tells how far training has gone).
+    pub fn optimizer(&self) -> &dyn Optimizer<F> {
+        self.optimizer.as_ref()
+    }
+
+    /// The metric names in evaluation order.
+    pub fn metric_names(&self) -> Vec<String> {
+        self.metrics.iter().map(|m| m.as_str().to_string()).collect()
+    }
+
+    fn check_data(model: &Model<F>, x: &ArrayView2<F>, y: &ArrayView2<F>, what: [&'static str; 2]) -> Result<(), Error> {
+        if x.nrows() == 0 {
+            return Err(Error::Shape(format!("{} are empty", what[0])));
+        }
+        if x.ncols() != model.input_size() {
+            return Err(Error::Shape(format!("the model expects {} input columns, {} have {}", model.input_size(), what[0], x.ncols())));
+        }
+        if y.nrows() != x.nrows() || y.ncols() != model.output_size() {
+            return Err(Error::Shape(format!(
+                "{} have shape {}×{}, expected {}×{}",
+                what[1],
+                y.nrows(),
+                y.ncols(),
+                x.nrows(),
+                model.output_size()
+            )));
+        }
+        for (name, a) in [(what[0], x), (what[1], y)] {
+            if let Some(((row, column), _)) = a.indexed_iter().find(|(_, v)| !v.is_finite()) {
+                return Err(Error::NonFinite { what: name, row, column });
+            }
+        }
+        Ok(())
+    }
+
+    /// Trains `model` on `(x, y)`; continues from the optimizer's state when called again.
+    ///
+    /// Stops with [`Error::Diverged`] as soon as a batch loss is NaN or infinite.
+    pub fn fit(
+        &mut self,
+        model: &mut Model<F>,
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        validation: Option<(ArrayView2<F>, ArrayView2<F>)>,
+        config: &FitConfig,
+        mut callback: Option<&mut dyn Callback<F>>,
+    ) -> Result<History, Error> {
+        config.validate()?;
+        Self::check_data(model, &x, &y, ["training inputs", "training targets"])?;
+        if let Some((vx, vy)) = &validation {
+            Self::check_data(model, vx, vy, ["validation inputs", "validation targets"])?;
+        }
+        if config.threads > 1 && self.pool.as_ref().is_none_or(|p| p.current_num_threads() != config.threads) {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(config.threads)
+                .build()
+                .map_err(|e| Error::invalid("threads", "a thread count the system can start", e))?;
+            self.pool = Some(pool);
+        }
+        let (x, y) = (x.as_standard_layout(), y.as_standard_layout());
+        let xs = x.as_slice().expect("standard layout is contiguous");
+        let ys = y.as_slice().expect("standard layout is contiguous");
+        let (n, width_in, width_out) = (x.nrows(), x.ncols(), y.ncols());
+        let mut rng = Rng::derive(config.seed, 0x5_4FF1E);
+        let mut history = History { metric_names: self.metric_names(), epochs: Vec::with_capacity(config.epochs) };
+        self.buffers.order.clear();
+        self.buffers.order.extend(0..n);
+
+        for epoch in 1..=config.epochs {
+            if let Some(cb) = callback.as_deref_mut() {
+                cb.on_epoch_begin(epoch, model)?;
+            }
+            if config.shuffle {
+                rng.shuffle(&mut self.buffers.order);
+            }
+            let (mut data_sum, mut penalty_sum) = (0.0, 0.0);
+            self.buffers.metric_sums.clear();
+            self.buffers.metric_sums.resize(self.metrics.len(), 0.0);
+            let mut start = 0;
+            let mut batch_index = 0;
+            while start < n {
+                let b = config.batch_size.min(n - start);
+                let (data_loss, penalty) = self.step(model, xs, ys, start, b, width_in, width_out, config.threads);
+                let total = data_loss + penalty;
+                if !total.is_finite() {
+                    return Err(Error::Diverged { epoch, batch: batch_index, loss: total });
+                }
+                data_sum += data_loss * b as f64;
+                penalty_sum += penalty * b as f64;
+                start += b;
+                batch_index += 1;
+            }
+            let inv = 1.0 / n as f64;
+            let train = Evaluation {
+                loss: (data_sum + penalty_sum) * inv,
+                data_loss: data_sum * inv,
+                penalty: penalty_sum * inv,
+                metrics: self.metrics.iter().zip(&self.buffers.metric_sums).map(|(m, s)| m.finish(s * inv)).collect(),
+            };
+            let validation = match &validation {
+                Some((vx, vy)) => Some(self.evaluate(model, vx.view(), vy.view(), config.batch_size)?),
+                None => None,
+            };
+            let record = EpochRecord { epoch, train, validation };
+            if let Some(cb) = callback.as_deref_mut() {
+                cb.on_epoch_end(&record, model);
+            }
+            history.epochs.push(record);
+        }
+        Ok(history)
+    }
+
+    /// One optimizer step on rows `order[start..start+b]`; returns (data loss, penalty).
+    #[allow(clippy::too_many_arguments)]
+    fn step(&mut self, model: &mut Model<F>, xs: &[F], ys: &[F], start: usize, b: usize, wi: usize, wo: usize, threads: usize) -> (f64, f64) {
+        let par = match (&self.pool, threads) {
+            (Some(pool), t) if t > 1 => Parallelism::Pool(pool),
+            _ => Parallelism::Sequential,
+        };
+        let buf = &mut self.buffers;
+        crate::nn::ensure_len(&mut buf.x, b * wi);
+        crate::nn::ensure_len(&mut buf.y, b * wo);
+        crate::nn::ensure_len(&mut buf.grad, b * wo);
+        for (r, &row) in buf.order[start..start + b].iter().enumerate() {
+            buf.x[r * wi..(r + 1) * wi].copy_from_slice(&xs[row * wi..(row + 1) * wi]);
+            buf.y[r * wo..(r + 1) * wo].copy_from_slice(&ys[row * wo..(row + 1) * wo]);
+        }
+        let out = model.forward(&buf.x[..b * wi], b, true, par);
+        let data_loss = self.loss.value_and_grad(out, &buf.y[..b * wo], &mut buf.grad[..b * wo], wo);
+        for (m, sum) in self.metrics.iter().zip(buf.metric_sums.iter_mut()) {
+            *sum += m.batch_sum(out, &buf.y[..b * wo], wo);
+        }
+        if !data_loss.is_finite() {
+            return (data_loss, 0.0);
+        }
+        model.backward(&buf.x[..b * wi], &buf.grad[..b * wo], b, par);
+        let optimizer = &mut self.optimizer;
+        optimizer.begin_step();
+        let mut penalty = 0.0;
+        model.for_each_param_mut(|slot, p| {
+            if let Some(pen) = p.penalty {
+                penalty += pen.accumulate(&p.value, &mut p.grad);
+            }
+            optimizer.update(slot, &mut p.value, &p.grad);
+        });
+        (data_loss, penalty)
+    }
+
+    /// Data loss, penalty and metrics of `model` on `(x, y)` (no training).
+    pub fn evaluate(&mut self, model: &mut Model<F>, x: ArrayView2<F>, y: ArrayView2<F>, batch_size: usize) -> Result<Evaluation, Error> {
+        Self::check_data(model, &x, &y, ["inputs", "targets"])?;
+        let (x, y) = (x.as_standard_layout(), y.as_standard_layout());
+        let xs = x.as_slice().expect("standard layout is contiguous");
+        let ys = y.as_slice().expect("standard layout is contiguous");
+        let (n, wi, wo) = (x.nrows(), x.ncols(), y.ncols());
+        let batch_size = batch_size.max(1);
+        let buf = &mut self.buffers;
+        crate::nn::ensure_len(&mut buf.grad, batch_size.min(n) * wo);
+        let mut sums = vec![0.0; self.metrics.len()];
+        let mut data_sum = 0.0;
+        let mut start = 0;
+        while start < n {
+            let b = batch_size.min(n - start);
+            let out = model.forward(&xs[start * wi..(start + b) * wi], b, false, Parallelism::Sequential);
+            let target = &ys[start * wo..(start + b) * wo];
+            data_sum += self.loss.value(out, target, wo, &mut buf.grad[..b * wo]) * b as f64;
+            for (m, s) in self.metrics.iter().zip(sums.iter_mut()) {
+                *s += m.batch_sum(out, target, wo);
+            }
+            start += b;
+        }
+        let data_loss = data_sum / n as f64;
+        let penalty = model.penalty_value();
+        let metrics = self.metrics.iter().zip(&sums).map(|(m, s)| m.finish(s / n as f64)).collect();
+        Ok(Evaluation { loss: data_loss + penalty, data_loss, penalty, metrics })
+    }
+}
+
+#[cfg(test)]
+mod tests;
