@@ -26,7 +26,7 @@ const GEMM_THRESHOLD: usize = 1 << 16;
 ///
 /// # Panics
 /// If the slices differ in length.
-#[inline]
+#[inline(always)]
 pub fn dot<F: Float>(a: &[F], b: &[F]) -> F {
     assert_eq!(a.len(), b.len());
     let mut acc = [F::zero(); 8];
@@ -47,7 +47,7 @@ pub fn dot<F: Float>(a: &[F], b: &[F]) -> F {
 ///
 /// # Panics
 /// If the slices differ in length.
-#[inline]
+#[inline(always)]
 pub fn axpy<F: Float>(y: &mut [F], alpha: F, x: &[F]) {
     assert_eq!(x.len(), y.len());
     for (yi, xi) in y.iter_mut().zip(x) {
@@ -85,6 +85,7 @@ impl<'a, F> Mat<'a, F> {
 ///
 /// # Panics
 /// If the shapes disagree or `c` is shorter than `m·n`.
+#[inline(always)]
 pub fn matmul<F: Float>(a: Mat<F>, b: Mat<F>, beta: F, c: &mut [F], par: Parallelism) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(b.rows, k, "inner dimensions differ");
@@ -117,6 +118,7 @@ pub fn matmul<F: Float>(a: Mat<F>, b: Mat<F>, beta: F, c: &mut [F], par: Paralle
 ///
 /// # Panics
 /// If the shapes disagree or `c` is shorter than `k·n`.
+#[inline(always)]
 pub fn matmul_tn<F: Float>(a: Mat<F>, b: Mat<F>, beta: F, c: &mut [F], par: Parallelism) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(b.rows, m, "outer dimensions differ");
@@ -148,6 +150,7 @@ pub fn matmul_tn<F: Float>(a: Mat<F>, b: Mat<F>, beta: F, c: &mut [F], par: Para
 ///
 /// # Panics
 /// If the shapes disagree or `c` is shorter than `m·k`.
+#[inline(always)]
 pub fn matmul_nt<F: Float>(a: Mat<F>, b: Mat<F>, c: &mut [F], par: Parallelism) {
     let (m, n, k) = (a.rows, a.cols, b.rows);
     assert_eq!(b.cols, n, "inner dimensions differ");
@@ -322,3 +325,53 @@ mod tests {
         assert_eq!(c1, c2);
     }
 }
+
+/// True when the CPU has AVX2 (detected once, then a relaxed atomic load).
+#[inline]
+pub fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::sync::atomic::{AtomicU8, Ordering};
+        static STATE: AtomicU8 = AtomicU8::new(0);
+        let mut state = STATE.load(Ordering::Relaxed);
+        if state == 0 {
+            state = if std::arch::is_x86_feature_detected!("avx2") { 2 } else { 1 };
+            STATE.store(state, Ordering::Relaxed);
+        }
+        state == 2
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// Defines a function twice — as built, and compiled for AVX2 — and picks one per call.
+///
+/// The default x86-64 target allows only SSE2; the fused loops of a small layer run about 1.5×
+/// faster with 256-bit vectors. Results are bit-identical either way: every reduction here
+/// fixes its own summation order and no multiply-add is contracted into an FMA. Everything the
+/// body calls must be `#[inline(always)]` to be compiled into the AVX2 copy.
+macro_rules! multiversion {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident<$($g:ident: $bound:path),*>($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
+        $(#[$meta])*
+        #[allow(clippy::too_many_arguments)]
+        $vis fn $name<$($g: $bound),*>($($arg: $ty),*) $(-> $ret)? {
+            #[inline(always)]
+            #[allow(clippy::too_many_arguments)]
+            fn body<$($g: $bound),*>($($arg: $ty),*) $(-> $ret)? $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx2<$($g: $bound),*>($($arg: $ty),*) $(-> $ret)? {
+                    body($($arg),*)
+                }
+                if $crate::kernels::has_avx2() {
+                    // SAFETY: the CPU reported AVX2.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            body($($arg),*)
+        }
+    };
+}
+pub(crate) use multiversion;

@@ -23,6 +23,7 @@ pub enum Activation {
 
 impl Activation {
     /// Applies the activation in place to `rows` rows of width `width`.
+    #[inline(always)]
     pub fn forward<F: Float>(self, values: &mut [F], width: usize) {
         match self {
             Activation::Linear => {}
@@ -51,6 +52,7 @@ impl Activation {
     ///
     /// # Panics
     /// If the slices differ in length.
+    #[inline(always)]
     pub fn backward<F: Float>(self, output: &[F], grad_output: &[F], dz: &mut [F], width: usize) {
         assert!(output.len() == grad_output.len() && output.len() == dz.len());
         match self {

@@ -1,5 +1,5 @@
 use super::{ensure_len, Activation, Initializer, Layer, Param, Role};
-use crate::kernels::{matmul, matmul_nt, matmul_tn, Mat, Parallelism};
+use crate::kernels::{matmul, matmul_nt, matmul_tn, multiversion, Mat, Parallelism};
 use crate::rng::Rng;
 use crate::{Error, Float, Penalty};
 
@@ -130,17 +130,9 @@ impl<F: Float> Layer<F> for Dense<F> {
     fn forward(&mut self, input: &[F], batch: usize, _training: bool, par: Parallelism) {
         let (k, n) = (self.inputs, self.units);
         ensure_len(&mut self.output, batch * n);
+        let bias = self.params.get(1).map(|b| b.value.as_slice());
         let out = &mut self.output[..batch * n];
-        let beta = if let Some(bias) = self.params.get(1) {
-            for row in out.chunks_exact_mut(n) {
-                row.copy_from_slice(&bias.value);
-            }
-            F::one()
-        } else {
-            F::zero()
-        };
-        matmul(Mat::new(input, batch, k), Mat::new(&self.params[0].value, k, n), beta, out, par);
-        self.activation.forward(out, n);
+        dense_forward(input, &self.params[0].value, bias, out, batch, k, n, self.activation, par);
     }
 
     fn output(&self) -> &[F] {
@@ -150,23 +142,26 @@ impl<F: Float> Layer<F> for Dense<F> {
     fn backward(&mut self, input: &[F], grad_output: &[F], batch: usize, need_input_grad: bool, par: Parallelism) {
         let (k, n) = (self.inputs, self.units);
         ensure_len(&mut self.dz, batch * n);
-        let dz = &mut self.dz[..batch * n];
-        self.activation.backward(&self.output[..batch * n], &grad_output[..batch * n], dz, n);
-        let dz = &self.dz[..batch * n];
-        let (kernel, rest) = self.params.split_first_mut().expect("built Dense has a kernel");
-        matmul_tn(Mat::new(input, batch, k), Mat::new(dz, batch, n), F::zero(), &mut kernel.grad, par);
-        if let Some(bias) = rest.first_mut() {
-            bias.grad.fill(F::zero());
-            for row in dz.chunks_exact(n) {
-                for (g, &d) in bias.grad.iter_mut().zip(row) {
-                    *g += d;
-                }
-            }
-        }
         if need_input_grad {
             ensure_len(&mut self.dx, batch * k);
-            matmul_nt(Mat::new(dz, batch, n), Mat::new(&kernel.value, k, n), &mut self.dx[..batch * k], par);
         }
+        let (kernel, rest) = self.params.split_first_mut().expect("built Dense has a kernel");
+        let dx = if need_input_grad { Some(&mut self.dx[..batch * k]) } else { None };
+        dense_backward(
+            input,
+            &grad_output[..batch * n],
+            &self.output[..batch * n],
+            &mut self.dz[..batch * n],
+            &kernel.value,
+            &mut kernel.grad,
+            rest.first_mut().map(|b| b.grad.as_mut_slice()),
+            dx,
+            batch,
+            k,
+            n,
+            self.activation,
+            par,
+        );
     }
 
     fn input_grad(&self) -> &[F] {
@@ -179,5 +174,65 @@ impl<F: Float> Layer<F> for Dense<F> {
 
     fn clone_box(&self) -> Box<dyn Layer<F>> {
         Box::new(self.clone())
+    }
+}
+
+multiversion! {
+    /// `out = f(x·W + b)` for one batch.
+    fn dense_forward<F: Float>(
+        input: &[F],
+        kernel: &[F],
+        bias: Option<&[F]>,
+        out: &mut [F],
+        batch: usize,
+        k: usize,
+        n: usize,
+        activation: Activation,
+        par: Parallelism<'_>,
+    ) {
+        let beta = if let Some(bias) = bias {
+            for row in out.chunks_exact_mut(n) {
+                row.copy_from_slice(bias);
+            }
+            F::one()
+        } else {
+            F::zero()
+        };
+        matmul(Mat::new(input, batch, k), Mat::new(kernel, k, n), beta, out, par);
+        activation.forward(out, n);
+    }
+}
+
+multiversion! {
+    /// `dZ = g ⊙ f'`, `dW = Xᵀ·dZ`, `db = Σ_rows dZ`, and optionally `dX = dZ·Wᵀ`.
+    fn dense_backward<F: Float>(
+        input: &[F],
+        grad_output: &[F],
+        output: &[F],
+        dz: &mut [F],
+        kernel: &[F],
+        kernel_grad: &mut [F],
+        bias_grad: Option<&mut [F]>,
+        dx: Option<&mut [F]>,
+        batch: usize,
+        k: usize,
+        n: usize,
+        activation: Activation,
+        par: Parallelism<'_>,
+    ) {
+        activation.backward(output, grad_output, dz, n);
+        let dz = &*dz;
+        matmul_tn(Mat::new(input, batch, k), Mat::new(dz, batch, n), F::zero(), kernel_grad, par);
+        if let Some(bias_grad) = bias_grad {
+            bias_grad.fill(F::zero());
+            for row in dz.chunks_exact(n) {
+                for (g, &d) in bias_grad.iter_mut().zip(row) {
+                    *g += d;
+                }
+            }
+        }
+        if let Some(dx) = dx {
+            matmul_nt(Mat::new(dz, batch, n), Mat::new(kernel, k, n), dx, par);
+        }
     }
 }

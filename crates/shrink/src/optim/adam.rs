@@ -34,11 +34,7 @@ impl<F: Float> Optimizer<F> for Adam<F> {
         let (c1, c2) = (F::of(1.0 - self.beta1), F::of(1.0 - self.beta2));
         let m = state(&mut self.m, slot, value.len());
         let v = state(&mut self.v, slot, value.len());
-        for (((w, &g), m), v) in value.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut()) {
-            *m += (g - *m) * c1;
-            *v += (g * g - *v) * c2;
-            *w -= alpha * *m / (v.sqrt() + eps);
-        }
+        adam_update(value, grad, m, v, alpha, c1, c2, eps);
     }
 
     fn learning_rate(&self) -> f64 {
@@ -86,6 +82,17 @@ impl<F: Float> Optimizer<F> for AdamW<F> {
 
     fn iterations(&self) -> u64 {
         self.adam.iterations
+    }
+}
+
+crate::kernels::multiversion! {
+    /// The fused Adam update of one parameter.
+    fn adam_update<F: Float>(value: &mut [F], grad: &[F], m: &mut [F], v: &mut [F], alpha: F, c1: F, c2: F, eps: F) {
+        for (((w, &g), m), v) in value.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut()) {
+            *m += (g - *m) * c1;
+            *v += (g * g - *v) * c2;
+            *w -= alpha * *m / (v.sqrt() + eps);
+        }
     }
 }
 
