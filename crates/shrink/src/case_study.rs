@@ -1,1 +1,414 @@
-//! stub
+//! The reference case study: an overfit MLP on two moons, rescued by an L2 penalty.
+//!
+//! Data `moons(100, 0.2, 1)`, rows 0–29 train, 30–99 test; Dense(500, relu) → Dense(1, sigmoid),
+//! binary cross-entropy, Adam, 4000 epochs, batch 32. Three configurations: (1) no penalty,
+//! (2) L2(0.001) on the hidden kernel, (3) a grid of alphas on the hidden kernel; each repeated
+//! with seeds `seed, seed+1, …` so that repeat *r* of every configuration starts from the same
+//! initial weights (common random numbers make the alpha comparison sharper).
+
+use crate::loss::Loss;
+use crate::metrics::Metric;
+use crate::nn::{Activation, Dense, Model};
+use crate::optim::OptimizerConfig;
+use crate::search::{mean_sd, run_trials};
+use crate::train::{FitConfig, Trainer};
+use crate::weights::weight_report;
+use crate::{Error, Penalty};
+use ndarray::{s, Array2, Axis};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+/// Settings of a case-study run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseStudyConfig {
+    /// Fits per configuration (different seeds), ≥ 1. Default 10.
+    pub repeats: usize,
+    /// Epochs per fit. Default 4000.
+    pub epochs: usize,
+    /// Rows per step. Default 32 (one batch of 30 per epoch).
+    pub batch_size: usize,
+    /// The grid of configuration (3). Default 1e-1 … 1e-6.
+    pub alphas: Vec<f64>,
+    /// The single penalty of configuration (2). Default 0.001.
+    pub reference_alpha: f64,
+    /// First seed; repeat r uses `seed + r`. Default 0.
+    pub seed: u64,
+    /// Worker threads (fits run side by side, one thread each). Default: all cores.
+    pub threads: usize,
+    /// Hidden units. Default 500.
+    pub hidden: usize,
+}
+
+impl Default for CaseStudyConfig {
+    fn default() -> Self {
+        CaseStudyConfig {
+            repeats: 10,
+            epochs: 4000,
+            batch_size: 32,
+            alphas: vec![1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6],
+            reference_alpha: 1e-3,
+            seed: 0,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            hidden: 500,
+        }
+    }
+}
+
+/// One fit's outcome (a row of `results.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FitResult {
+    /// `none`, `l2` or `grid`.
+    pub config: String,
+    /// The hidden-kernel L2 strength (0 for `none`).
+    pub alpha: f64,
+    /// Repeat index.
+    pub repeat: usize,
+    /// The fit's seed.
+    pub seed: u64,
+    /// Final training accuracy.
+    pub train_acc: f64,
+    /// Final test accuracy.
+    pub test_acc: f64,
+    /// Final training loss (data + penalty, as Keras' `evaluate`).
+    pub train_loss: f64,
+    /// Final test loss (data + penalty).
+    pub test_loss: f64,
+    /// L2 norm of the hidden kernel after training.
+    pub kernel_l2: f64,
+    /// max |w| of the hidden kernel after training.
+    pub kernel_max_abs: f64,
+    /// Wall time of the fit.
+    pub fit_seconds: f64,
+    /// Train and test accuracy per epoch (configurations 1 and 2 only).
+    #[serde(skip)]
+    pub curves: Option<(Vec<f64>, Vec<f64>)>,
+}
+
+/// Mean ± sd of one configuration over its repeats.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryRow {
+    /// `none`, `l2` or `grid`.
+    pub config: String,
+    /// The alpha.
+    pub alpha: f64,
+    /// Number of fits.
+    pub n: usize,
+    /// Mean training accuracy.
+    pub train_acc_mean: f64,
+    /// Its sample standard deviation.
+    pub train_acc_sd: f64,
+    /// Mean test accuracy.
+    pub test_acc_mean: f64,
+    /// Its sample standard deviation.
+    pub test_acc_sd: f64,
+    /// Mean hidden-kernel L2 norm.
+    pub kernel_l2_mean: f64,
+    /// Its sample standard deviation.
+    pub kernel_l2_sd: f64,
+}
+
+/// Everything a case-study run produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseStudy {
+    /// The settings used.
+    pub config: CaseStudyConfig,
+    /// One row per fit and configuration; when the grid contains the reference alpha, the
+    /// `l2` rows are the grid's fits at that alpha (same seeds, same bits), run once.
+    pub fits: Vec<FitResult>,
+    /// Number of fits actually trained.
+    pub trained: usize,
+    /// One row per configuration and alpha.
+    pub summary: Vec<SummaryRow>,
+    /// The grid alpha with the best mean test accuracy (ties: the larger alpha).
+    pub best_alpha: f64,
+    /// Wall time of the whole run.
+    pub total_seconds: f64,
+}
+
+struct Trial {
+    config: &'static str,
+    alpha: f64,
+    repeat: usize,
+    curves: bool,
+}
+
+/// The case study's data: (train x, train y, test x, test y) in f32.
+pub fn data() -> Result<(Array2<f32>, Array2<f32>, Array2<f32>, Array2<f32>), Error> {
+    let ds = shrink_data::moons(100, 0.2, 1)?;
+    let x = ds.x.mapv(|v| v as f32);
+    let y = ds.y.mapv(|v| v as f32).insert_axis(Axis(1));
+    Ok((x.slice(s![..30, ..]).to_owned(), y.slice(s![..30, ..]).to_owned(), x.slice(s![30.., ..]).to_owned(), y.slice(s![30.., ..]).to_owned()))
+}
+
+/// The case study's network with an optional hidden-kernel penalty.
+pub fn model(hidden: usize, penalty: Option<Penalty>, seed: u64) -> Result<Model<f32>, Error> {
+    let mut layer = Dense::new(hidden).activation(Activation::Relu);
+    if let Some(p) = penalty {
+        layer = layer.kernel_penalty(p);
+    }
+    Model::builder(&[2]).layer(layer).layer(Dense::new(1).activation(Activation::Sigmoid)).build(seed)
+}
+
+/// Runs every fit; `progress(done, total)` is called as fits finish.
+pub fn run(config: &CaseStudyConfig, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<CaseStudy, Error> {
+    if config.repeats == 0 {
+        return Err(Error::invalid("repeats", "≥ 1", 0));
+    }
+    if config.hidden == 0 {
+        return Err(Error::invalid("hidden", "≥ 1", 0));
+    }
+    for &a in config.alphas.iter().chain([&config.reference_alpha]) {
+        Penalty::l2(a)?;
+    }
+    FitConfig { batch_size: config.batch_size, threads: config.threads, ..FitConfig::default() }.validate()?;
+    let (xtr, ytr, xte, yte) = data()?;
+    // Configuration (2) is the grid point at the reference alpha when the grid has it: the same
+    // seeds give the same fits, so those run once (with learning curves) and serve both.
+    let shared = config.alphas.contains(&config.reference_alpha);
+    let mut trials = Vec::new();
+    for repeat in 0..config.repeats {
+        trials.push(Trial { config: "none", alpha: 0.0, repeat, curves: true });
+        if !shared {
+            trials.push(Trial { config: "l2", alpha: config.reference_alpha, repeat, curves: true });
+        }
+    }
+    for &alpha in &config.alphas {
+        for repeat in 0..config.repeats {
+            trials.push(Trial { config: "grid", alpha, repeat, curves: alpha == config.reference_alpha });
+        }
+    }
+    let total = trials.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let start = Instant::now();
+    let results = run_trials(
+        &trials,
+        config.threads,
+        |t| fit_one(config, t, (&xtr, &ytr, &xte, &yte)),
+        |_, _| progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total),
+    )?;
+    let mut fits = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    if shared {
+        let copies: Vec<FitResult> = fits
+            .iter()
+            .filter(|f| f.config == "grid" && f.alpha == config.reference_alpha)
+            .map(|f| FitResult { config: "l2".to_string(), ..f.clone() })
+            .collect();
+        let at = fits.iter().position(|f| f.config == "grid").unwrap_or(fits.len());
+        fits.splice(at..at, copies);
+    }
+    let summary = summarize(&fits, config);
+    let best_alpha = summary
+        .iter()
+        .filter(|r| r.config == "grid")
+        .fold(None::<&SummaryRow>, |best, r| match best {
+            Some(b) if b.test_acc_mean > r.test_acc_mean || (b.test_acc_mean == r.test_acc_mean && b.alpha >= r.alpha) => Some(b),
+            _ => Some(r),
+        })
+        .map_or(f64::NAN, |r| r.alpha);
+    Ok(CaseStudy { config: config.clone(), fits, trained: total, summary, best_alpha, total_seconds: start.elapsed().as_secs_f64() })
+}
+
+type Data<'a> = (&'a Array2<f32>, &'a Array2<f32>, &'a Array2<f32>, &'a Array2<f32>);
+
+fn fit_one(config: &CaseStudyConfig, trial: &Trial, (xtr, ytr, xte, yte): Data) -> Result<FitResult, Error> {
+    let seed = config.seed + trial.repeat as u64;
+    let penalty = if trial.alpha > 0.0 { Some(Penalty::l2(trial.alpha)?) } else { None };
+    let mut net = model(config.hidden, penalty, seed)?;
+    let mut trainer = Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &[Metric::Accuracy])?;
+    let fit = FitConfig { epochs: config.epochs, batch_size: config.batch_size, shuffle: true, seed, threads: 1 };
+    let start = Instant::now();
+    let validation = trial.curves.then(|| (xte.view(), yte.view()));
+    let history = trainer.fit(&mut net, xtr.view(), ytr.view(), validation, &fit, None)?;
+    let fit_seconds = start.elapsed().as_secs_f64();
+    let train = trainer.evaluate(&mut net, xtr.view(), ytr.view(), 128)?;
+    let test = trainer.evaluate(&mut net, xte.view(), yte.view(), 128)?;
+    let kernel = &weight_report(&net)[0];
+    let curves = if trial.curves {
+        history.train_metric("accuracy").zip(history.validation_metric("accuracy"))
+    } else {
+        None
+    };
+    Ok(FitResult {
+        config: trial.config.to_string(),
+        alpha: trial.alpha,
+        repeat: trial.repeat,
+        seed,
+        train_acc: train.metrics[0],
+        test_acc: test.metrics[0],
+        train_loss: train.loss,
+        test_loss: test.loss,
+        kernel_l2: kernel.l2,
+        kernel_max_abs: kernel.max_abs,
+        fit_seconds,
+        curves,
+    })
+}
+
+fn summarize(fits: &[FitResult], config: &CaseStudyConfig) -> Vec<SummaryRow> {
+    let mut keys: Vec<(&str, f64)> = vec![("none", 0.0), ("l2", config.reference_alpha)];
+    keys.extend(config.alphas.iter().map(|&a| ("grid", a)));
+    keys.into_iter()
+        .map(|(name, alpha)| {
+            let group: Vec<&FitResult> = fits.iter().filter(|f| f.config == name && f.alpha == alpha).collect();
+            let col = |f: fn(&FitResult) -> f64| mean_sd(&group.iter().map(|r| f(r)).collect::<Vec<_>>());
+            let (train_acc_mean, train_acc_sd) = col(|r| r.train_acc);
+            let (test_acc_mean, test_acc_sd) = col(|r| r.test_acc);
+            let (kernel_l2_mean, kernel_l2_sd) = col(|r| r.kernel_l2);
+            SummaryRow { config: name.to_string(), alpha, n: group.len(), train_acc_mean, train_acc_sd, test_acc_mean, test_acc_sd, kernel_l2_mean, kernel_l2_sd }
+        })
+        .collect()
+}
+
+impl CaseStudy {
+    fn row(&self, config: &str, alpha: f64) -> Option<&SummaryRow> {
+        self.summary.iter().find(|r| r.config == config && r.alpha == alpha)
+    }
+
+    /// Mean train and test accuracy per epoch over the repeats of `config` (`none` or `l2`).
+    pub fn mean_curves(&self, config: &str) -> Option<(Vec<f64>, Vec<f64>)> {
+        let curves: Vec<&(Vec<f64>, Vec<f64>)> = self.fits.iter().filter(|f| f.config == config).filter_map(|f| f.curves.as_ref()).collect();
+        let n = curves.len();
+        if n == 0 {
+            return None;
+        }
+        let epochs = curves[0].0.len();
+        let mean = |pick: fn(&(Vec<f64>, Vec<f64>)) -> &Vec<f64>| (0..epochs).map(|e| curves.iter().map(|c| pick(c)[e]).sum::<f64>() / n as f64).collect();
+        Some((mean(|c| &c.0), mean(|c| &c.1)))
+    }
+
+    /// A plain-language reading of the numbers.
+    pub fn reading(&self) -> String {
+        let mut text = String::new();
+        let (Some(none), Some(l2)) = (self.row("none", 0.0), self.row("l2", self.config.reference_alpha)) else {
+            return text;
+        };
+        let gap = none.train_acc_mean - none.test_acc_mean;
+        let _ = write!(
+            text,
+            "Without a penalty the network reaches train accuracy {:.3} but test accuracy {:.3} (mean of {} fits){}. ",
+            none.train_acc_mean,
+            none.test_acc_mean,
+            none.n,
+            if gap > 0.03 { ": it overfits the 30 training points" } else { "" }
+        );
+        let _ = write!(
+            text,
+            "L2({}) on the hidden kernel gives test accuracy {:.3} ({:+.3}) and shrinks the hidden kernel's L2 norm from {:.2} to {:.2}. ",
+            self.config.reference_alpha,
+            l2.test_acc_mean,
+            l2.test_acc_mean - none.test_acc_mean,
+            none.kernel_l2_mean,
+            l2.kernel_l2_mean
+        );
+        if let Some(best) = self.row("grid", self.best_alpha) {
+            let _ = write!(text, "On the grid the best mean test accuracy is {:.3} at alpha = {}. ", best.test_acc_mean, best.alpha);
+        }
+        if let Some(strongest) = self.summary.iter().filter(|r| r.config == "grid").max_by(|a, b| a.alpha.total_cmp(&b.alpha)) {
+            let underfits = strongest.train_acc_mean < none.train_acc_mean - 0.01 && strongest.test_acc_mean < l2.test_acc_mean;
+            let _ = write!(
+                text,
+                "The strongest penalty, alpha = {}, {} (train {:.3}, test {:.3}).",
+                strongest.alpha,
+                if underfits { "underfits: it lowers both train and test accuracy" } else { "does not underfit here" },
+                strongest.train_acc_mean,
+                strongest.test_acc_mean
+            );
+        }
+        text
+    }
+
+    /// Writes `results.csv`: one row per fit.
+    pub fn write_results_csv(&self, path: &Path) -> Result<(), Error> {
+        let mut out = String::from("config,alpha,repeat,seed,train_acc,test_acc,train_loss,test_loss,kernel_l2,kernel_max_abs,fit_seconds\n");
+        for f in &self.fits {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{},{}",
+                f.config, f.alpha, f.repeat, f.seed, f.train_acc, f.test_acc, f.train_loss, f.test_loss, f.kernel_l2, f.kernel_max_abs, f.fit_seconds
+            );
+        }
+        write_atomic(path, out.as_bytes())
+    }
+
+    /// Writes `summary.json`: settings, per-configuration summaries, the best alpha and the
+    /// reading.
+    pub fn write_summary_json(&self, path: &Path) -> Result<(), Error> {
+        let value = serde_json::json!({
+            "config": self.config,
+            "summary": self.summary,
+            "best_alpha": self.best_alpha,
+            "reading": self.reading(),
+            "total_seconds": self.total_seconds,
+            "fits_trained": self.trained,
+        });
+        let text = serde_json::to_string_pretty(&value).map_err(|e| Error::Io { path: path.display().to_string(), source: e.into() })?;
+        write_atomic(path, text.as_bytes())
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so a crash never leaves a
+/// half-written result behind.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let io = |source| Error::Io { path: path.display().to_string(), source };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shortened run: the structure of the study and its determinism across thread counts.
+    #[test]
+    fn short_run_is_complete_and_thread_independent() {
+        let config = CaseStudyConfig { repeats: 2, epochs: 30, alphas: vec![1e-1, 1e-3], threads: 1, hidden: 50, ..CaseStudyConfig::default() };
+        let a = run(&config, &|_, _| {}).unwrap();
+        let b = run(&CaseStudyConfig { threads: 2, ..config.clone() }, &|_, _| {}).unwrap();
+        assert_eq!(a.fits.len(), 2 * 2 + 2 * 2);
+        assert_eq!(a.trained, 2 + 2 * 2);
+        assert!(a.mean_curves("l2").is_some());
+        let c = run(&CaseStudyConfig { reference_alpha: 1e-2, ..config.clone() }, &|_, _| {}).unwrap();
+        assert_eq!((c.fits.len(), c.trained), (8, 8));
+        for (x, y) in a.fits.iter().zip(&b.fits) {
+            assert_eq!((x.train_acc, x.test_acc, x.kernel_l2, &x.curves), (y.train_acc, y.test_acc, y.kernel_l2, &y.curves));
+        }
+        assert_eq!(a.summary.len(), 4);
+        let (train, test) = a.mean_curves("none").unwrap();
+        assert_eq!((train.len(), test.len()), (30, 30));
+        assert!(a.reading().contains("Without a penalty"));
+        // A separately trained `l2` fit equals the grid's fit at the same alpha and seed, which
+        // is what lets the default study train those fits once.
+        let l2 = c.fits.iter().find(|f| f.config == "l2" && f.repeat == 1).unwrap();
+        let grid = a.fits.iter().find(|f| f.config == "grid" && f.alpha == 1e-3 && f.repeat == 1).unwrap();
+        let c2 = run(&CaseStudyConfig { reference_alpha: 1e-3, alphas: vec![1e-2], ..config.clone() }, &|_, _| {}).unwrap();
+        let sep = c2.fits.iter().find(|f| f.config == "l2" && f.repeat == 1).unwrap();
+        assert_eq!((sep.test_acc, sep.kernel_l2, sep.train_loss), (grid.test_acc, grid.kernel_l2, grid.train_loss));
+        assert_ne!(l2.kernel_l2, grid.kernel_l2);
+    }
+
+    #[test]
+    fn the_data_is_the_reference_split() {
+        let (xtr, ytr, xte, yte) = data().unwrap();
+        assert_eq!((xtr.nrows(), ytr.nrows(), xte.nrows(), yte.nrows()), (30, 30, 70, 70));
+        // First row of ../shared/data/moons_100_0.2_seed1.csv
+        assert_eq!(xtr[[0, 0]], 1.366982377748571f64 as f32);
+    }
+
+    #[test]
+    fn bad_settings_are_errors() {
+        assert!(run(&CaseStudyConfig { repeats: 0, ..CaseStudyConfig::default() }, &|_, _| {}).is_err());
+        let e = run(&CaseStudyConfig { alphas: vec![-1.0], ..CaseStudyConfig::default() }, &|_, _| {}).unwrap_err();
+        assert!(e.to_string().contains("got -1"), "{e}");
+    }
+}

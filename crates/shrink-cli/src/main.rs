@@ -1,0 +1,68 @@
+//! `shrink`: the command line. Thin by design: parsing, progress bars, files and plots here;
+//! everything numeric lives in the `shrink` library.
+
+mod bench;
+mod case_study;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Train neural networks with explicit, measurable weight penalties.
+#[derive(Parser)]
+#[command(name = "shrink", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Reproduce the reference weight-regularization case study (two moons, MLP, L2 grid).
+    CaseStudy(case_study::Args),
+    /// Generate or convert data sets.
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// Measure training speed (µs per step, GFLOP/s) against a baseline run in the same process.
+    Bench(bench::Args),
+}
+
+#[derive(Subcommand)]
+enum DataCommand {
+    /// scikit-learn's make_moons(n_samples, noise, random_state), bit for bit, as CSV on stdout.
+    Moons {
+        /// Number of points.
+        #[arg(long, default_value_t = 100)]
+        n: usize,
+        /// Standard deviation of the Gaussian noise.
+        #[arg(long, default_value_t = 0.2)]
+        noise: f64,
+        /// numpy RandomState seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u32,
+    },
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::CaseStudy(args) => case_study::run(args),
+        Command::Bench(args) => bench::run(args),
+        Command::Data(DataCommand::Moons { n, noise, seed }) => {
+            let ds = shrink::data::moons(n, noise, seed)?;
+            let stdout = std::io::stdout();
+            shrink::data::write_csv(stdout.lock(), &ds)?;
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
