@@ -2,7 +2,8 @@
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use shrink::case_study::{self, CaseStudy, CaseStudyConfig};
+use shrink::case_study::{self, CaseStudy, CaseStudyConfig, StudyData};
+use shrink::data::{read_csv, split_at, Scaling};
 use shrink_report::{format_mean_sd, write_line_chart, LineChart, Series, Table};
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,44 @@ pub struct Args {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
+    /// Run the study on your own CSV instead of the two moons (header row; binary 0/1 target).
+    #[arg(long, requires = "target")]
+    data: Option<PathBuf>,
+    /// Name of the target column in --data (and --test).
+    #[arg(long)]
+    target: Option<String>,
+    /// Test set as a separate CSV with the same columns.
+    #[arg(long, requires = "data", conflicts_with = "train_rows")]
+    test: Option<PathBuf>,
+    /// Use the first N rows of --data for training and the rest for testing.
+    #[arg(long, requires = "data")]
+    train_rows: Option<usize>,
+    /// Input scaling fitted on the training rows: standard, minmax or none
+    /// (default: none for the moons, which reproduce the reference; standard for --data).
+    #[arg(long, value_parser = ["standard", "minmax", "none"])]
+    scale: Option<String>,
+}
+
+fn study_data(args: &Args) -> Result<StudyData> {
+    let Some(path) = &args.data else {
+        if args.scale.as_deref().is_some_and(|s| s != "none") {
+            anyhow::bail!("--scale applies to --data; the reference moons study is unscaled");
+        }
+        return Ok(StudyData::reference()?);
+    };
+    let target = args.target.as_deref().context("--data needs --target")?;
+    let scaling = match args.scale.as_deref().unwrap_or("standard") {
+        "minmax" => Scaling::MinMax,
+        "none" => Scaling::None,
+        _ => Scaling::Standard,
+    };
+    let data = read_csv(path, target)?;
+    let (train, test) = match (&args.test, args.train_rows) {
+        (Some(test_path), _) => (data, read_csv(test_path, target)?),
+        (None, Some(rows)) => split_at(&data, rows)?,
+        (None, None) => anyhow::bail!("--data needs either --test FILE or --train-rows N"),
+    };
+    Ok(StudyData::from_datasets(&train, &test, scaling)?)
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -33,12 +72,16 @@ pub fn run(args: Args) -> Result<()> {
     let config = CaseStudyConfig {
         repeats: args.repeats,
         epochs: args.epochs,
-        alphas: args.alphas,
+        alphas: args.alphas.clone(),
         seed: args.seed,
         threads: args.threads.unwrap_or(defaults.threads),
         ..defaults
     };
     let shared = config.alphas.contains(&config.reference_alpha);
+    for &alpha in &config.alphas {
+        shrink::Penalty::l2(alpha).with_context(|| format!("--alphas {alpha}"))?;
+    }
+    let data = study_data(&args)?;
     let fits = config.repeats * (1 + usize::from(!shared) + config.alphas.len());
     let bar = ProgressBar::new(fits as u64);
     bar.set_style(
@@ -47,7 +90,7 @@ pub fn run(args: Args) -> Result<()> {
             .progress_chars("=> "),
     );
     bar.set_message("case study");
-    let study = case_study::run(&config, &|done, _| bar.set_position(done as u64))?;
+    let study = case_study::run(&config, &data, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
 
     print_table(&study);

@@ -35,6 +35,9 @@ pub(crate) fn ensure_registered() -> Result<(), ()> {
 pub(crate) const TEXT_COLOR: RGBColor = RGBColor(30, 30, 30);
 
 /// Text style of the given pixel size in the embedded font.
+///
+/// Call only after [`ensure_registered`]: the style resolves its font when created and keeps a
+/// "font unavailable" error otherwise.
 pub(crate) fn text(size: f64) -> TextStyle<'static> {
     (FAMILY, size).into_font().color(&TEXT_COLOR)
 }

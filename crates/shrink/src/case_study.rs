@@ -14,7 +14,7 @@ use crate::search::{mean_sd, run_trials};
 use crate::train::{FitConfig, Trainer};
 use crate::weights::weight_report;
 use crate::{Error, Penalty};
-use ndarray::{s, Array2, Axis};
+use ndarray::{Array2, Axis};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -134,25 +134,64 @@ struct Trial {
     curves: bool,
 }
 
-/// The case study's data: (train x, train y, test x, test y) in f32.
-pub fn data() -> Result<(Array2<f32>, Array2<f32>, Array2<f32>, Array2<f32>), Error> {
-    let ds = shrink_data::moons(100, 0.2, 1)?;
-    let x = ds.x.mapv(|v| v as f32);
-    let y = ds.y.mapv(|v| v as f32).insert_axis(Axis(1));
-    Ok((x.slice(s![..30, ..]).to_owned(), y.slice(s![..30, ..]).to_owned(), x.slice(s![30.., ..]).to_owned(), y.slice(s![30.., ..]).to_owned()))
+/// Train and test sets of a binary classification study, in f32, targets as one column.
+#[derive(Debug, Clone)]
+pub struct StudyData {
+    /// Training inputs.
+    pub x_train: Array2<f32>,
+    /// Training targets (0 or 1), one column.
+    pub y_train: Array2<f32>,
+    /// Test inputs.
+    pub x_test: Array2<f32>,
+    /// Test targets (0 or 1), one column.
+    pub y_test: Array2<f32>,
+}
+
+impl StudyData {
+    /// The reference data: `moons(100, 0.2, 1)`, rows 0–29 train, 30–99 test, unscaled.
+    pub fn reference() -> Result<Self, Error> {
+        let ds = shrink_data::moons(100, 0.2, 1)?;
+        let (train, test) = shrink_data::split_at(&ds, 30)?;
+        Self::from_datasets(&train, &test, shrink_data::Scaling::None)
+    }
+
+    /// A study on the user's own tables: targets must be 0 or 1; inputs are scaled with a
+    /// scaler fitted on the training rows only.
+    pub fn from_datasets(train: &shrink_data::Dataset, test: &shrink_data::Dataset, scaling: shrink_data::Scaling) -> Result<Self, Error> {
+        if train.n_features() != test.n_features() {
+            return Err(Error::Shape(format!("train has {} feature columns, test has {}", train.n_features(), test.n_features())));
+        }
+        for (name, ds) in [("training", train), ("test", test)] {
+            if let Some((row, v)) = ds.y.iter().enumerate().find(|(_, v)| **v != 0.0 && **v != 1.0) {
+                return Err(Error::Shape(format!(
+                    "the case study is binary classification: {name} target `{}` must be 0 or 1, row {} has {v}",
+                    ds.target_name,
+                    row + 1
+                )));
+            }
+        }
+        let scaler = shrink_data::Scaler::fit(scaling, train.x.view())?;
+        let column = |y: &ndarray::Array1<f64>| y.mapv(|v| v as f32).insert_axis(Axis(1));
+        Ok(StudyData {
+            x_train: scaler.transform(train.x.view())?.mapv(|v| v as f32),
+            y_train: column(&train.y),
+            x_test: scaler.transform(test.x.view())?.mapv(|v| v as f32),
+            y_test: column(&test.y),
+        })
+    }
 }
 
 /// The case study's network with an optional hidden-kernel penalty.
-pub fn model(hidden: usize, penalty: Option<Penalty>, seed: u64) -> Result<Model<f32>, Error> {
+pub fn model(inputs: usize, hidden: usize, penalty: Option<Penalty>, seed: u64) -> Result<Model<f32>, Error> {
     let mut layer = Dense::new(hidden).activation(Activation::Relu);
     if let Some(p) = penalty {
         layer = layer.kernel_penalty(p);
     }
-    Model::builder(&[2]).layer(layer).layer(Dense::new(1).activation(Activation::Sigmoid)).build(seed)
+    Model::builder(&[inputs]).layer(layer).layer(Dense::new(1).activation(Activation::Sigmoid)).build(seed)
 }
 
 /// Runs every fit; `progress(done, total)` is called as fits finish.
-pub fn run(config: &CaseStudyConfig, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<CaseStudy, Error> {
+pub fn run(config: &CaseStudyConfig, data: &StudyData, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<CaseStudy, Error> {
     if config.repeats == 0 {
         return Err(Error::invalid("repeats", "≥ 1", 0));
     }
@@ -163,7 +202,6 @@ pub fn run(config: &CaseStudyConfig, progress: &(dyn Fn(usize, usize) + Sync)) -
         Penalty::l2(a)?;
     }
     FitConfig { batch_size: config.batch_size, threads: config.threads, ..FitConfig::default() }.validate()?;
-    let (xtr, ytr, xte, yte) = data()?;
     // Configuration (2) is the grid point at the reference alpha when the grid has it: the same
     // seeds give the same fits, so those run once (with learning curves) and serve both.
     let shared = config.alphas.contains(&config.reference_alpha);
@@ -185,7 +223,7 @@ pub fn run(config: &CaseStudyConfig, progress: &(dyn Fn(usize, usize) + Sync)) -
     let results = run_trials(
         &trials,
         config.threads,
-        |t| fit_one(config, t, (&xtr, &ytr, &xte, &yte)),
+        |t| fit_one(config, t, data),
         |_, _| progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total),
     )?;
     let mut fits = results.into_iter().collect::<Result<Vec<_>, _>>()?;
@@ -210,12 +248,11 @@ pub fn run(config: &CaseStudyConfig, progress: &(dyn Fn(usize, usize) + Sync)) -
     Ok(CaseStudy { config: config.clone(), fits, trained: total, summary, best_alpha, total_seconds: start.elapsed().as_secs_f64() })
 }
 
-type Data<'a> = (&'a Array2<f32>, &'a Array2<f32>, &'a Array2<f32>, &'a Array2<f32>);
-
-fn fit_one(config: &CaseStudyConfig, trial: &Trial, (xtr, ytr, xte, yte): Data) -> Result<FitResult, Error> {
+fn fit_one(config: &CaseStudyConfig, trial: &Trial, data: &StudyData) -> Result<FitResult, Error> {
+    let (xtr, ytr, xte, yte) = (&data.x_train, &data.y_train, &data.x_test, &data.y_test);
     let seed = config.seed + trial.repeat as u64;
     let penalty = if trial.alpha > 0.0 { Some(Penalty::l2(trial.alpha)?) } else { None };
-    let mut net = model(config.hidden, penalty, seed)?;
+    let mut net = model(xtr.ncols(), config.hidden, penalty, seed)?;
     let mut trainer = Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &[Metric::Accuracy])?;
     let fit = FitConfig { epochs: config.epochs, batch_size: config.batch_size, shuffle: true, seed, threads: 1 };
     let start = Instant::now();
@@ -372,13 +409,14 @@ mod tests {
     /// A shortened run: the structure of the study and its determinism across thread counts.
     #[test]
     fn short_run_is_complete_and_thread_independent() {
+        let reference = StudyData::reference().unwrap();
         let config = CaseStudyConfig { repeats: 2, epochs: 30, alphas: vec![1e-1, 1e-3], threads: 1, hidden: 50, ..CaseStudyConfig::default() };
-        let a = run(&config, &|_, _| {}).unwrap();
-        let b = run(&CaseStudyConfig { threads: 2, ..config.clone() }, &|_, _| {}).unwrap();
+        let a = run(&config, &reference, &|_, _| {}).unwrap();
+        let b = run(&CaseStudyConfig { threads: 2, ..config.clone() }, &reference, &|_, _| {}).unwrap();
         assert_eq!(a.fits.len(), 2 * 2 + 2 * 2);
         assert_eq!(a.trained, 2 + 2 * 2);
         assert!(a.mean_curves("l2").is_some());
-        let c = run(&CaseStudyConfig { reference_alpha: 1e-2, ..config.clone() }, &|_, _| {}).unwrap();
+        let c = run(&CaseStudyConfig { reference_alpha: 1e-2, ..config.clone() }, &reference, &|_, _| {}).unwrap();
         assert_eq!((c.fits.len(), c.trained), (8, 8));
         for (x, y) in a.fits.iter().zip(&b.fits) {
             assert_eq!((x.train_acc, x.test_acc, x.kernel_l2, &x.curves), (y.train_acc, y.test_acc, y.kernel_l2, &y.curves));
@@ -391,7 +429,7 @@ mod tests {
         // is what lets the default study train those fits once.
         let l2 = c.fits.iter().find(|f| f.config == "l2" && f.repeat == 1).unwrap();
         let grid = a.fits.iter().find(|f| f.config == "grid" && f.alpha == 1e-3 && f.repeat == 1).unwrap();
-        let c2 = run(&CaseStudyConfig { reference_alpha: 1e-3, alphas: vec![1e-2], ..config.clone() }, &|_, _| {}).unwrap();
+        let c2 = run(&CaseStudyConfig { reference_alpha: 1e-3, alphas: vec![1e-2], ..config.clone() }, &reference, &|_, _| {}).unwrap();
         let sep = c2.fits.iter().find(|f| f.config == "l2" && f.repeat == 1).unwrap();
         assert_eq!((sep.test_acc, sep.kernel_l2, sep.train_loss), (grid.test_acc, grid.kernel_l2, grid.train_loss));
         assert_ne!(l2.kernel_l2, grid.kernel_l2);
@@ -399,16 +437,22 @@ mod tests {
 
     #[test]
     fn the_data_is_the_reference_split() {
-        let (xtr, ytr, xte, yte) = data().unwrap();
-        assert_eq!((xtr.nrows(), ytr.nrows(), xte.nrows(), yte.nrows()), (30, 30, 70, 70));
+        let d = StudyData::reference().unwrap();
+        assert_eq!((d.x_train.nrows(), d.y_train.nrows(), d.x_test.nrows(), d.y_test.nrows()), (30, 30, 70, 70));
         // First row of ../shared/data/moons_100_0.2_seed1.csv
-        assert_eq!(xtr[[0, 0]], 1.366982377748571f64 as f32);
+        assert_eq!(d.x_train[[0, 0]], 1.366982377748571f64 as f32);
+        let ds = shrink_data::moons(20, 0.1, 2).unwrap();
+        let mut bad = ds.clone();
+        bad.y[3] = 2.0;
+        let e = StudyData::from_datasets(&bad, &ds, shrink_data::Scaling::Standard).unwrap_err();
+        assert!(e.to_string().contains("row 4 has 2"), "{e}");
     }
 
     #[test]
     fn bad_settings_are_errors() {
-        assert!(run(&CaseStudyConfig { repeats: 0, ..CaseStudyConfig::default() }, &|_, _| {}).is_err());
-        let e = run(&CaseStudyConfig { alphas: vec![-1.0], ..CaseStudyConfig::default() }, &|_, _| {}).unwrap_err();
+        let reference = StudyData::reference().unwrap();
+        assert!(run(&CaseStudyConfig { repeats: 0, ..CaseStudyConfig::default() }, &reference, &|_, _| {}).is_err());
+        let e = run(&CaseStudyConfig { alphas: vec![-1.0], ..CaseStudyConfig::default() }, &reference, &|_, _| {}).unwrap_err();
         assert!(e.to_string().contains("got -1"), "{e}");
     }
 }
