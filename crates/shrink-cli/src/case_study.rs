@@ -133,10 +133,15 @@ fn write_outputs(study: &CaseStudy, out: &Path) -> Result<Vec<PathBuf>> {
     study.write_summary_json(&summary)?;
     files.push(summary);
 
-    for (config, title) in [("none", "Learning curves, no penalty"), ("l2", "Learning curves, L2 on the hidden kernel")] {
+    for (config, title) in [("none", "Learning curves, no penalty"), ("l2", "Learning curves, L2 on the hidden kernel")]
+    {
         if let Some((train, test)) = study.mean_curves(config) {
             let epochs: Vec<f64> = (1..=train.len()).map(|e| e as f64).collect();
-            let title = if config == "l2" { format!("{title} (alpha = {})", study.config.reference_alpha) } else { title.to_string() };
+            let title = if config == "l2" {
+                format!("{title} (alpha = {})", study.config.reference_alpha)
+            } else {
+                title.to_string()
+            };
             let chart = LineChart::new(format!("{title}, mean of {} fits", study.config.repeats), "epoch", "accuracy")
                 .series(Series::new("train", epochs.clone(), train))
                 .series(Series::new("test", epochs, test));
@@ -148,8 +153,14 @@ fn write_outputs(study: &CaseStudy, out: &Path) -> Result<Vec<PathBuf>> {
         let alphas: Vec<f64> = grid.iter().map(|r| r.alpha).collect();
         let chart = LineChart::new("Accuracy vs L2 alpha on the hidden kernel (mean ± sd)", "alpha", "accuracy")
             .log_x(true)
-            .series(Series::new("train", alphas.clone(), grid.iter().map(|r| r.train_acc_mean).collect()).with_err(grid.iter().map(|r| r.train_acc_sd).collect()))
-            .series(Series::new("test", alphas, grid.iter().map(|r| r.test_acc_mean).collect()).with_err(grid.iter().map(|r| r.test_acc_sd).collect()));
+            .series(
+                Series::new("train", alphas.clone(), grid.iter().map(|r| r.train_acc_mean).collect())
+                    .with_err(grid.iter().map(|r| r.train_acc_sd).collect()),
+            )
+            .series(
+                Series::new("test", alphas, grid.iter().map(|r| r.test_acc_mean).collect())
+                    .with_err(grid.iter().map(|r| r.test_acc_sd).collect()),
+            );
         files.extend(write_line_chart(&chart, &out.join("accuracy_vs_alpha"))?);
     }
     Ok(files)

@@ -29,10 +29,7 @@ pub fn read_csv(path: &Path, target: &str) -> Result<Dataset, DataError> {
     };
     let ncols = table.names.len();
     if ncols == 1 {
-        return Err(DataError::NoFeatures {
-            path: path.to_path_buf(),
-            target: target.to_owned(),
-        });
+        return Err(DataError::NoFeatures { path: path.to_path_buf(), target: target.to_owned() });
     }
     let nrows = table.nrows();
     let mut x = Vec::with_capacity(nrows * (ncols - 1));
@@ -118,24 +115,14 @@ fn csv_error(path: &Path, lines: &mut LineCounter, e: &csv::Error) -> DataError 
 }
 
 fn read_table(path: &Path) -> Result<Table, DataError> {
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
     let mut lines = LineCounter::new(&bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(bytes.as_slice());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(bytes.as_slice());
     let mut records = reader.records();
 
     let header = match records.next() {
-        None => {
-            return Err(DataError::EmptyFile {
-                path: path.to_path_buf(),
-            })
-        }
+        None => return Err(DataError::EmptyFile { path: path.to_path_buf() }),
         Some(r) => r.map_err(|e| csv_error(path, &mut lines, &e))?,
     };
     let names = parse_header(path, &header)?;
@@ -165,9 +152,7 @@ fn read_table(path: &Path) -> Result<Table, DataError> {
         }
     }
     if values.is_empty() {
-        return Err(DataError::NoRows {
-            path: path.to_path_buf(),
-        });
+        return Err(DataError::NoRows { path: path.to_path_buf() });
     }
     Ok(Table { names, values })
 }
@@ -177,16 +162,9 @@ fn parse_header(path: &Path, header: &csv::StringRecord) -> Result<Vec<String>, 
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (j, raw) in header.iter().enumerate() {
         // Spreadsheet exports often start with a UTF-8 byte-order mark the parser keeps.
-        let name = if j == 0 {
-            raw.trim_start_matches('\u{feff}').trim()
-        } else {
-            raw
-        };
+        let name = if j == 0 { raw.trim_start_matches('\u{feff}').trim() } else { raw };
         if name.is_empty() {
-            return Err(DataError::EmptyColumnName {
-                path: path.to_path_buf(),
-                column: j + 1,
-            });
+            return Err(DataError::EmptyColumnName { path: path.to_path_buf(), column: j + 1 });
         }
         if let Some(&first) = seen.get(name) {
             return Err(DataError::DuplicateColumn {
@@ -228,8 +206,7 @@ mod tests {
         fn new(contents: &str) -> Self {
             static COUNTER: AtomicUsize = AtomicUsize::new(0);
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let path = std::env::temp_dir()
-                .join(format!("shrink-data-test-{}-{n}.csv", std::process::id()));
+            let path = std::env::temp_dir().join(format!("shrink-data-test-{}-{n}.csv", std::process::id()));
             std::fs::write(&path, contents).unwrap();
             Self(path)
         }
@@ -290,10 +267,7 @@ mod tests {
         .unwrap();
         let mut buf = Vec::new();
         write_csv(&mut buf, &ds).unwrap();
-        assert_eq!(
-            String::from_utf8(buf).unwrap(),
-            "x0,x1,y\n1.366982377748571,-0.23541583828163382,1\n"
-        );
+        assert_eq!(String::from_utf8(buf).unwrap(), "x0,x1,y\n1.366982377748571,-0.23541583828163382,1\n");
     }
 
     #[test]
@@ -307,10 +281,7 @@ mod tests {
     fn missing_file() {
         let path = std::env::temp_dir().join("shrink-data-test-does-not-exist.csv");
         let e = read_csv(&path, "y").unwrap_err().to_string();
-        assert!(
-            e.contains("does-not-exist.csv") && e.contains("cannot read"),
-            "{e}"
-        );
+        assert!(e.contains("does-not-exist.csv") && e.contains("cannot read"), "{e}");
     }
 
     #[test]
@@ -342,10 +313,7 @@ mod tests {
     #[test]
     fn ragged_rows_name_line() {
         let e = err("a,y\n1,2\n3\n", "y");
-        assert!(
-            e.contains("line 3: expected 2 fields") && e.contains("found 1"),
-            "{e}"
-        );
+        assert!(e.contains("line 3: expected 2 fields") && e.contains("found 1"), "{e}");
         let e = err("a,y\n1,2\n3,4,5\n", "y");
         assert!(e.contains("line 3") && e.contains("found 3"), "{e}");
     }
@@ -353,19 +321,13 @@ mod tests {
     #[test]
     fn bad_cells_name_line_column_and_text() {
         let e = err("a,y\n1,2\n3,abc\n", "y");
-        assert!(
-            e.contains("line 3, column 2 (`y`)") && e.contains("`abc`"),
-            "{e}"
-        );
+        assert!(e.contains("line 3, column 2 (`y`)") && e.contains("`abc`"), "{e}");
         assert!(e.contains("not a number"), "{e}");
         let e = err("a,y\n1,2\n , 4\n", "y");
         assert!(e.contains("line 3, column 1 (`a`): empty cell"), "{e}");
         for bad in ["NaN", "nan", "inf", "-inf", "Infinity", "1e999"] {
             let e = err(&format!("a,y\n{bad},1\n"), "y");
-            assert!(
-                e.contains("line 2, column 1 (`a`)") && e.contains(bad),
-                "{e}"
-            );
+            assert!(e.contains("line 2, column 1 (`a`)") && e.contains(bad), "{e}");
             assert!(e.contains("not a finite number") || e.contains("not a number"));
         }
     }
@@ -398,9 +360,6 @@ mod tests {
     fn features_reader_errors_too() {
         let f = TempCsv::new("a,b\n1,oops\n");
         let e = read_csv_features(&f.0).unwrap_err().to_string();
-        assert!(
-            e.contains("line 2, column 2 (`b`)") && e.contains("oops"),
-            "{e}"
-        );
+        assert!(e.contains("line 2, column 2 (`b`)") && e.contains("oops"), "{e}");
     }
 }

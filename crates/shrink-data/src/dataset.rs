@@ -33,11 +33,7 @@ impl Dataset {
         target_name: impl Into<String>,
     ) -> Result<Self, DataError> {
         if x.nrows() != y.len() {
-            return Err(DataError::Shape(format!(
-                "x has {} rows but y has {} values",
-                x.nrows(),
-                y.len()
-            )));
+            return Err(DataError::Shape(format!("x has {} rows but y has {} values", x.nrows(), y.len())));
         }
         if x.ncols() != feature_names.len() {
             return Err(DataError::Shape(format!(
@@ -46,12 +42,7 @@ impl Dataset {
                 feature_names.len()
             )));
         }
-        Ok(Self {
-            x,
-            y,
-            feature_names,
-            target_name: target_name.into(),
-        })
+        Ok(Self { x, y, feature_names, target_name: target_name.into() })
     }
 
     /// Number of samples (rows).

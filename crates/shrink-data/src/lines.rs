@@ -13,18 +13,12 @@ pub(crate) struct LineCounter<'a> {
 
 impl<'a> LineCounter<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        Self {
-            bytes,
-            pos: 0,
-            line: 1,
-        }
+        Self { bytes, pos: 0, line: 1 }
     }
 
     /// Line of the first non-blank byte at or after `byte`; offsets must not decrease.
     pub(crate) fn line_at(&mut self, byte: u64) -> u64 {
-        let mut target = usize::try_from(byte)
-            .unwrap_or(usize::MAX)
-            .min(self.bytes.len());
+        let mut target = usize::try_from(byte).unwrap_or(usize::MAX).min(self.bytes.len());
         // A record's recorded start may precede the blank lines the parser skipped.
         while target < self.bytes.len() && matches!(self.bytes[target], b'\n' | b'\r') {
             target += 1;

@@ -79,10 +79,7 @@ fn linspace(start: f64, stop: f64, num: usize) -> Vec<f64> {
 mod tests {
     use super::*;
 
-    const FIXTURE: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/moons_100_0.2_seed1.csv"
-    );
+    const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/moons_100_0.2_seed1.csv");
 
     #[test]
     fn matches_scikit_learn_fixture() {
@@ -91,9 +88,7 @@ mod tests {
         assert_eq!(got.feature_names, expected.feature_names);
         assert_eq!(got.target_name, expected.target_name);
         assert_eq!(got.y, expected.y);
-        let max_diff = (&got.x - &expected.x)
-            .iter()
-            .fold(0.0f64, |m, d| m.max(d.abs()));
+        let max_diff = (&got.x - &expected.x).iter().fold(0.0f64, |m, d| m.max(d.abs()));
         assert!(max_diff < 1e-12, "max abs difference {max_diff}");
     }
 

@@ -18,19 +18,14 @@ pub struct LegacyRandomState {
 
 impl std::fmt::Debug for LegacyRandomState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LegacyRandomState")
-            .field("cached_gauss", &self.cached_gauss)
-            .finish_non_exhaustive()
+        f.debug_struct("LegacyRandomState").field("cached_gauss", &self.cached_gauss).finish_non_exhaustive()
     }
 }
 
 impl LegacyRandomState {
     /// Same stream as `numpy.random.RandomState(seed)` (MT19937 `init_genrand`).
     pub fn new(seed: u32) -> Self {
-        Self {
-            mt: Mt::new(seed),
-            cached_gauss: None,
-        }
+        Self { mt: Mt::new(seed), cached_gauss: None }
     }
 
     /// One raw 32-bit MT19937 output.

@@ -55,25 +55,12 @@ impl TryFrom<RawScaler> for Scaler {
             )));
         }
         if let Some((j, v)) = raw.offset.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(DataError::InvalidScaler(format!(
-                "offset[{j}] = {v} is not finite"
-            )));
+            return Err(DataError::InvalidScaler(format!("offset[{j}] = {v} is not finite")));
         }
-        if let Some((j, v)) = raw
-            .scale
-            .iter()
-            .enumerate()
-            .find(|(_, v)| !v.is_finite() || **v == 0.0)
-        {
-            return Err(DataError::InvalidScaler(format!(
-                "scale[{j}] = {v} must be finite and non-zero"
-            )));
+        if let Some((j, v)) = raw.scale.iter().enumerate().find(|(_, v)| !v.is_finite() || **v == 0.0) {
+            return Err(DataError::InvalidScaler(format!("scale[{j}] = {v} must be finite and non-zero")));
         }
-        Ok(Scaler {
-            kind: raw.kind,
-            offset: raw.offset,
-            scale: raw.scale,
-        })
+        Ok(Scaler { kind: raw.kind, offset: raw.offset, scale: raw.scale })
     }
 }
 
@@ -95,11 +82,7 @@ impl Scaler {
             Scaling::Standard => x.axis_iter(Axis(1)).map(standard_params).unzip(),
             Scaling::MinMax => x.axis_iter(Axis(1)).map(minmax_params).unzip(),
         };
-        Ok(Scaler {
-            kind,
-            offset,
-            scale,
-        })
+        Ok(Scaler { kind, offset, scale })
     }
 
     /// Fits on a single column, typically a regression target.
@@ -131,10 +114,7 @@ impl Scaler {
     pub fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>, DataError> {
         self.check_cols(x.ncols())?;
         let mut out = x.to_owned();
-        for (mut col, (&o, &s)) in out
-            .axis_iter_mut(Axis(1))
-            .zip(self.offset.iter().zip(&self.scale))
-        {
+        for (mut col, (&o, &s)) in out.axis_iter_mut(Axis(1)).zip(self.offset.iter().zip(&self.scale)) {
             col.mapv_inplace(|v| (v - o) / s);
         }
         Ok(out)
@@ -144,31 +124,20 @@ impl Scaler {
     pub fn inverse_transform(&self, z: ArrayView2<f64>) -> Result<Array2<f64>, DataError> {
         self.check_cols(z.ncols())?;
         let mut out = z.to_owned();
-        for (mut col, (&o, &s)) in out
-            .axis_iter_mut(Axis(1))
-            .zip(self.offset.iter().zip(&self.scale))
-        {
+        for (mut col, (&o, &s)) in out.axis_iter_mut(Axis(1)).zip(self.offset.iter().zip(&self.scale)) {
             col.mapv_inplace(|v| v * s + o);
         }
         Ok(out)
     }
 
     /// Transforms values of one fitted column (e.g. a regression target).
-    pub fn transform_column(
-        &self,
-        column: usize,
-        values: ArrayView1<f64>,
-    ) -> Result<Array1<f64>, DataError> {
+    pub fn transform_column(&self, column: usize, values: ArrayView1<f64>) -> Result<Array1<f64>, DataError> {
         let (o, s) = self.column_params(column)?;
         Ok(values.mapv(|v| (v - o) / s))
     }
 
     /// Maps scaled values of one column back, so predictions are reported in original units.
-    pub fn inverse_transform_column(
-        &self,
-        column: usize,
-        values: ArrayView1<f64>,
-    ) -> Result<Array1<f64>, DataError> {
+    pub fn inverse_transform_column(&self, column: usize, values: ArrayView1<f64>) -> Result<Array1<f64>, DataError> {
         let (o, s) = self.column_params(column)?;
         Ok(values.mapv(|v| v * s + o))
     }
@@ -177,10 +146,7 @@ impl Scaler {
         if found == self.n_features() {
             Ok(())
         } else {
-            Err(DataError::ColumnMismatch {
-                expected: self.n_features(),
-                found,
-            })
+            Err(DataError::ColumnMismatch { expected: self.n_features(), found })
         }
     }
 
@@ -213,11 +179,7 @@ fn minmax_params(col: ArrayView1<f64>) -> (f64, f64) {
     let min = col.iter().copied().fold(f64::INFINITY, f64::min);
     let max = col.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let range = max - min;
-    let scale = if range < 10.0 * f64::EPSILON {
-        1.0
-    } else {
-        range
-    };
+    let scale = if range < 10.0 * f64::EPSILON { 1.0 } else { range };
     (min, scale)
 }
 
@@ -257,10 +219,7 @@ mod tests {
         let x = array![[-1.0, 2.0], [3.0, 2.0], [1.0, 2.0]];
         let s = Scaler::fit(Scaling::MinMax, x.view()).unwrap();
         let z = s.transform(x.view()).unwrap();
-        assert!(
-            close(&z, &array![[0.0, 0.0], [1.0, 0.0], [0.5, 0.0]]),
-            "{z}"
-        );
+        assert!(close(&z, &array![[0.0, 0.0], [1.0, 0.0], [0.5, 0.0]]), "{z}");
         assert!(close(&s.inverse_transform(z.view()).unwrap(), &x));
     }
 
@@ -309,11 +268,9 @@ mod tests {
 
     #[test]
     fn serde_names_and_round_trip() {
-        for (k, name) in [
-            (Scaling::None, "\"none\""),
-            (Scaling::Standard, "\"standard\""),
-            (Scaling::MinMax, "\"minmax\""),
-        ] {
+        for (k, name) in
+            [(Scaling::None, "\"none\""), (Scaling::Standard, "\"standard\""), (Scaling::MinMax, "\"minmax\"")]
+        {
             assert_eq!(serde_json::to_string(&k).unwrap(), name);
             assert_eq!(serde_json::from_str::<Scaling>(name).unwrap(), k);
         }

@@ -15,10 +15,7 @@ pub fn split_at(ds: &Dataset, n_first: usize) -> Result<(Dataset, Dataset), Data
         return Err(DataError::InvalidParameter {
             name: "n_first",
             value: n_first.to_string(),
-            reason: format!(
-                "must leave at least one row on each side of a dataset with {} rows",
-                ds.len()
-            ),
+            reason: format!("must leave at least one row on each side of a dataset with {} rows", ds.len()),
         });
     }
     Ok((ds.rows(0, n_first), ds.rows(n_first, ds.len())))
@@ -30,11 +27,7 @@ pub fn split_at(ds: &Dataset, n_first: usize) -> Result<(Dataset, Dataset), Data
 /// random_state=seed)` row for row when `seed < 2**32`: a legacy `RandomState` permutation
 /// whose first `n_test` entries are the test rows and the rest the training rows, both in
 /// permutation order. Larger seeds use their low 32 bits (scikit-learn rejects them).
-pub fn shuffle_split(
-    ds: &Dataset,
-    test_fraction: f64,
-    seed: u64,
-) -> Result<(Dataset, Dataset), DataError> {
+pub fn shuffle_split(ds: &Dataset, test_fraction: f64, seed: u64) -> Result<(Dataset, Dataset), DataError> {
     let n = ds.len();
     let invalid = |reason: String| DataError::InvalidParameter {
         name: "test_fraction",
@@ -47,9 +40,7 @@ pub fn shuffle_split(
     // Same float expression as scikit-learn, so rounding at boundaries agrees with it.
     let n_test = (n as f64 * test_fraction).ceil() as usize;
     if n_test == 0 || n_test >= n {
-        return Err(invalid(format!(
-            "gives {n_test} test rows out of {n}; both sides need at least one row"
-        )));
+        return Err(invalid(format!("gives {n_test} test rows out of {n}; both sides need at least one row")));
     }
     let mut rng = LegacyRandomState::new(seed as u32);
     let perm = rng.permutation(n);

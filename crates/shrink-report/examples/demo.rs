@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use shrink_report::{
-    format_mean_sd, write_box_chart, write_histogram_chart, write_line_chart, BoxChart, HistogramChart,
-    LineChart, ReportError, Series, Table,
+    format_mean_sd, write_box_chart, write_histogram_chart, write_line_chart, BoxChart, HistogramChart, LineChart,
+    ReportError, Series, Table,
 };
 
 fn main() -> Result<(), ReportError> {
@@ -14,10 +14,7 @@ fn main() -> Result<(), ReportError> {
     let epochs: Vec<f64> = (1..=4000).map(f64::from).collect();
     let wobble = |e: f64| 0.004 * (e * 0.37).sin() * (-e / 800.0).exp();
     let train = epochs.iter().map(|&e| 1.0 - 0.55 * (-e / 300.0).exp() + wobble(e).min(0.0)).collect();
-    let test = epochs
-        .iter()
-        .map(|&e| 0.88 - 0.45 * (-e / 250.0).exp() - 8e-6 * e + wobble(e + 1.0))
-        .collect();
+    let test = epochs.iter().map(|&e| 0.88 - 0.45 * (-e / 250.0).exp() - 8e-6 * e + wobble(e + 1.0)).collect();
     let curve = LineChart::new("Learning curve, no penalty", "epoch", "accuracy")
         .series(Series::new("train", epochs.clone(), train))
         .series(Series::new("test", epochs, test));

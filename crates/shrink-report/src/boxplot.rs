@@ -29,11 +29,7 @@ pub struct BoxChart {
 impl BoxChart {
     /// A chart with no groups yet.
     pub fn new(title: impl Into<String>, y_label: impl Into<String>) -> Self {
-        BoxChart {
-            title: title.into(),
-            y_label: y_label.into(),
-            groups: Vec::new(),
-        }
+        BoxChart { title: title.into(), y_label: y_label.into(), groups: Vec::new() }
     }
 
     /// Appends a group.
@@ -78,14 +74,7 @@ pub(crate) fn box_stats(values: &[f64]) -> Option<BoxStats> {
     let whisker_lo = within.clone().fold(f64::INFINITY, f64::min).min(q1);
     let whisker_hi = within.fold(f64::NEG_INFINITY, f64::max).max(q3);
     let outliers = v.iter().copied().filter(|&x| x < fence_lo || x > fence_hi).collect();
-    Some(BoxStats {
-        q1,
-        median,
-        q3,
-        whisker_lo,
-        whisker_hi,
-        outliers,
-    })
+    Some(BoxStats { q1, median, q3, whisker_lo, whisker_hi, outliers })
 }
 
 fn quantile(sorted: &[f64], p: f64) -> f64 {
@@ -106,8 +95,8 @@ struct Prepared<'a> {
 
 fn prepare(chart: &BoxChart) -> Result<Prepared<'_>, DataError> {
     let stats: Vec<Option<BoxStats>> = chart.groups.iter().map(|(_, v)| box_stats(v)).collect();
-    let (lo, hi) = ticks::finite_extent(chart.groups.iter().flat_map(|(_, v)| v.iter().copied()))
-        .ok_or(DataError::NoData)?;
+    let (lo, hi) =
+        ticks::finite_extent(chart.groups.iter().flat_map(|(_, v)| v.iter().copied())).ok_or(DataError::NoData)?;
     let names = chart
         .groups
         .iter()
@@ -117,12 +106,7 @@ fn prepare(chart: &BoxChart) -> Result<Prepared<'_>, DataError> {
             None => format!("{name} (no data)"),
         })
         .collect();
-    Ok(Prepared {
-        chart,
-        stats,
-        names,
-        y: ticks::pad_linear(lo, hi, 0.06),
-    })
+    Ok(Prepared { chart, stats, names, y: ticks::pad_linear(lo, hi, 0.06) })
 }
 
 /// Half the width of a box, in slots (one slot per group).
@@ -170,8 +154,7 @@ impl Plot for Prepared<'_> {
             path(vec![(c - HALF_CAP, s.whisker_lo), (c + HALF_CAP, s.whisker_lo)])?;
             path(vec![(c - HALF_CAP, s.whisker_hi), (c + HALF_CAP, s.whisker_hi)])?;
             let corners = [(c - HALF_BOX, s.q3), (c + HALF_BOX, s.q1)];
-            plot.draw(&Rectangle::new(corners, color.mix(0.25).filled()))
-                .map_err(draw_err)?;
+            plot.draw(&Rectangle::new(corners, color.mix(0.25).filled())).map_err(draw_err)?;
             plot.draw(&Rectangle::new(corners, line)).map_err(draw_err)?;
             plot.draw(&PathElement::new(
                 vec![(c - HALF_BOX, s.median), (c + HALF_BOX, s.median)],
@@ -179,8 +162,7 @@ impl Plot for Prepared<'_> {
             ))
             .map_err(draw_err)?;
             for &o in &s.outliers {
-                plot.draw(&Circle::new((c, o), 4, color.stroke_width(2)))
-                    .map_err(draw_err)?;
+                plot.draw(&Circle::new((c, o), 4, color.stroke_width(2))).map_err(draw_err)?;
             }
         }
         Ok(())

@@ -13,9 +13,7 @@
 use ab_glyph::{Font, FontRef, ScaleFont};
 use plotters::backend::BitMapBackend;
 use plotters_backend::text_anchor::{HPos, VPos};
-use plotters_backend::{
-    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
-};
+use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind};
 
 /// `BitMapBackend` with our text renderer.
 pub(crate) struct CrispText<'a> {
@@ -89,8 +87,7 @@ impl DrawingBackend for CrispText<'_> {
             for k in 0..width {
                 let o = first_offset + k;
                 let (ox, oy) = if x_major { (0, o) } else { (o, 0) };
-                self.inner
-                    .draw_line((a.0 + ox, a.1 + oy), (p.0 + ox, p.1 + oy), &color)?;
+                self.inner.draw_line((a.0 + ox, a.1 + oy), (p.0 + ox, p.1 + oy), &color)?;
             }
         }
         Ok(())
@@ -128,9 +125,8 @@ impl DrawingBackend for CrispText<'_> {
         if color.alpha == 0.0 || text.is_empty() {
             return Ok(());
         }
-        let ((min_x, min_y), (max_x, max_y)) = style
-            .layout_box(text)
-            .map_err(|e| DrawingErrorKind::FontError(Box::new(e)))?;
+        let ((min_x, min_y), (max_x, max_y)) =
+            style.layout_box(text).map_err(|e| DrawingErrorKind::FontError(Box::new(e)))?;
         let (width, height) = (max_x - min_x, max_y - min_y);
         let dx = match style.anchor().h_pos {
             HPos::Left => 0,
@@ -145,9 +141,7 @@ impl DrawingBackend for CrispText<'_> {
         let font = self.font.as_scaled(style.size() as f32);
         // Baseline one cap height below the top of the layout box: capitals and digits then fill
         // the box plotters reserved, and centred labels look centred.
-        let cap = font
-            .outline_glyph(font.scaled_glyph('H'))
-            .map_or(font.ascent(), |g| -g.px_bounds().min.y);
+        let cap = font.outline_glyph(font.scaled_glyph('H')).map_or(font.ascent(), |g| -g.px_bounds().min.y);
         let trans = style.transform();
         let (w, h) = self.get_size();
         let mut pen = 0.0f32;
@@ -161,7 +155,9 @@ impl DrawingBackend for CrispText<'_> {
             prev = Some(id);
             let glyph = id.with_scale_and_position(font.scale(), ab_glyph::point(pen, cap));
             pen += font.h_advance(id);
-            let Some(outline) = font.outline_glyph(glyph) else { continue };
+            let Some(outline) = font.outline_glyph(glyph) else {
+                continue;
+            };
             let b = outline.px_bounds();
             outline.draw(|gx, gy, coverage| {
                 pixels.push((b.min.x as i32 + gx as i32, b.min.y as i32 + gy as i32, coverage));
@@ -188,9 +184,7 @@ mod tests {
         crate::font::ensure_registered().unwrap();
         let mut buf = vec![255u8; 100 * 40 * 3];
         {
-            let root = CrispText::new(BitMapBackend::with_buffer(&mut buf, (100, 40)))
-                .unwrap()
-                .into_drawing_area();
+            let root = CrispText::new(BitMapBackend::with_buffer(&mut buf, (100, 40))).unwrap().into_drawing_area();
             draw(&root);
             root.present().unwrap();
         }
@@ -198,12 +192,8 @@ mod tests {
     }
 
     fn dark_columns(buf: &[u8]) -> Vec<usize> {
-        let mut cols: Vec<usize> = buf
-            .chunks(3)
-            .enumerate()
-            .filter(|(_, p)| p[0] < 128)
-            .map(|(i, _)| i % 100)
-            .collect();
+        let mut cols: Vec<usize> =
+            buf.chunks(3).enumerate().filter(|(_, p)| p[0] < 128).map(|(i, _)| i % 100).collect();
         cols.sort_unstable();
         cols.dedup();
         cols
@@ -227,15 +217,9 @@ mod tests {
     #[test]
     fn thick_paths_are_solid_and_the_right_width() {
         let buf = render(|root| {
-            root.draw(&PathElement::new(vec![(10, 20), (90, 20)], BLACK.stroke_width(2)))
-                .unwrap();
+            root.draw(&PathElement::new(vec![(10, 20), (90, 20)], BLACK.stroke_width(2))).unwrap();
         });
-        let rows: Vec<usize> = buf
-            .chunks(3)
-            .enumerate()
-            .filter(|(_, p)| p[0] < 128)
-            .map(|(i, _)| i / 100)
-            .collect();
+        let rows: Vec<usize> = buf.chunks(3).enumerate().filter(|(_, p)| p[0] < 128).map(|(i, _)| i / 100).collect();
         let (min, max) = (rows.iter().min().unwrap(), rows.iter().max().unwrap());
         assert_eq!(max - min + 1, 2);
         assert_eq!(rows.len(), 2 * 81);

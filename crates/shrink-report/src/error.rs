@@ -67,13 +67,8 @@ pub(crate) enum DataError {
 impl DataError {
     pub(crate) fn at(self, stem: &std::path::Path) -> ReportError {
         match self {
-            DataError::NoData => ReportError::NoData {
-                path: stem.to_path_buf(),
-            },
-            DataError::Invalid(reason) => ReportError::InvalidData {
-                path: stem.to_path_buf(),
-                reason,
-            },
+            DataError::NoData => ReportError::NoData { path: stem.to_path_buf() },
+            DataError::Invalid(reason) => ReportError::InvalidData { path: stem.to_path_buf(), reason },
         }
     }
 }

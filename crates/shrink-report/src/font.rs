@@ -21,9 +21,7 @@ pub(crate) static BYTES: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 /// once will fail again, so callers get the same answer cheaply on every chart.
 pub(crate) fn ensure_registered() -> Result<(), ()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| {
-        plotters::style::register_font(FAMILY, FontStyle::Normal, BYTES).is_ok()
-    });
+    let ok = *REGISTERED.get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, BYTES).is_ok());
     if ok {
         Ok(())
     } else {

@@ -26,11 +26,8 @@ pub(crate) fn layout<DB: DrawingBackend>(
     title: &str,
     entries: &[LegendEntry],
 ) -> Result<DrawingArea<DB, Shift>, String> {
-    let body = if title.trim().is_empty() {
-        root.clone()
-    } else {
-        root.titled(title, font::title()).map_err(draw_err)?
-    };
+    let body =
+        if title.trim().is_empty() { root.clone() } else { root.titled(title, font::title()).map_err(draw_err)? };
     let legend_w = legend::width(root, entries);
     if legend_w == 0 {
         return Ok(body);
@@ -69,11 +66,7 @@ where
     let widest = axes
         .y_ticks
         .iter()
-        .map(|v| {
-            area.estimate_text_size(&(axes.y_fmt)(v), &tick_style)
-                .map(|(w, _)| w)
-                .unwrap_or(40)
-        })
+        .map(|v| area.estimate_text_size(&(axes.y_fmt)(v), &tick_style).map(|(w, _)| w).unwrap_or(40))
         .max()
         .unwrap_or(40);
     let y_desc_room = if axes.y_desc.is_empty() { 0 } else { 28 };
@@ -116,22 +109,14 @@ pub(crate) struct TickedAxis<R> {
 impl TickedAxis<RangedCoordf64> {
     /// Linear axis over `[lo, hi]`.
     pub(crate) fn linear(lo: f64, hi: f64, bold: Vec<f64>) -> Self {
-        TickedAxis {
-            inner: (lo..hi).into(),
-            bold,
-            light: Vec::new(),
-        }
+        TickedAxis { inner: (lo..hi).into(), bold, light: Vec::new() }
     }
 }
 
 impl TickedAxis<LogCoord<f64>> {
     /// Logarithmic axis over `[lo, hi]`, `lo > 0`.
     pub(crate) fn log(lo: f64, hi: f64, bold: Vec<f64>, light: Vec<f64>) -> Self {
-        TickedAxis {
-            inner: (lo..hi).log_scale().into(),
-            bold,
-            light,
-        }
+        TickedAxis { inner: (lo..hi).log_scale().into(), bold, light }
     }
 }
 

@@ -32,12 +32,7 @@ pub struct HistogramChart {
 impl HistogramChart {
     /// A chart with no groups yet.
     pub fn new(title: impl Into<String>, x_label: impl Into<String>, bins: usize) -> Self {
-        HistogramChart {
-            title: title.into(),
-            x_label: x_label.into(),
-            groups: Vec::new(),
-            bins,
-        }
+        HistogramChart { title: title.into(), x_label: x_label.into(), groups: Vec::new(), bins }
     }
 
     /// Appends a group.
@@ -72,8 +67,7 @@ pub(crate) fn bin(groups: &[(String, Vec<f64>)], bins: usize) -> Result<Binned, 
     if bins == 0 {
         return Err(DataError::Invalid("histogram needs at least 1 bin, got 0".into()));
     }
-    let (lo, hi) = ticks::finite_extent(groups.iter().flat_map(|(_, v)| v.iter().copied()))
-        .ok_or(DataError::NoData)?;
+    let (lo, hi) = ticks::finite_extent(groups.iter().flat_map(|(_, v)| v.iter().copied())).ok_or(DataError::NoData)?;
     let (lo, hi) = if hi > lo { (lo, hi) } else { ticks::pad_linear(lo, hi, 0.0) };
     let width = (hi - lo) / bins as f64;
     let edges: Vec<f64> = (0..=bins).map(|i| lo + width * i as f64).collect();
@@ -102,11 +96,7 @@ pub(crate) fn bin(groups: &[(String, Vec<f64>)], bins: usize) -> Result<Binned, 
             }
         }
     }
-    Ok(Binned {
-        edges,
-        heights,
-        normalized,
-    })
+    Ok(Binned { edges, heights, normalized })
 }
 
 struct Prepared<'a> {
@@ -129,11 +119,7 @@ impl Plot for Prepared<'_> {
             .zip(&b.heights)
             .enumerate()
             .map(|(i, ((name, _), h))| LegendEntry {
-                label: if h.iter().any(|&c| c > 0.0) {
-                    name.clone()
-                } else {
-                    format!("{name} (no data)")
-                },
+                label: if h.iter().any(|&c| c > 0.0) { name.clone() } else { format!("{name} (no data)") },
                 color: legend::color(i),
                 glyph: Glyph::Swatch,
             })
@@ -163,8 +149,7 @@ impl Plot for Prepared<'_> {
             let color = legend::color(i);
             let fill = color.mix(0.3).filled();
             for (j, &c) in h.iter().enumerate().filter(|(_, &c)| c > 0.0) {
-                plot.draw(&Rectangle::new([(b.edges[j], 0.0), (b.edges[j + 1], c)], fill))
-                    .map_err(draw_err)?;
+                plot.draw(&Rectangle::new([(b.edges[j], 0.0), (b.edges[j + 1], c)], fill)).map_err(draw_err)?;
             }
             // One step path per run of non-empty bins: adjacent bars merge into a single
             // silhouette, and empty stretches leave no line lying on the axis.
@@ -181,8 +166,7 @@ impl Plot for Prepared<'_> {
                     j += 1;
                 }
                 outline.push((b.edges[j], 0.0));
-                plot.draw(&PathElement::new(outline, color.stroke_width(2)))
-                    .map_err(draw_err)?;
+                plot.draw(&PathElement::new(outline, color.stroke_width(2))).map_err(draw_err)?;
             }
         }
         Ok(())

@@ -125,48 +125,30 @@ pub(crate) fn draw<DB: DrawingBackend>(
     let text_x = PAD + SAMPLE_W + 8;
     let text_room = (w as i32 - text_x - PAD).max(10) as u32;
     let box_h = ROW_H * entries.len() as i32 + PAD;
-    area.draw(&Rectangle::new(
-        [(2, top), (w as i32 - 4, top + box_h)],
-        RGBColor(190, 190, 190).stroke_width(1),
-    ))
-    .map_err(draw_err)?;
+    area.draw(&Rectangle::new([(2, top), (w as i32 - 4, top + box_h)], RGBColor(190, 190, 190).stroke_width(1)))
+        .map_err(draw_err)?;
     for (i, e) in entries.iter().enumerate() {
         let y = top + PAD / 2 + ROW_H * i as i32 + ROW_H / 2;
         match e.glyph {
             Glyph::Line(shape) => {
-                area.draw(&PathElement::new(
-                    vec![(PAD, y), (PAD + SAMPLE_W, y)],
-                    e.color.stroke_width(2),
-                ))
-                .map_err(draw_err)?;
+                area.draw(&PathElement::new(vec![(PAD, y), (PAD + SAMPLE_W, y)], e.color.stroke_width(2)))
+                    .map_err(draw_err)?;
                 draw_marker(area, shape, (PAD + SAMPLE_W / 2, y), 4, e.color)?;
             }
             Glyph::Swatch => {
                 let (x0, x1) = (PAD + 6, PAD + SAMPLE_W - 6);
-                area.draw(&Rectangle::new([(x0, y - 7), (x1, y + 7)], e.color.mix(0.35).filled()))
-                    .map_err(draw_err)?;
-                area.draw(&Rectangle::new([(x0, y - 7), (x1, y + 7)], e.color.stroke_width(2)))
-                    .map_err(draw_err)?;
+                area.draw(&Rectangle::new([(x0, y - 7), (x1, y + 7)], e.color.mix(0.35).filled())).map_err(draw_err)?;
+                area.draw(&Rectangle::new([(x0, y - 7), (x1, y + 7)], e.color.stroke_width(2))).map_err(draw_err)?;
             }
         }
         let label = fit_text(area, &e.label, &style, text_room);
-        area.draw(&Text::new(
-            label,
-            (text_x, y),
-            style.pos(Pos::new(HPos::Left, VPos::Center)),
-        ))
-        .map_err(draw_err)?;
+        area.draw(&Text::new(label, (text_x, y), style.pos(Pos::new(HPos::Left, VPos::Center)))).map_err(draw_err)?;
     }
     Ok(())
 }
 
 /// `text`, shortened with a trailing "…" until it fits into `room` pixels.
-fn fit_text<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    text: &str,
-    style: &TextStyle,
-    room: u32,
-) -> String {
+fn fit_text<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, style: &TextStyle, room: u32) -> String {
     let fits = |s: &str| area.estimate_text_size(s, style).map(|(w, _)| w <= room).unwrap_or(true);
     if fits(text) {
         return text.to_string();

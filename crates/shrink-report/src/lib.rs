@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 mod boxplot;
+mod clip;
 mod crisp;
 mod error;
 mod font;

@@ -6,6 +6,7 @@ use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::clip::clip_polyline;
 use crate::error::{DataError, ReportError};
 use crate::frame::{self, Axes, TickedAxis};
 use crate::legend::{self, Glyph, LegendEntry};
@@ -29,12 +30,7 @@ pub struct Series {
 impl Series {
     /// A series without error bars.
     pub fn new(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
-        Series {
-            label: label.into(),
-            x,
-            y,
-            y_err: None,
-        }
+        Series { label: label.into(), x, y, y_err: None }
     }
 
     /// Adds error bars (`y ± err`); non-finite entries draw no bar for that point.
@@ -66,12 +62,7 @@ pub struct LineChart {
 impl LineChart {
     /// An empty chart with linear axes fitted to the data.
     pub fn new(title: impl Into<String>, x_label: impl Into<String>, y_label: impl Into<String>) -> Self {
-        LineChart {
-            title: title.into(),
-            x_label: x_label.into(),
-            y_label: y_label.into(),
-            ..LineChart::default()
-        }
+        LineChart { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), ..LineChart::default() }
     }
 
     /// Switches the x axis to a logarithmic scale.
@@ -131,31 +122,24 @@ fn prepare(chart: &LineChart) -> Result<Prepared<'_>, DataError> {
         check_series(s, chart.log_x)?;
     }
     let finite = |s: &'_ Series| {
-        let pts: Vec<(usize, f64, f64)> = s
-            .x
-            .iter()
-            .zip(&s.y)
-            .enumerate()
-            .filter(|(_, (x, y))| x.is_finite() && y.is_finite())
-            .map(|(i, (&x, &y))| (i, x, y))
-            .collect();
+        let pts: Vec<(usize, f64, f64)> =
+            s.x.iter()
+                .zip(&s.y)
+                .enumerate()
+                .filter(|(_, (x, y))| x.is_finite() && y.is_finite())
+                .map(|(i, (&x, &y))| (i, x, y))
+                .collect();
         pts
     };
     let x_ext = ticks::finite_extent(chart.series.iter().flat_map(|s| finite(s).into_iter().map(|p| p.1)));
     let Some((x_lo, x_hi)) = x_ext else {
         return Err(DataError::NoData);
     };
-    let x = if chart.log_x {
-        ticks::pad_log(x_lo, x_hi, 0.03)
-    } else {
-        ticks::pad_linear(x_lo, x_hi, 0.02)
-    };
+    let x = if chart.log_x { ticks::pad_log(x_lo, x_hi, 0.03) } else { ticks::pad_linear(x_lo, x_hi, 0.02) };
     let y = match chart.y_range {
         Some((lo, hi)) => {
             if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-                return Err(DataError::Invalid(format!(
-                    "y_range ({lo}, {hi}) must be finite with low < high"
-                )));
+                return Err(DataError::Invalid(format!("y_range ({lo}, {hi}) must be finite with low < high")));
             }
             (lo, hi)
         }
@@ -189,18 +173,11 @@ fn prepare(chart: &LineChart) -> Result<Prepared<'_>, DataError> {
                 last_index = Some(i);
             }
             lines.push(current);
-            let lines: Vec<Vec<(f64, f64)>> = lines
-                .iter()
-                .filter(|l| !l.is_empty())
-                .flat_map(|l| clip_polyline(l, y, chart.log_x))
-                .collect();
+            let lines: Vec<Vec<(f64, f64)>> =
+                lines.iter().filter(|l| !l.is_empty()).flat_map(|l| clip_polyline(l, y, chart.log_x)).collect();
             let inside = |p: &(f64, f64)| p.1 >= y.0 && p.1 <= y.1;
             let stride = pts.len().div_ceil(MAX_MARKERS).max(1);
-            let mut markers: Vec<(f64, f64)> = pts
-                .iter()
-                .step_by(stride)
-                .map(|&(_, px, py)| (px, py))
-                .collect();
+            let mut markers: Vec<(f64, f64)> = pts.iter().step_by(stride).map(|&(_, px, py)| (px, py)).collect();
             // A point with no neighbour is invisible without its marker.
             markers.extend(lines.iter().filter(|l| l.len() == 1).map(|l| l[0]));
             markers.retain(inside);
@@ -216,18 +193,8 @@ fn prepare(chart: &LineChart) -> Result<Prepared<'_>, DataError> {
                     })
                     .collect(),
             };
-            let label = if pts.is_empty() {
-                format!("{} (no data)", s.label)
-            } else {
-                s.label.clone()
-            };
-            Curve {
-                label,
-                lines,
-                markers,
-                dense: stride > 1,
-                bars,
-            }
+            let label = if pts.is_empty() { format!("{} (no data)", s.label) } else { s.label.clone() };
+            Curve { label, lines, markers, dense: stride > 1, bars }
         })
         .collect();
     Ok(Prepared { chart, x, y, curves })
@@ -261,62 +228,6 @@ fn check_series(s: &Series, log_x: bool) -> Result<(), DataError> {
         }
     }
     Ok(())
-}
-
-/// Splits a polyline into the pieces inside `y_lo <= y <= y_hi`, cutting segments at the
-/// border. plotters does not clip, so without this a fixed `y_range` would let curves run over
-/// the axes and title. Interpolation is done in axis space (log x when `log_x`), where the
-/// drawn segment is straight.
-fn clip_polyline(pts: &[(f64, f64)], (lo, hi): (f64, f64), log_x: bool) -> Vec<Vec<(f64, f64)>> {
-    let inside = |y: f64| y >= lo && y <= hi;
-    if pts.iter().all(|p| inside(p.1)) {
-        return vec![pts.to_vec()];
-    }
-    if pts.len() == 1 {
-        return Vec::new();
-    }
-    let to_axis = |x: f64| if log_x { x.ln() } else { x };
-    let from_axis = |a: f64| if log_x { a.exp() } else { a };
-    let mut out = Vec::new();
-    let mut cur: Vec<(f64, f64)> = Vec::new();
-    for w in pts.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let dy = b.1 - a.1;
-        let (t0, t1) = if dy == 0.0 {
-            if inside(a.1) {
-                (0.0, 1.0)
-            } else {
-                (1.0, 0.0)
-            }
-        } else {
-            let (ta, tb) = ((lo - a.1) / dy, (hi - a.1) / dy);
-            (ta.min(tb).max(0.0), ta.max(tb).min(1.0))
-        };
-        if t0 > t1 {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            continue;
-        }
-        let at = |t: f64| {
-            let ax = to_axis(a.0) + t * (to_axis(b.0) - to_axis(a.0));
-            (from_axis(ax), (a.1 + t * dy).clamp(lo, hi))
-        };
-        if cur.is_empty() || t0 > 0.0 {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            cur.push(at(t0));
-        }
-        cur.push(at(t1));
-        if t1 < 1.0 {
-            out.push(std::mem::take(&mut cur));
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
 }
 
 impl Plot for Prepared<'_> {
@@ -373,19 +284,16 @@ impl Prepared<'_> {
             let color = legend::color(i);
             let bar_style = color.mix(0.8).stroke_width(2);
             for &(bx, lo, hi, cap_lo, cap_hi) in &c.bars {
-                plot.draw(&PathElement::new(vec![(bx, lo), (bx, hi)], bar_style))
-                    .map_err(draw_err)?;
+                plot.draw(&PathElement::new(vec![(bx, lo), (bx, hi)], bar_style)).map_err(draw_err)?;
                 for (end, cap) in [(lo, cap_lo), (hi, cap_hi)] {
                     if cap {
-                        plot.draw(&(EmptyElement::at((bx, end))
-                            + PathElement::new(vec![(-5, 0), (5, 0)], bar_style)))
+                        plot.draw(&(EmptyElement::at((bx, end)) + PathElement::new(vec![(-5, 0), (5, 0)], bar_style)))
                             .map_err(draw_err)?;
                     }
                 }
             }
             for line in c.lines.iter().filter(|l| l.len() >= 2) {
-                plot.draw(&PathElement::new(line.clone(), color.stroke_width(2)))
-                    .map_err(draw_err)?;
+                plot.draw(&PathElement::new(line.clone(), color.stroke_width(2))).map_err(draw_err)?;
             }
             // Sparse curves (a sweep over alpha) are read point by point: bigger markers.
             let r = if c.dense { 3 } else { 4 };
@@ -400,13 +308,6 @@ impl Prepared<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clipping_cuts_at_the_border() {
-        let pts = [(0.0, 0.0), (1.0, 2.0), (2.0, 0.0)];
-        let out = clip_polyline(&pts, (-1.0, 1.0), false);
-        assert_eq!(out, vec![vec![(0.0, 0.0), (0.5, 1.0)], vec![(1.5, 1.0), (2.0, 0.0)]]);
-    }
 
     #[test]
     fn nan_breaks_the_line_and_isolated_points_keep_a_marker() {

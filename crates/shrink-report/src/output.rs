@@ -49,31 +49,18 @@ pub(crate) fn with_suffix(stem: &Path, ext: &str) -> PathBuf {
 /// two paths, PNG first.
 pub(crate) fn write_plot<P: Plot>(plot: &P, stem: &Path) -> Result<Vec<PathBuf>, ReportError> {
     if stem.file_name().is_none() || stem.as_os_str().to_string_lossy().ends_with('/') {
-        return Err(ReportError::InvalidStem {
-            path: stem.to_path_buf(),
-        });
+        return Err(ReportError::InvalidStem { path: stem.to_path_buf() });
     }
-    font::ensure_registered().map_err(|()| ReportError::Font {
-        path: stem.to_path_buf(),
-    })?;
+    font::ensure_registered().map_err(|()| ReportError::Font { path: stem.to_path_buf() })?;
     let png_path = with_suffix(stem, "png");
     let svg_path = with_suffix(stem, "svg");
 
-    let png = render_png(plot).map_err(|message| ReportError::Render {
-        path: png_path.clone(),
-        message,
-    })?;
-    let svg = render_svg(plot).map_err(|message| ReportError::Render {
-        path: svg_path.clone(),
-        message,
-    })?;
+    let png = render_png(plot).map_err(|message| ReportError::Render { path: png_path.clone(), message })?;
+    let svg = render_svg(plot).map_err(|message| ReportError::Render { path: svg_path.clone(), message })?;
 
     if let Some(parent) = stem.parent() {
         if !parent.as_os_str().is_empty() {
-            fs::create_dir_all(parent).map_err(|source| ReportError::Io {
-                path: parent.to_path_buf(),
-                source,
-            })?;
+            fs::create_dir_all(parent).map_err(|source| ReportError::Io { path: parent.to_path_buf(), source })?;
         }
     }
     write_atomic(&png_path, &png)?;
@@ -138,10 +125,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     }
     if let Err(source) = fs::rename(&tmp, path) {
         let _ = fs::remove_file(&tmp);
-        return Err(ReportError::Io {
-            path: path.to_path_buf(),
-            source,
-        });
+        return Err(ReportError::Io { path: path.to_path_buf(), source });
     }
     Ok(())
 }
@@ -152,14 +136,8 @@ mod tests {
 
     #[test]
     fn suffix_is_appended_not_replaced() {
-        assert_eq!(
-            with_suffix(Path::new("out/alpha-1e-3"), "png"),
-            PathBuf::from("out/alpha-1e-3.png")
-        );
-        assert_eq!(
-            with_suffix(Path::new("run.v2"), "svg"),
-            PathBuf::from("run.v2.svg")
-        );
+        assert_eq!(with_suffix(Path::new("out/alpha-1e-3"), "png"), PathBuf::from("out/alpha-1e-3.png"));
+        assert_eq!(with_suffix(Path::new("run.v2"), "svg"), PathBuf::from("run.v2.svg"));
     }
 
     #[test]

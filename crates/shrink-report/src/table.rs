@@ -20,10 +20,7 @@ pub struct Table {
 impl Table {
     /// A table with the given column titles and no rows.
     pub fn new<S: Into<String>>(header: impl IntoIterator<Item = S>) -> Self {
-        Table {
-            header: header.into_iter().map(Into::into).collect(),
-            rows: Vec::new(),
-        }
+        Table { header: header.into_iter().map(Into::into).collect(), rows: Vec::new() }
     }
 
     /// Appends a row.
@@ -37,13 +34,7 @@ impl Table {
         let layout = self.layout();
         let esc = |s: &str| s.replace('|', "\\|");
         let widths: Vec<usize> = (0..layout.columns)
-            .map(|c| {
-                self.all_rows()
-                    .map(|r| width(&esc(cell(r, c))))
-                    .max()
-                    .unwrap_or(0)
-                    .max(3)
-            })
+            .map(|c| self.all_rows().map(|r| width(&esc(cell(r, c)))).max().unwrap_or(0).max(3))
             .collect();
         let mut out = String::new();
         let line = |out: &mut String, row: &[String]| {
@@ -80,9 +71,7 @@ impl Table {
 
     fn layout(&self) -> Layout {
         let columns = self.all_rows().map(Vec::len).max().unwrap_or(0);
-        let widths = (0..columns)
-            .map(|c| self.all_rows().map(|r| width(cell(r, c))).max().unwrap_or(0))
-            .collect();
+        let widths = (0..columns).map(|c| self.all_rows().map(|r| width(cell(r, c))).max().unwrap_or(0)).collect();
         let numeric = (0..columns)
             .map(|c| {
                 let mut body = self.rows.iter().map(|r| cell(r, c).trim()).filter(|s| !s.is_empty());
@@ -94,11 +83,7 @@ impl Table {
                 any && all
             })
             .collect();
-        Layout {
-            columns,
-            widths,
-            numeric,
-        }
+        Layout { columns, widths, numeric }
     }
 }
 
@@ -113,9 +98,8 @@ impl fmt::Display for Table {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let layout = self.layout();
         let render = |row: &[String]| {
-            let cells: Vec<String> = (0..layout.columns)
-                .map(|c| pad(cell(row, c), layout.widths[c], layout.numeric[c]))
-                .collect();
+            let cells: Vec<String> =
+                (0..layout.columns).map(|c| pad(cell(row, c), layout.widths[c], layout.numeric[c])).collect();
             cells.join("  ").trim_end().to_string()
         };
         writeln!(f, "{}", render(&self.header))?;

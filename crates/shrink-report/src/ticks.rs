@@ -6,13 +6,10 @@
 
 /// Smallest and largest finite value, or `None` when there is none.
 pub(crate) fn finite_extent<I: IntoIterator<Item = f64>>(values: I) -> Option<(f64, f64)> {
-    values
-        .into_iter()
-        .filter(|v| v.is_finite())
-        .fold(None, |acc, v| match acc {
-            None => Some((v, v)),
-            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
-        })
+    values.into_iter().filter(|v| v.is_finite()).fold(None, |acc, v| match acc {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+    })
 }
 
 /// Widens `[lo, hi]` by `frac` of its span on each side so markers at the extremes are not cut
@@ -34,11 +31,7 @@ pub(crate) fn pad_linear(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
 pub(crate) fn pad_log(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
     let (a, b) = (lo.log10(), hi.log10());
     let span = b - a;
-    let (a, b) = if span <= 1e-12 {
-        (a - 0.5, b + 0.5)
-    } else {
-        (a - frac * span, b + frac * span)
-    };
+    let (a, b) = if span <= 1e-12 { (a - 0.5, b + 0.5) } else { (a - frac * span, b + frac * span) };
     (10f64.powf(a), 10f64.powf(b))
 }
 
@@ -69,20 +62,13 @@ fn nice_step(lo: f64, hi: f64, max_ticks: usize) -> f64 {
     let span = hi - lo;
     let raw = span / max_ticks.max(2) as f64;
     let mag = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|&s| s >= raw)
-        .unwrap_or(10.0 * mag)
+    [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|&s| s >= raw).unwrap_or(10.0 * mag)
 }
 
 /// Label formatter for linear ticks: one number of decimals for the whole axis, chosen from the
 /// tick spacing, and scientific notation where fixed-point would be unreadably long.
 pub(crate) fn linear_formatter(ticks: &[f64]) -> impl Fn(&f64) -> String {
-    let step = ticks
-        .windows(2)
-        .map(|w| (w[1] - w[0]).abs())
-        .fold(f64::INFINITY, f64::min);
+    let step = ticks.windows(2).map(|w| (w[1] - w[0]).abs()).fold(f64::INFINITY, f64::min);
     let largest = ticks.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let scientific = largest >= 1e6 || (step.is_finite() && step < 1e-4);
     let decimals = if step.is_finite() && step > 0.0 {
@@ -113,10 +99,7 @@ pub(crate) fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
     if decades >= 2 {
         // Keep at most about eight labels by labelling every n-th decade.
         let stride = ((decades + 7) / 8).max(1);
-        let bold: Vec<f64> = (first..=last)
-            .filter(|k| k.rem_euclid(stride) == 0)
-            .map(|k| 10f64.powi(k))
-            .collect();
+        let bold: Vec<f64> = (first..=last).filter(|k| k.rem_euclid(stride) == 0).map(|k| 10f64.powi(k)).collect();
         let mut light = Vec::new();
         for k in (dlo.floor() as i32)..=last {
             let base = 10f64.powi(k);

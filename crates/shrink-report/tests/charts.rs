@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use shrink_report::{
-    write_box_chart, write_histogram_chart, write_line_chart, BoxChart, HistogramChart, LineChart,
-    ReportError, Series, CHART_SIZE,
+    write_box_chart, write_histogram_chart, write_line_chart, BoxChart, HistogramChart, LineChart, ReportError, Series,
+    CHART_SIZE,
 };
 
 /// A fresh directory per test, so tests can run in parallel.
@@ -142,8 +142,8 @@ fn degenerate_and_mismatched_data() {
     let mismatched = LineChart::new("t", "x", "y").series(Series::new("short", vec![1.0, 2.0], vec![1.0]));
     let msg = write_line_chart(&mismatched, &dir.join("m")).unwrap_err().to_string();
     assert!(msg.contains("'short'") && msg.contains("2 x values but 1 y values"), "{msg}");
-    let bad_err = LineChart::new("t", "x", "y")
-        .series(Series::new("e", vec![1.0, 2.0], vec![1.0, 2.0]).with_err(vec![0.1]));
+    let bad_err =
+        LineChart::new("t", "x", "y").series(Series::new("e", vec![1.0, 2.0], vec![1.0, 2.0]).with_err(vec![0.1]));
     assert!(matches!(write_line_chart(&bad_err, &dir.join("e")), Err(ReportError::InvalidData { .. })));
     let bad_range = flat.clone().y_range(1.0, 0.0);
     assert!(matches!(write_line_chart(&bad_range, &dir.join("r")), Err(ReportError::InvalidData { .. })));

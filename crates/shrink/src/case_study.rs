@@ -157,9 +157,17 @@ impl StudyData {
 
     /// A study on the user's own tables: targets must be 0 or 1; inputs are scaled with a
     /// scaler fitted on the training rows only.
-    pub fn from_datasets(train: &shrink_data::Dataset, test: &shrink_data::Dataset, scaling: shrink_data::Scaling) -> Result<Self, Error> {
+    pub fn from_datasets(
+        train: &shrink_data::Dataset,
+        test: &shrink_data::Dataset,
+        scaling: shrink_data::Scaling,
+    ) -> Result<Self, Error> {
         if train.n_features() != test.n_features() {
-            return Err(Error::Shape(format!("train has {} feature columns, test has {}", train.n_features(), test.n_features())));
+            return Err(Error::Shape(format!(
+                "train has {} feature columns, test has {}",
+                train.n_features(),
+                test.n_features()
+            )));
         }
         for (name, ds) in [("training", train), ("test", test)] {
             if let Some((row, v)) = ds.y.iter().enumerate().find(|(_, v)| **v != 0.0 && **v != 1.0) {
@@ -191,7 +199,11 @@ pub fn model(inputs: usize, hidden: usize, penalty: Option<Penalty>, seed: u64) 
 }
 
 /// Runs every fit; `progress(done, total)` is called as fits finish.
-pub fn run(config: &CaseStudyConfig, data: &StudyData, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<CaseStudy, Error> {
+pub fn run(
+    config: &CaseStudyConfig,
+    data: &StudyData,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<CaseStudy, Error> {
     if config.repeats == 0 {
         return Err(Error::invalid("repeats", "≥ 1", 0));
     }
@@ -241,11 +253,22 @@ pub fn run(config: &CaseStudyConfig, data: &StudyData, progress: &(dyn Fn(usize,
         .iter()
         .filter(|r| r.config == "grid")
         .fold(None::<&SummaryRow>, |best, r| match best {
-            Some(b) if b.test_acc_mean > r.test_acc_mean || (b.test_acc_mean == r.test_acc_mean && b.alpha >= r.alpha) => Some(b),
+            Some(b)
+                if b.test_acc_mean > r.test_acc_mean || (b.test_acc_mean == r.test_acc_mean && b.alpha >= r.alpha) =>
+            {
+                Some(b)
+            }
             _ => Some(r),
         })
         .map_or(f64::NAN, |r| r.alpha);
-    Ok(CaseStudy { config: config.clone(), fits, trained: total, summary, best_alpha, total_seconds: start.elapsed().as_secs_f64() })
+    Ok(CaseStudy {
+        config: config.clone(),
+        fits,
+        trained: total,
+        summary,
+        best_alpha,
+        total_seconds: start.elapsed().as_secs_f64(),
+    })
 }
 
 fn fit_one(config: &CaseStudyConfig, trial: &Trial, data: &StudyData) -> Result<FitResult, Error> {
@@ -262,11 +285,8 @@ fn fit_one(config: &CaseStudyConfig, trial: &Trial, data: &StudyData) -> Result<
     let train = trainer.evaluate(&mut net, xtr.view(), ytr.view(), 128)?;
     let test = trainer.evaluate(&mut net, xte.view(), yte.view(), 128)?;
     let kernel = &weight_report(&net)[0];
-    let curves = if trial.curves {
-        history.train_metric("accuracy").zip(history.validation_metric("accuracy"))
-    } else {
-        None
-    };
+    let curves =
+        if trial.curves { history.train_metric("accuracy").zip(history.validation_metric("accuracy")) } else { None };
     Ok(FitResult {
         config: trial.config.to_string(),
         alpha: trial.alpha,
@@ -293,7 +313,17 @@ fn summarize(fits: &[FitResult], config: &CaseStudyConfig) -> Vec<SummaryRow> {
             let (train_acc_mean, train_acc_sd) = col(|r| r.train_acc);
             let (test_acc_mean, test_acc_sd) = col(|r| r.test_acc);
             let (kernel_l2_mean, kernel_l2_sd) = col(|r| r.kernel_l2);
-            SummaryRow { config: name.to_string(), alpha, n: group.len(), train_acc_mean, train_acc_sd, test_acc_mean, test_acc_sd, kernel_l2_mean, kernel_l2_sd }
+            SummaryRow {
+                config: name.to_string(),
+                alpha,
+                n: group.len(),
+                train_acc_mean,
+                train_acc_sd,
+                test_acc_mean,
+                test_acc_sd,
+                kernel_l2_mean,
+                kernel_l2_sd,
+            }
         })
         .collect()
 }
@@ -305,14 +335,20 @@ impl CaseStudy {
 
     /// Mean train and test accuracy per epoch over the repeats of `config` (`none` or `l2`).
     pub fn mean_curves(&self, config: &str) -> Option<(Vec<f64>, Vec<f64>)> {
-        let curves: Vec<&(Vec<f64>, Vec<f64>)> = self.fits.iter().filter(|f| f.config == config).filter_map(|f| f.curves.as_ref()).collect();
+        let curves: Vec<&(Vec<f64>, Vec<f64>)> =
+            self.fits.iter().filter(|f| f.config == config).filter_map(|f| f.curves.as_ref()).collect();
         let n = curves.len();
         if n == 0 {
             return None;
         }
         let epochs = curves[0].0.len();
-        let mean = |pick: fn(&(Vec<f64>, Vec<f64>)) -> &Vec<f64>| (0..epochs).map(|e| curves.iter().map(|c| pick(c)[e]).sum::<f64>() / n as f64).collect();
-        Some((mean(|c| &c.0), mean(|c| &c.1)))
+        let mut train = vec![0.0; epochs];
+        let mut test = vec![0.0; epochs];
+        for (tr, te) in &curves {
+            train.iter_mut().zip(tr).for_each(|(a, v)| *a += v / n as f64);
+            test.iter_mut().zip(te).for_each(|(a, v)| *a += v / n as f64);
+        }
+        Some((train, test))
     }
 
     /// A plain-language reading of the numbers.
@@ -340,10 +376,17 @@ impl CaseStudy {
             l2.kernel_l2_mean
         );
         if let Some(best) = self.row("grid", self.best_alpha) {
-            let _ = write!(text, "On the grid the best mean test accuracy is {:.3} at alpha = {}. ", best.test_acc_mean, best.alpha);
+            let _ = write!(
+                text,
+                "On the grid the best mean test accuracy is {:.3} at alpha = {}. ",
+                best.test_acc_mean, best.alpha
+            );
         }
-        if let Some(strongest) = self.summary.iter().filter(|r| r.config == "grid").max_by(|a, b| a.alpha.total_cmp(&b.alpha)) {
-            let underfits = strongest.train_acc_mean < none.train_acc_mean - 0.01 && strongest.test_acc_mean < l2.test_acc_mean;
+        if let Some(strongest) =
+            self.summary.iter().filter(|r| r.config == "grid").max_by(|a, b| a.alpha.total_cmp(&b.alpha))
+        {
+            let underfits =
+                strongest.train_acc_mean < none.train_acc_mean - 0.01 && strongest.test_acc_mean < l2.test_acc_mean;
             let _ = write!(
                 text,
                 "The strongest penalty, alpha = {}, {} (train {:.3}, test {:.3}).",
@@ -358,12 +401,24 @@ impl CaseStudy {
 
     /// Writes `results.csv`: one row per fit.
     pub fn write_results_csv(&self, path: &Path) -> Result<(), Error> {
-        let mut out = String::from("config,alpha,repeat,seed,train_acc,test_acc,train_loss,test_loss,kernel_l2,kernel_max_abs,fit_seconds\n");
+        let mut out = String::from(
+            "config,alpha,repeat,seed,train_acc,test_acc,train_loss,test_loss,kernel_l2,kernel_max_abs,fit_seconds\n",
+        );
         for f in &self.fits {
             let _ = writeln!(
                 out,
                 "{},{},{},{},{},{},{},{},{},{},{}",
-                f.config, f.alpha, f.repeat, f.seed, f.train_acc, f.test_acc, f.train_loss, f.test_loss, f.kernel_l2, f.kernel_max_abs, f.fit_seconds
+                f.config,
+                f.alpha,
+                f.repeat,
+                f.seed,
+                f.train_acc,
+                f.test_acc,
+                f.train_loss,
+                f.test_loss,
+                f.kernel_l2,
+                f.kernel_max_abs,
+                f.fit_seconds
             );
         }
         write_atomic(path, out.as_bytes())
@@ -380,7 +435,8 @@ impl CaseStudy {
             "total_seconds": self.total_seconds,
             "fits_trained": self.trained,
         });
-        let text = serde_json::to_string_pretty(&value).map_err(|e| Error::Io { path: path.display().to_string(), source: e.into() })?;
+        let text = serde_json::to_string_pretty(&value)
+            .map_err(|e| Error::Io { path: path.display().to_string(), source: e.into() })?;
         write_atomic(path, text.as_bytes())
     }
 }
@@ -410,7 +466,14 @@ mod tests {
     #[test]
     fn short_run_is_complete_and_thread_independent() {
         let reference = StudyData::reference().unwrap();
-        let config = CaseStudyConfig { repeats: 2, epochs: 30, alphas: vec![1e-1, 1e-3], threads: 1, hidden: 50, ..CaseStudyConfig::default() };
+        let config = CaseStudyConfig {
+            repeats: 2,
+            epochs: 30,
+            alphas: vec![1e-1, 1e-3],
+            threads: 1,
+            hidden: 50,
+            ..CaseStudyConfig::default()
+        };
         let a = run(&config, &reference, &|_, _| {}).unwrap();
         let b = run(&CaseStudyConfig { threads: 2, ..config.clone() }, &reference, &|_, _| {}).unwrap();
         assert_eq!(a.fits.len(), 2 * 2 + 2 * 2);
@@ -419,7 +482,10 @@ mod tests {
         let c = run(&CaseStudyConfig { reference_alpha: 1e-2, ..config.clone() }, &reference, &|_, _| {}).unwrap();
         assert_eq!((c.fits.len(), c.trained), (8, 8));
         for (x, y) in a.fits.iter().zip(&b.fits) {
-            assert_eq!((x.train_acc, x.test_acc, x.kernel_l2, &x.curves), (y.train_acc, y.test_acc, y.kernel_l2, &y.curves));
+            assert_eq!(
+                (x.train_acc, x.test_acc, x.kernel_l2, &x.curves),
+                (y.train_acc, y.test_acc, y.kernel_l2, &y.curves)
+            );
         }
         assert_eq!(a.summary.len(), 4);
         let (train, test) = a.mean_curves("none").unwrap();
@@ -429,7 +495,12 @@ mod tests {
         // is what lets the default study train those fits once.
         let l2 = c.fits.iter().find(|f| f.config == "l2" && f.repeat == 1).unwrap();
         let grid = a.fits.iter().find(|f| f.config == "grid" && f.alpha == 1e-3 && f.repeat == 1).unwrap();
-        let c2 = run(&CaseStudyConfig { reference_alpha: 1e-3, alphas: vec![1e-2], ..config.clone() }, &reference, &|_, _| {}).unwrap();
+        let c2 = run(
+            &CaseStudyConfig { reference_alpha: 1e-3, alphas: vec![1e-2], ..config.clone() },
+            &reference,
+            &|_, _| {},
+        )
+        .unwrap();
         let sep = c2.fits.iter().find(|f| f.config == "l2" && f.repeat == 1).unwrap();
         assert_eq!((sep.test_acc, sep.kernel_l2, sep.train_loss), (grid.test_acc, grid.kernel_l2, grid.train_loss));
         assert_ne!(l2.kernel_l2, grid.kernel_l2);
@@ -452,7 +523,8 @@ mod tests {
     fn bad_settings_are_errors() {
         let reference = StudyData::reference().unwrap();
         assert!(run(&CaseStudyConfig { repeats: 0, ..CaseStudyConfig::default() }, &reference, &|_, _| {}).is_err());
-        let e = run(&CaseStudyConfig { alphas: vec![-1.0], ..CaseStudyConfig::default() }, &reference, &|_, _| {}).unwrap_err();
+        let e = run(&CaseStudyConfig { alphas: vec![-1.0], ..CaseStudyConfig::default() }, &reference, &|_, _| {})
+            .unwrap_err();
         assert!(e.to_string().contains("got -1"), "{e}");
     }
 }

@@ -49,7 +49,9 @@ pub enum Error {
         column: usize,
     },
     /// Training produced a NaN or infinite loss; the weights are no longer meaningful.
-    #[error("training diverged at epoch {epoch} (batch {batch}): loss is {loss}; lower the learning rate or the penalty")]
+    #[error(
+        "training diverged at epoch {epoch} (batch {batch}): loss is {loss}; lower the learning rate or the penalty"
+    )]
     Diverged {
         /// 1-based epoch.
         epoch: usize,

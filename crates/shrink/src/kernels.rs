@@ -157,7 +157,9 @@ pub fn matmul_nt<F: Float>(a: Mat<F>, b: Mat<F>, c: &mut [F], par: Parallelism) 
     let c = &mut c[..m * k];
     if m * k * n >= GEMM_THRESHOLD {
         // SAFETY: Bᵀ is B read with strides (1, n); A and C are row-major over checked slices.
-        unsafe { gemm_split(m, n, k, a.data.as_ptr(), n as isize, 1, b.data.as_ptr(), 1, n as isize, F::zero(), c, par) };
+        unsafe {
+            gemm_split(m, n, k, a.data.as_ptr(), n as isize, 1, b.data.as_ptr(), 1, n as isize, F::zero(), c, par)
+        };
         return;
     }
     for (i, crow) in c.chunks_exact_mut(k).enumerate() {
@@ -242,6 +244,56 @@ unsafe fn gemm_split<F: Float>(
     });
 }
 
+/// True when the CPU has AVX2 (detected once, then a relaxed atomic load).
+#[inline]
+pub fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::sync::atomic::{AtomicU8, Ordering};
+        static STATE: AtomicU8 = AtomicU8::new(0);
+        let mut state = STATE.load(Ordering::Relaxed);
+        if state == 0 {
+            state = if std::arch::is_x86_feature_detected!("avx2") { 2 } else { 1 };
+            STATE.store(state, Ordering::Relaxed);
+        }
+        state == 2
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// Defines a function twice — as built, and compiled for AVX2 — and picks one per call.
+///
+/// The default x86-64 target allows only SSE2; the fused loops of a small layer run about 1.5×
+/// faster with 256-bit vectors. Results are bit-identical either way: every reduction here
+/// fixes its own summation order and no multiply-add is contracted into an FMA. Everything the
+/// body calls must be `#[inline(always)]` to be compiled into the AVX2 copy.
+macro_rules! multiversion {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident<$($g:ident: $bound:path),*>($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
+        $(#[$meta])*
+        #[allow(clippy::too_many_arguments)]
+        $vis fn $name<$($g: $bound),*>($($arg: $ty),*) $(-> $ret)? {
+            #[inline(always)]
+            #[allow(clippy::too_many_arguments)]
+            fn body<$($g: $bound),*>($($arg: $ty),*) $(-> $ret)? $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx2<$($g: $bound),*>($($arg: $ty),*) $(-> $ret)? {
+                    body($($arg),*)
+                }
+                if $crate::kernels::has_avx2() {
+                    // SAFETY: the CPU reported AVX2.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            body($($arg),*)
+        }
+    };
+}
+pub(crate) use multiversion;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,53 +377,3 @@ mod tests {
         assert_eq!(c1, c2);
     }
 }
-
-/// True when the CPU has AVX2 (detected once, then a relaxed atomic load).
-#[inline]
-pub fn has_avx2() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::sync::atomic::{AtomicU8, Ordering};
-        static STATE: AtomicU8 = AtomicU8::new(0);
-        let mut state = STATE.load(Ordering::Relaxed);
-        if state == 0 {
-            state = if std::arch::is_x86_feature_detected!("avx2") { 2 } else { 1 };
-            STATE.store(state, Ordering::Relaxed);
-        }
-        state == 2
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    false
-}
-
-/// Defines a function twice — as built, and compiled for AVX2 — and picks one per call.
-///
-/// The default x86-64 target allows only SSE2; the fused loops of a small layer run about 1.5×
-/// faster with 256-bit vectors. Results are bit-identical either way: every reduction here
-/// fixes its own summation order and no multiply-add is contracted into an FMA. Everything the
-/// body calls must be `#[inline(always)]` to be compiled into the AVX2 copy.
-macro_rules! multiversion {
-    ($(#[$meta:meta])* $vis:vis fn $name:ident<$($g:ident: $bound:path),*>($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
-        $(#[$meta])*
-        #[allow(clippy::too_many_arguments)]
-        $vis fn $name<$($g: $bound),*>($($arg: $ty),*) $(-> $ret)? {
-            #[inline(always)]
-            #[allow(clippy::too_many_arguments)]
-            fn body<$($g: $bound),*>($($arg: $ty),*) $(-> $ret)? $body
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx2")]
-                #[allow(clippy::too_many_arguments)]
-                unsafe fn avx2<$($g: $bound),*>($($arg: $ty),*) $(-> $ret)? {
-                    body($($arg),*)
-                }
-                if $crate::kernels::has_avx2() {
-                    // SAFETY: the CPU reported AVX2.
-                    return unsafe { avx2($($arg),*) };
-                }
-            }
-            body($($arg),*)
-        }
-    };
-}
-pub(crate) use multiversion;

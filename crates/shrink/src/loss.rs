@@ -27,7 +27,7 @@ impl Loss {
     /// # Panics
     /// If the slice lengths differ or `width` does not divide them.
     pub fn value_and_grad<F: Float>(self, pred: &[F], target: &[F], grad: &mut [F], width: usize) -> f64 {
-        assert!(pred.len() == target.len() && pred.len() == grad.len() && width > 0 && pred.len() % width == 0);
+        assert!(pred.len() == target.len() && pred.len() == grad.len() && width > 0 && pred.len().is_multiple_of(width));
         let rows = pred.len() / width;
         let (eps, one) = (F::of(EPSILON), F::one());
         match self {
@@ -45,7 +45,9 @@ impl Loss {
             Loss::CategoricalCrossEntropy => {
                 let inv_rows = F::of(1.0 / rows as f64);
                 let mut total = 0.0;
-                for ((g, p), y) in grad.chunks_exact_mut(width).zip(pred.chunks_exact(width)).zip(target.chunks_exact(width)) {
+                for ((g, p), y) in
+                    grad.chunks_exact_mut(width).zip(pred.chunks_exact(width)).zip(target.chunks_exact(width))
+                {
                     let sum: F = p.iter().copied().sum();
                     // With q = p/S: dL/dq_i = −y_i/q_i (0 where clipped); dL/dp_j = (g_j − Σ g_i q_i)/S.
                     let mut dot = F::zero();
@@ -104,7 +106,8 @@ mod tests {
             let (mut up, mut down) = (pred.to_vec(), pred.to_vec());
             up[i] += h;
             down[i] -= h;
-            let fd = (loss.value(&up, target, width, &mut scratch) - loss.value(&down, target, width, &mut scratch)) / (2.0 * h);
+            let fd = (loss.value(&up, target, width, &mut scratch) - loss.value(&down, target, width, &mut scratch))
+                / (2.0 * h);
             let rel = (fd - grad[i]).abs() / fd.abs().max(grad[i].abs()).max(1e-8);
             assert!(rel < 1e-6, "{loss:?}[{i}]: fd {fd} vs {}", grad[i]);
         }

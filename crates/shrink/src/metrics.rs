@@ -33,16 +33,13 @@ impl Metric {
     /// gives the metric; sums let epochs average over uneven batches exactly.
     pub fn batch_sum<F: Float>(self, pred: &[F], target: &[F], width: usize) -> f64 {
         match self {
-            Metric::Accuracy if width == 1 => pred
-                .iter()
-                .zip(target)
-                .filter(|(&p, &y)| (p.f64() > 0.5) == (y.f64() > 0.5))
-                .count() as f64,
-            Metric::Accuracy => pred
-                .chunks_exact(width)
-                .zip(target.chunks_exact(width))
-                .filter(|(p, y)| argmax(p) == argmax(y))
-                .count() as f64,
+            Metric::Accuracy if width == 1 => {
+                pred.iter().zip(target).filter(|(&p, &y)| (p.f64() > 0.5) == (y.f64() > 0.5)).count() as f64
+            }
+            Metric::Accuracy => {
+                pred.chunks_exact(width).zip(target.chunks_exact(width)).filter(|(p, y)| argmax(p) == argmax(y)).count()
+                    as f64
+            }
             Metric::Mse | Metric::Rmse => {
                 pred.iter().zip(target).map(|(&p, &y)| (p - y).f64().powi(2)).sum::<f64>() / width as f64
             }

@@ -24,11 +24,15 @@ where
         return Err(Error::invalid("threads", "≥ 1", 0));
     }
     if threads == 1 {
-        return Ok(trials.iter().enumerate().map(|(i, t)| {
-            let r = run(t);
-            on_done(i, &r);
-            r
-        }).collect());
+        return Ok(trials
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let r = run(t);
+                on_done(i, &r);
+                r
+            })
+            .collect());
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -53,7 +57,11 @@ where
 pub fn log_grid(from: f64, to: f64) -> Result<Vec<f64>, Error> {
     for (name, v) in [("from", from), ("to", to)] {
         if !(v.is_finite() && v > 0.0) {
-            return Err(Error::invalid(if name == "from" { "alpha grid start" } else { "alpha grid end" }, "finite and > 0", v));
+            return Err(Error::invalid(
+                if name == "from" { "alpha grid start" } else { "alpha grid end" },
+                "finite and > 0",
+                v,
+            ));
         }
     }
     let (hi, lo) = (from.max(to).log10().round() as i32, from.min(to).log10().round() as i32);

@@ -41,7 +41,18 @@ impl WeightStats {
             zeros += usize::from(a == 0.0);
         }
         let count = values.len();
-        WeightStats { name, layer, role, shape, count, l1, l2: sq.sqrt(), max_abs, zeros, zero_fraction: zeros as f64 / count.max(1) as f64 }
+        WeightStats {
+            name,
+            layer,
+            role,
+            shape,
+            count,
+            l1,
+            l2: sq.sqrt(),
+            max_abs,
+            zeros,
+            zero_fraction: zeros as f64 / count.max(1) as f64,
+        }
     }
 }
 
@@ -52,7 +63,13 @@ pub fn weight_report<F: Float>(model: &Model<F>) -> Vec<WeightStats> {
         .iter()
         .flat_map(|layer| {
             layer.params().iter().map(move |p| {
-                WeightStats::of(format!("{}.{}", layer.name(), p.role), layer.name().to_string(), p.role, p.shape.clone(), &p.value)
+                WeightStats::of(
+                    format!("{}.{}", layer.name(), p.role),
+                    layer.name().to_string(),
+                    p.role,
+                    p.shape.clone(),
+                    &p.value,
+                )
             })
         })
         .collect()
@@ -73,7 +90,10 @@ mod tests {
         use crate::nn::{Dense, Model};
         let m = Model::<f32>::builder(&[3]).layer(Dense::new(4)).layer(Dense::new(1)).build(0).unwrap();
         let r = weight_report(&m);
-        assert_eq!(r.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["dense_0.kernel", "dense_0.bias", "dense_1.kernel", "dense_1.bias"]);
+        assert_eq!(
+            r.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            ["dense_0.kernel", "dense_0.bias", "dense_1.kernel", "dense_1.bias"]
+        );
         assert_eq!(r[1].zeros, 4); // biases start at zero
     }
 }

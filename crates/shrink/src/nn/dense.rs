@@ -97,7 +97,9 @@ impl<F: Float> Layer<F> for Dense<F> {
         let &[inputs] = input_shape else {
             return Err(Error::Layer {
                 layer: self.name.clone(),
-                message: format!("Dense expects flat inputs (one axis per sample), got shape {input_shape:?}; add a Flatten layer"),
+                message: format!(
+                    "Dense expects flat inputs (one axis per sample), got shape {input_shape:?}; add a Flatten layer"
+                ),
             });
         };
         if inputs == 0 || self.units == 0 {

@@ -110,14 +110,7 @@ pub trait Layer<F: Float>: Send + Sync {
     fn output(&self) -> &[F];
     /// Computes parameter gradients (overwriting them) from `grad_output`, and the gradient
     /// with respect to `input` when `need_input_grad` (the first layer skips it).
-    fn backward(
-        &mut self,
-        input: &[F],
-        grad_output: &[F],
-        batch: usize,
-        need_input_grad: bool,
-        par: Parallelism,
-    );
+    fn backward(&mut self, input: &[F], grad_output: &[F], batch: usize, need_input_grad: bool, par: Parallelism);
     /// The input gradient of the last backward pass.
     fn input_grad(&self) -> &[F];
     /// Multiply-adds per sample of one forward pass (for GFLOP/s reports).

@@ -25,7 +25,10 @@ impl<F: Float> ModelBuilder<F> {
             return Err(Error::EmptyModel);
         }
         if self.input_shape.is_empty() || self.input_shape.contains(&0) {
-            return Err(Error::Shape(format!("input shape must be non-empty with no zero axis, got {:?}", self.input_shape)));
+            return Err(Error::Shape(format!(
+                "input shape must be non-empty with no zero axis, got {:?}",
+                self.input_shape
+            )));
         }
         let mut rng = Rng::derive(seed, 0x1417);
         let mut counts: HashMap<&'static str, usize> = HashMap::new();
@@ -109,9 +112,7 @@ impl<F: Float> Model<F> {
 
     /// Every parameter with its qualified name `layer.role` (e.g. `dense_0.kernel`).
     pub fn params(&self) -> impl Iterator<Item = (String, &Param<F>)> {
-        self.layers
-            .iter()
-            .flat_map(|l| l.params().iter().map(move |p| (format!("{}.{}", l.name(), p.role), p)))
+        self.layers.iter().flat_map(|l| l.params().iter().map(move |p| (format!("{}.{}", l.name(), p.role), p)))
     }
 
     /// Calls `f` for every parameter in a fixed order with its slot number (optimizers key

@@ -140,7 +140,12 @@ fn unit(parameter: &'static str, v: f64) -> Result<(), Error> {
 impl OptimizerConfig {
     /// Adam with Keras defaults (lr 1e-3, β 0.9/0.999, ε 1e-7).
     pub fn adam() -> Self {
-        OptimizerConfig::Adam { lr: lr_default(), beta1: beta1_default(), beta2: beta2_default(), epsilon: eps_default() }
+        OptimizerConfig::Adam {
+            lr: lr_default(),
+            beta1: beta1_default(),
+            beta2: beta2_default(),
+            epsilon: eps_default(),
+        }
     }
 
     /// Checks every setting against its documented range.
@@ -185,7 +190,9 @@ impl OptimizerConfig {
             OptimizerConfig::AdamW { lr, beta1, beta2, epsilon, weight_decay } => {
                 Box::new(AdamW::new(lr, beta1, beta2, epsilon, weight_decay))
             }
-            OptimizerConfig::RmsProp { lr, rho, momentum, epsilon } => Box::new(RmsProp::new(lr, rho, momentum, epsilon)),
+            OptimizerConfig::RmsProp { lr, rho, momentum, epsilon } => {
+                Box::new(RmsProp::new(lr, rho, momentum, epsilon))
+            }
         })
     }
 

@@ -128,7 +128,13 @@ pub struct Trainer<F: Float> {
 impl<F: Float> Trainer<F> {
     /// A trainer with a fresh optimizer built (and validated) from `optimizer`.
     pub fn new(loss: Loss, optimizer: &OptimizerConfig, metrics: &[Metric]) -> Result<Self, Error> {
-        Ok(Trainer { loss, metrics: metrics.to_vec(), optimizer: optimizer.build()?, pool: None, buffers: Buffers::default() })
+        Ok(Trainer {
+            loss,
+            metrics: metrics.to_vec(),
+            optimizer: optimizer.build()?,
+            pool: None,
+            buffers: Buffers::default(),
+        })
     }
 
     /// The optimizer (its step count tells how far training has gone).
@@ -141,12 +147,22 @@ impl<F: Float> Trainer<F> {
         self.metrics.iter().map(|m| m.as_str().to_string()).collect()
     }
 
-    fn check_data(model: &Model<F>, x: &ArrayView2<F>, y: &ArrayView2<F>, what: [&'static str; 2]) -> Result<(), Error> {
+    fn check_data(
+        model: &Model<F>,
+        x: &ArrayView2<F>,
+        y: &ArrayView2<F>,
+        what: [&'static str; 2],
+    ) -> Result<(), Error> {
         if x.nrows() == 0 {
             return Err(Error::Shape(format!("{} are empty", what[0])));
         }
         if x.ncols() != model.input_size() {
-            return Err(Error::Shape(format!("the model expects {} input columns, {} have {}", model.input_size(), what[0], x.ncols())));
+            return Err(Error::Shape(format!(
+                "the model expects {} input columns, {} have {}",
+                model.input_size(),
+                what[0],
+                x.ncols()
+            )));
         }
         if y.nrows() != x.nrows() || y.ncols() != model.output_size() {
             return Err(Error::Shape(format!(
@@ -245,7 +261,17 @@ impl<F: Float> Trainer<F> {
 
     /// One optimizer step on rows `order[start..start+b]`; returns (data loss, penalty).
     #[allow(clippy::too_many_arguments)]
-    fn step(&mut self, model: &mut Model<F>, xs: &[F], ys: &[F], start: usize, b: usize, wi: usize, wo: usize, threads: usize) -> (f64, f64) {
+    fn step(
+        &mut self,
+        model: &mut Model<F>,
+        xs: &[F],
+        ys: &[F],
+        start: usize,
+        b: usize,
+        wi: usize,
+        wo: usize,
+        threads: usize,
+    ) -> (f64, f64) {
         let par = match (&self.pool, threads) {
             (Some(pool), t) if t > 1 => Parallelism::Pool(pool),
             _ => Parallelism::Sequential,
@@ -280,7 +306,13 @@ impl<F: Float> Trainer<F> {
     }
 
     /// Data loss, penalty and metrics of `model` on `(x, y)` (no training).
-    pub fn evaluate(&mut self, model: &mut Model<F>, x: ArrayView2<F>, y: ArrayView2<F>, batch_size: usize) -> Result<Evaluation, Error> {
+    pub fn evaluate(
+        &mut self,
+        model: &mut Model<F>,
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        batch_size: usize,
+    ) -> Result<Evaluation, Error> {
         Self::check_data(model, &x, &y, ["inputs", "targets"])?;
         let (x, y) = (x.as_standard_layout(), y.as_standard_layout());
         let xs = x.as_slice().expect("standard layout is contiguous");

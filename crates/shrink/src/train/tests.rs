@@ -18,6 +18,7 @@ fn random(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
 /// Back-propagated gradient (data + penalty, as a step computes it) of every parameter of a
 /// multi-layer network versus central differences, in f64, for every loss/activation pairing.
 #[test]
+#[allow(clippy::needless_range_loop)]
 fn dense_network_gradients_match_finite_differences() {
     let cases: [(Activation, Loss, usize); 4] = [
         (Activation::Sigmoid, Loss::BinaryCrossEntropy, 1),
@@ -109,7 +110,8 @@ fn same_seed_same_bits_at_one_and_two_threads() {
             .layer(Dense::new(1).activation(Activation::Sigmoid))
             .build(5)
             .unwrap();
-        let mut trainer = Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &[Metric::Accuracy]).unwrap();
+        let mut trainer =
+            Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &[Metric::Accuracy]).unwrap();
         let config = FitConfig { epochs: 5, batch_size: 32, seed: 9, threads, ..FitConfig::default() };
         let h = trainer.fit(&mut model, x.view(), y.view(), None, &config, None).unwrap();
         (weights(&model), h)
@@ -143,15 +145,29 @@ fn reported_loss_includes_the_penalty_and_biases_stay_unpenalized() {
     let mut model = small_model(2, Some(Penalty::l2(0.01).unwrap()));
     let mut trainer = Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &[]).unwrap();
     let before = model.penalty_value();
-    let kernel_sq: f64 = model.param(model.select("dense_0.kernel").unwrap()[0]).value.iter().map(|w| (*w as f64).powi(2)).sum();
+    let kernel_sq: f64 =
+        model.param(model.select("dense_0.kernel").unwrap()[0]).value.iter().map(|w| (*w as f64).powi(2)).sum();
     assert!((before - 0.01 * kernel_sq).abs() < 1e-9);
     let e = trainer.evaluate(&mut model, x.view(), y.view(), 32).unwrap();
     assert!((e.loss - e.data_loss - e.penalty).abs() < 1e-12 && (e.penalty - before).abs() < 1e-12);
     // One full-batch step: an unpenalized bias moves only by its data gradient, so with a
     // penalty attached to the bias the step must differ, and without one it must not.
     let step = |model: &mut Model<f32>| {
-        let mut t = Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::Sgd { lr: 0.1, momentum: 0.0, nesterov: false }, &[]).unwrap();
-        t.fit(model, x.view(), y.view(), None, &FitConfig { epochs: 1, batch_size: 40, shuffle: false, ..FitConfig::default() }, None).unwrap();
+        let mut t = Trainer::new(
+            Loss::BinaryCrossEntropy,
+            &OptimizerConfig::Sgd { lr: 0.1, momentum: 0.0, nesterov: false },
+            &[],
+        )
+        .unwrap();
+        t.fit(
+            model,
+            x.view(),
+            y.view(),
+            None,
+            &FitConfig { epochs: 1, batch_size: 40, shuffle: false, ..FitConfig::default() },
+            None,
+        )
+        .unwrap();
         model.param(model.select("dense_0.bias").unwrap()[0]).value.clone()
     };
     let mut plain = small_model(2, Some(Penalty::l2(0.01).unwrap()));
@@ -176,11 +192,19 @@ fn reported_loss_includes_the_penalty_and_biases_stay_unpenalized() {
 #[test]
 fn divergence_stops_with_the_epoch_named() {
     let (x, y) = moons_like(40);
-    let mut model = Model::<f32>::builder(&[2]).layer(Dense::new(8).activation(Activation::Relu)).layer(Dense::new(1)).build(0).unwrap();
-    let mut trainer = Trainer::new(Loss::MeanSquaredError, &OptimizerConfig::Sgd { lr: 1e6, momentum: 0.0, nesterov: false }, &[]).unwrap();
-    let err = trainer.fit(&mut model, x.view(), y.view(), None, &FitConfig { epochs: 100, ..FitConfig::default() }, None).unwrap_err();
+    let mut model = Model::<f32>::builder(&[2])
+        .layer(Dense::new(8).activation(Activation::Relu))
+        .layer(Dense::new(1))
+        .build(0)
+        .unwrap();
+    let mut trainer =
+        Trainer::new(Loss::MeanSquaredError, &OptimizerConfig::Sgd { lr: 1e6, momentum: 0.0, nesterov: false }, &[])
+            .unwrap();
+    let err = trainer
+        .fit(&mut model, x.view(), y.view(), None, &FitConfig { epochs: 100, ..FitConfig::default() }, None)
+        .unwrap_err();
     match err {
-        Error::Diverged { epoch, .. } => assert!(epoch >= 1 && epoch < 100),
+        Error::Diverged { epoch, .. } => assert!((1..100).contains(&epoch)),
         other => panic!("expected divergence, got {other}"),
     }
     assert!(err.to_string().contains("diverged at epoch"));
@@ -194,7 +218,9 @@ fn bad_data_is_rejected_with_position() {
     x[[3, 1]] = f32::NAN;
     let e = trainer.fit(&mut model, x.view(), y.view(), None, &FitConfig::default(), None).unwrap_err();
     assert_eq!(e.to_string(), "training inputs contains a non-finite value at row 3, column 1");
-    let e = trainer.fit(&mut model, x.slice(ndarray::s![.., ..1]), y.view(), None, &FitConfig::default(), None).unwrap_err();
+    let e = trainer
+        .fit(&mut model, x.slice(ndarray::s![.., ..1]), y.view(), None, &FitConfig::default(), None)
+        .unwrap_err();
     assert!(e.to_string().contains("expects 2 input columns"));
     let bad = FitConfig { batch_size: 0, ..FitConfig::default() };
     assert!(trainer.fit(&mut model, x.view(), y.view(), None, &bad, None).is_err());
