@@ -199,8 +199,11 @@ unsafe fn gemm_split<F: Float>(
     c: &mut [F],
     par: Parallelism,
 ) {
+    // Split the longer side of C, so each thread packs only its share of the larger operand.
+    let by_rows = m > n;
+    let long = if by_rows { m } else { n };
     let threads = match par {
-        Parallelism::Pool(pool) => pool.current_num_threads().min(n / 64).max(1),
+        Parallelism::Pool(pool) => pool.current_num_threads().min(long / 64).max(1),
         Parallelism::Sequential => 1,
     };
     if threads <= 1 {
@@ -209,34 +212,56 @@ unsafe fn gemm_split<F: Float>(
         return;
     }
     let Parallelism::Pool(pool) = par else { unreachable!("threads > 1 only with a pool") };
-    // Column blocks rounded to 16 so each thread's microkernel tiles stay full.
-    let block = n.div_ceil(threads).div_ceil(16) * 16;
+    // Blocks rounded to 16 so each thread's microkernel tiles stay full.
+    let block = long.div_ceil(threads).div_ceil(16) * 16;
     let (pa, pb) = (SendPtr(a), SendPtr(b));
     let c_addr = c.as_mut_ptr() as usize;
     pool.scope(|s| {
         let (pa, pb) = (&pa, &pb);
         let mut start = 0;
-        while start < n {
-            let width = block.min(n - start);
+        while start < long {
+            let width = block.min(long - start);
             s.spawn(move |_| {
-                // SAFETY: disjoint column blocks of C; A and B outlive the scope.
+                let c = c_addr as *mut F;
+                // SAFETY: disjoint row or column blocks of C; A and B outlive the scope.
                 unsafe {
-                    F::gemm_raw(
-                        m,
-                        k,
-                        width,
-                        F::one(),
-                        pa.0,
-                        rsa,
-                        csa,
-                        pb.0.offset(start as isize * csb),
-                        rsb,
-                        csb,
-                        beta,
-                        (c_addr as *mut F).add(start),
-                        n as isize,
-                        1,
-                    )
+                    if by_rows {
+                        let a_block = pa.0.offset(start as isize * rsa);
+                        F::gemm_raw(
+                            width,
+                            k,
+                            n,
+                            F::one(),
+                            a_block,
+                            rsa,
+                            csa,
+                            pb.0,
+                            rsb,
+                            csb,
+                            beta,
+                            c.add(start * n),
+                            n as isize,
+                            1,
+                        )
+                    } else {
+                        let b_block = pb.0.offset(start as isize * csb);
+                        F::gemm_raw(
+                            m,
+                            k,
+                            width,
+                            F::one(),
+                            pa.0,
+                            rsa,
+                            csa,
+                            b_block,
+                            rsb,
+                            csb,
+                            beta,
+                            c.add(start),
+                            n as isize,
+                            1,
+                        )
+                    }
                 };
             });
             start += width;
@@ -367,13 +392,15 @@ mod tests {
     fn threaded_gemm_is_bit_identical_to_sequential() {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let mut rng = Rng::new(9);
-        let (m, k, n) = (128, 300, 512);
-        let a: Vec<f32> = (0..m * k).map(|_| rng.uniform(-1.0, 1.0) as f32).collect();
-        let b: Vec<f32> = (0..k * n).map(|_| rng.uniform(-1.0, 1.0) as f32).collect();
-        let mut c1 = vec![0.0f32; m * n];
-        let mut c2 = vec![0.0f32; m * n];
-        matmul(Mat::new(&a, m, k), Mat::new(&b, k, n), 0.0, &mut c1, Parallelism::Sequential);
-        matmul(Mat::new(&a, m, k), Mat::new(&b, k, n), 0.0, &mut c2, Parallelism::Pool(&pool));
-        assert_eq!(c1, c2);
+        // Wide C (split by columns) and tall C (split by rows), with ragged blocks.
+        for (m, k, n) in [(128, 300, 512), (700, 130, 200), (131, 77, 333)] {
+            let a: Vec<f32> = (0..m * k).map(|_| rng.uniform(-1.0, 1.0) as f32).collect();
+            let b: Vec<f32> = (0..k * n).map(|_| rng.uniform(-1.0, 1.0) as f32).collect();
+            let mut c1 = vec![0.0f32; m * n];
+            let mut c2 = vec![0.0f32; m * n];
+            matmul(Mat::new(&a, m, k), Mat::new(&b, k, n), 0.0, &mut c1, Parallelism::Sequential);
+            matmul(Mat::new(&a, m, k), Mat::new(&b, k, n), 0.0, &mut c2, Parallelism::Pool(&pool));
+            assert_eq!(c1, c2, "{m}x{k}x{n}");
+        }
     }
 }

@@ -27,7 +27,9 @@ impl Loss {
     /// # Panics
     /// If the slice lengths differ or `width` does not divide them.
     pub fn value_and_grad<F: Float>(self, pred: &[F], target: &[F], grad: &mut [F], width: usize) -> f64 {
-        assert!(pred.len() == target.len() && pred.len() == grad.len() && width > 0 && pred.len().is_multiple_of(width));
+        assert!(
+            pred.len() == target.len() && pred.len() == grad.len() && width > 0 && pred.len().is_multiple_of(width)
+        );
         let rows = pred.len() / width;
         let (eps, one) = (F::of(EPSILON), F::one());
         match self {

@@ -178,28 +178,28 @@ crate::kernels::multiversion! {
         let split = weights.len() / 8 * 8;
         let (gh, gt) = grad.split_at_mut(split);
         let (wh, wt) = weights.split_at(split);
-        let mut lane = |g: &mut F, w: F, l: usize| {
-            let sign = if w > F::zero() {
-                F::one()
-            } else if w < F::zero() {
-                -F::one()
-            } else {
-                F::zero()
-            };
-            *g += l1 * sign + two_l2 * w;
-            abs[l] += w.abs();
-            sq[l] += w * w;
-        };
         for (g8, w8) in gh.chunks_exact_mut(8).zip(wh.chunks_exact(8)) {
             for l in 0..8 {
-                lane(&mut g8[l], w8[l], l);
+                let w = w8[l];
+                g8[l] += l1 * sign(w) + two_l2 * w;
+                abs[l] += w.abs();
+                sq[l] += w * w;
             }
         }
         for (g, &w) in gt.iter_mut().zip(wt) {
-            lane(g, w, 0);
+            *g += l1 * sign(w) + two_l2 * w;
+            abs[0] += w.abs();
+            sq[0] += w * w;
         }
         (abs.iter().copied().sum::<F>(), sq.iter().copied().sum::<F>())
     }
+}
+
+/// TensorFlow's sign: −1, 0 or 1 (0 at 0, so an exact zero feels no L1 pull).
+#[inline(always)]
+fn sign<F: Float>(w: F) -> F {
+    let (zero, one) = (F::zero(), F::one());
+    (if w > zero { one } else { zero }) - (if w < zero { one } else { zero })
 }
 
 #[cfg(test)]

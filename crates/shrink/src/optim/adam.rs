@@ -1,5 +1,10 @@
 use super::{state, Optimizer};
+use crate::kernels::Parallelism;
 use crate::Float;
+use rayon::prelude::*;
+
+/// Element-wise updates of parameters at least twice this long are split across threads.
+const PARALLEL_CHUNK: usize = 1 << 15;
 
 /// Adam as Keras 3 writes it: `m ← m + (g−m)(1−β₁)`, `v ← v + (g²−v)(1−β₂)`,
 /// `w ← w − α·m/(√v + ε)` with `α = lr·√(1−β₂ᵗ)/(1−β₁ᵗ)`.
@@ -29,12 +34,22 @@ impl<F: Float> Optimizer<F> for Adam<F> {
         self.alpha = self.lr * (1.0 - self.beta2.powf(t)).sqrt() / (1.0 - self.beta1.powf(t));
     }
 
-    fn update(&mut self, slot: usize, value: &mut [F], grad: &[F]) {
+    fn update(&mut self, slot: usize, value: &mut [F], grad: &[F], par: Parallelism) {
         let (alpha, eps) = (F::of(self.alpha), F::of(self.epsilon));
         let (c1, c2) = (F::of(1.0 - self.beta1), F::of(1.0 - self.beta2));
         let m = state(&mut self.m, slot, value.len());
         let v = state(&mut self.v, slot, value.len());
-        adam_update(value, grad, m, v, alpha, c1, c2, eps);
+        match par {
+            Parallelism::Pool(pool) if value.len() >= 2 * PARALLEL_CHUNK => pool.install(|| {
+                value
+                    .par_chunks_mut(PARALLEL_CHUNK)
+                    .zip(grad.par_chunks(PARALLEL_CHUNK))
+                    .zip(m.par_chunks_mut(PARALLEL_CHUNK))
+                    .zip(v.par_chunks_mut(PARALLEL_CHUNK))
+                    .for_each(|(((w, g), m), v)| adam_update(w, g, m, v, alpha, c1, c2, eps))
+            }),
+            _ => adam_update(value, grad, m, v, alpha, c1, c2, eps),
+        }
     }
 
     fn learning_rate(&self) -> f64 {
@@ -70,10 +85,10 @@ impl<F: Float> Optimizer<F> for AdamW<F> {
         self.adam.begin_step();
     }
 
-    fn update(&mut self, slot: usize, value: &mut [F], grad: &[F]) {
+    fn update(&mut self, slot: usize, value: &mut [F], grad: &[F], par: Parallelism) {
         let shrink = F::one() - F::of(self.adam.lr * self.weight_decay);
         value.iter_mut().for_each(|w| *w *= shrink);
-        self.adam.update(slot, value, grad);
+        self.adam.update(slot, value, grad, par);
     }
 
     fn learning_rate(&self) -> f64 {
@@ -106,7 +121,7 @@ mod tests {
         let mut adam = Adam::<f64>::new(0.001, 0.9, 0.999, 1e-7);
         let mut w = [1.0, -1.0];
         adam.begin_step();
-        adam.update(0, &mut w, &[0.5, -2.0]);
+        adam.update(0, &mut w, &[0.5, -2.0], Parallelism::Sequential);
         // m = 0.1g, v = 0.001g², α = 0.001·√0.001/0.1 → step = α·0.1g/(√0.001|g| + ε)
         let step = |g: f64| {
             let alpha = 0.001 * 0.001f64.sqrt() / 0.1;
@@ -121,7 +136,7 @@ mod tests {
         let mut opt = AdamW::<f64>::new(0.1, 0.9, 0.999, 1e-7, 0.5);
         let mut w = [2.0];
         opt.begin_step();
-        opt.update(0, &mut w, &[0.0]);
+        opt.update(0, &mut w, &[0.0], Parallelism::Sequential);
         assert!((w[0] - 2.0 * (1.0 - 0.05)).abs() < 1e-12);
     }
 }

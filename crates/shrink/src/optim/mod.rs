@@ -12,6 +12,7 @@ pub use adam::{Adam, AdamW};
 pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
+use crate::kernels::Parallelism;
 use crate::{Error, Float};
 use serde::{Deserialize, Serialize};
 
@@ -19,8 +20,9 @@ use serde::{Deserialize, Serialize};
 pub trait Optimizer<F: Float>: Send {
     /// Called once before the updates of a step (advances the step counter).
     fn begin_step(&mut self);
-    /// Updates one parameter (`slot` identifies it across steps).
-    fn update(&mut self, slot: usize, value: &mut [F], grad: &[F]);
+    /// Updates one parameter (`slot` identifies it across steps); large parameters may be
+    /// split across the threads of `par` (element-wise, so the result does not depend on it).
+    fn update(&mut self, slot: usize, value: &mut [F], grad: &[F], par: Parallelism);
     /// The current learning rate.
     fn learning_rate(&self) -> f64;
     /// Number of steps taken.
@@ -239,7 +241,7 @@ mod tests {
             for _ in 0..3000 {
                 let g: Vec<f64> = w.iter().map(|x| 2.0 * x).collect();
                 opt.begin_step();
-                opt.update(0, &mut w, &g);
+                opt.update(0, &mut w, &g, Parallelism::Sequential);
             }
             assert!(w.iter().all(|x| x.abs() < 0.05), "{config:?}: {w:?}");
         }

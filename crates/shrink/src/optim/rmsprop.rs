@@ -1,4 +1,5 @@
 use super::{state, Optimizer};
+use crate::kernels::Parallelism;
 use crate::Float;
 
 /// RMSprop as Keras 3 writes it: `v ← ρ·v + (1−ρ)·g²`, step `lr·g/√(v + ε)`, optionally
@@ -26,7 +27,7 @@ impl<F: Float> Optimizer<F> for RmsProp<F> {
         self.iterations += 1;
     }
 
-    fn update(&mut self, slot: usize, value: &mut [F], grad: &[F]) {
+    fn update(&mut self, slot: usize, value: &mut [F], grad: &[F], _par: Parallelism) {
         let (lr, rho, eps) = (F::of(self.lr), F::of(self.rho), F::of(self.epsilon));
         let v = state(&mut self.v, slot, value.len());
         if self.momentum == 0.0 {

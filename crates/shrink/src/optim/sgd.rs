@@ -1,4 +1,5 @@
 use super::{state, Optimizer};
+use crate::kernels::Parallelism;
 use crate::Float;
 
 /// SGD as Keras writes it: `v ← μ·v − lr·g`, `w ← w + v` (Nesterov: `w ← w + μ·v − lr·g`).
@@ -23,7 +24,7 @@ impl<F: Float> Optimizer<F> for Sgd<F> {
         self.iterations += 1;
     }
 
-    fn update(&mut self, slot: usize, value: &mut [F], grad: &[F]) {
+    fn update(&mut self, slot: usize, value: &mut [F], grad: &[F], _par: Parallelism) {
         let lr = F::of(self.lr);
         if self.momentum == 0.0 {
             for (w, &g) in value.iter_mut().zip(grad) {

@@ -300,7 +300,7 @@ impl<F: Float> Trainer<F> {
             if let Some(pen) = p.penalty {
                 penalty += pen.accumulate(&p.value, &mut p.grad);
             }
-            optimizer.update(slot, &mut p.value, &p.grad);
+            optimizer.update(slot, &mut p.value, &p.grad, par);
         });
         (data_loss, penalty)
     }
