@@ -85,23 +85,24 @@ pub fn run(args: Args) -> Result<()> {
             r.baseline_s.map_or("-".into(), |b| format!("{:.2}×", b / r.per_step_s)),
         ]);
     }
-    println!("{table}");
-    println!("baseline: ndarray with an allocating op per step (Array::dot through matrixmultiply), 1 thread");
+    crate::print(&format!(
+        "{table}\nbaseline: ndarray with an allocating op per step (Array::dot through matrixmultiply), 1 thread\n"
+    ))?;
 
     if !args.no_case_study {
         let config = CaseStudyConfig { epochs: if args.quick { 100 } else { 4000 }, ..CaseStudyConfig::default() };
         let one = CaseStudyConfig { threads: 1, ..config.clone() };
         let t1 = case_study::run(&one, &data, &|_, _| {})?;
         let tn = case_study::run(&config, &data, &|_, _| {})?;
-        println!(
-            "case study ({} fits × {} epochs): {:.2} s on 1 thread, {:.2} s on {} threads ({:.2}× from threads)",
+        crate::print(&format!(
+            "case study ({} fits × {} epochs): {:.2} s on 1 thread, {:.2} s on {} threads ({:.2}× from threads)\n",
             tn.trained,
             config.epochs,
             t1.total_seconds,
             tn.total_seconds,
             config.threads,
             t1.total_seconds / tn.total_seconds
-        );
+        ))?;
     }
     Ok(())
 }

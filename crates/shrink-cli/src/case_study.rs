@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use shrink::case_study::{self, CaseStudy, CaseStudyConfig, StudyData};
-use shrink::data::{read_csv, split_at, Scaling};
+use shrink::data::{csv_row_lines, read_csv, split_at, Scaling};
 use shrink_report::{format_mean_sd, write_line_chart, LineChart, Series, Table};
 use std::path::{Path, PathBuf};
 
@@ -31,7 +31,7 @@ pub struct Args {
     #[arg(long, requires = "target")]
     data: Option<PathBuf>,
     /// Name of the target column in --data (and --test).
-    #[arg(long)]
+    #[arg(long, requires = "data")]
     target: Option<String>,
     /// Test set as a separate CSV with the same columns.
     #[arg(long, requires = "data", conflicts_with = "train_rows")]
@@ -58,13 +58,47 @@ fn study_data(args: &Args) -> Result<StudyData> {
         "none" => Scaling::None,
         _ => Scaling::Standard,
     };
-    let data = read_csv(path, target)?;
+    let data = read_binary(path, target)?;
     let (train, test) = match (&args.test, args.train_rows) {
-        (Some(test_path), _) => (data, read_csv(test_path, target)?),
-        (None, Some(rows)) => split_at(&data, rows)?,
+        (Some(test_path), _) => {
+            let test = read_binary(test_path, target)?;
+            if test.feature_names != data.feature_names {
+                anyhow::bail!(
+                    "{}: feature columns [{}] differ from those of {} [{}]; the test file needs the same columns in the same order",
+                    test_path.display(),
+                    test.feature_names.join(", "),
+                    path.display(),
+                    data.feature_names.join(", ")
+                );
+            }
+            (data, test)
+        }
+        (None, Some(rows)) => {
+            if rows == 0 || rows >= data.len() {
+                anyhow::bail!(
+                    "--train-rows must leave at least one row for training and one for testing: {} has {} rows, got {rows}",
+                    path.display(),
+                    data.len()
+                );
+            }
+            split_at(&data, rows)?
+        }
         (None, None) => anyhow::bail!("--data needs either --test FILE or --train-rows N"),
     };
     Ok(StudyData::from_datasets(&train, &test, scaling)?)
+}
+
+/// Reads a CSV and checks that its target is 0 or 1, naming the line of the first bad value.
+fn read_binary(path: &Path, target: &str) -> Result<shrink::data::Dataset> {
+    let data = read_csv(path, target)?;
+    if let Some((row, value)) = data.y.iter().enumerate().find(|(_, v)| **v != 0.0 && **v != 1.0) {
+        let line = csv_row_lines(path)?.get(row).copied().unwrap_or(row as u64 + 2);
+        anyhow::bail!(
+            "{}: line {line}: target `{target}` must be 0 or 1 (the case study is binary classification), got {value}",
+            path.display()
+        );
+    }
+    Ok(data)
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -93,17 +127,17 @@ pub fn run(args: Args) -> Result<()> {
     let study = case_study::run(&config, &data, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
 
-    print_table(&study);
-    println!("\n{}\n", study.reading());
+    // Files first: a closed stdout (`| head`) must not cost the results.
     let files = write_outputs(&study, &args.out)?;
-    println!("{} fits in {:.1} s on {} threads; wrote:", study.trained, study.total_seconds, config.threads);
+    let mut text = format!("{}\n\n{}\n\n", table(&study), study.reading());
+    text += &format!("{} fits in {:.1} s on {} threads; wrote:\n", study.trained, study.total_seconds, config.threads);
     for f in files {
-        println!("  {}", f.display());
+        text += &format!("  {}\n", f.display());
     }
-    Ok(())
+    crate::print(&text)
 }
 
-fn print_table(study: &CaseStudy) {
+fn table(study: &CaseStudy) -> Table {
     let mut table = Table::new(["config", "alpha", "train acc", "test acc", "hidden kernel L2", "fits"]);
     for r in &study.summary {
         let name = match r.config.as_str() {
@@ -120,7 +154,7 @@ fn print_table(study: &CaseStudy) {
             r.n.to_string(),
         ]);
     }
-    println!("{table}");
+    table
 }
 
 fn write_outputs(study: &CaseStudy, out: &Path) -> Result<Vec<PathBuf>> {

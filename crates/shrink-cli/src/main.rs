@@ -49,11 +49,34 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench::run(args),
         Command::Data(DataCommand::Moons { n, noise, seed }) => {
             let ds = shrink::data::moons(n, noise, seed)?;
-            let stdout = std::io::stdout();
-            shrink::data::write_csv(stdout.lock(), &ds)?;
-            Ok(())
+            let mut csv = Vec::new();
+            shrink::data::write_csv(&mut csv, &ds)?;
+            print(&String::from_utf8_lossy(&csv))
         }
     }
+}
+
+/// Writes to stdout; a reader that went away (`shrink … | head`) ends the output quietly.
+pub(crate) fn print(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// The error and its causes, each cause shown only if the message so far does not already
+/// contain it (library errors often quote their source).
+fn describe(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    text
 }
 
 fn main() -> ExitCode {
@@ -61,7 +84,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", describe(&e));
             ExitCode::FAILURE
         }
     }

@@ -57,6 +57,13 @@ pub fn read_csv_features(path: &Path) -> Result<(Array2<f64>, Vec<String>), Data
     Ok((x, table.names))
 }
 
+/// The 1-based file line of each data row of a CSV that [`read_csv`] accepts, so that a
+/// problem found later in row `i` (say, a target outside its allowed values) can be reported
+/// at the line a user will open.
+pub fn csv_row_lines(path: &Path) -> Result<Vec<u64>, DataError> {
+    Ok(read_table(path)?.lines)
+}
+
 /// Writes the header (features, then target) and one line per row.
 ///
 /// Floats use Rust's `{}` formatting (shortest text that parses back to the same bits), so
@@ -92,6 +99,8 @@ pub fn write_csv<W: Write>(w: W, ds: &Dataset) -> io::Result<()> {
 struct Table {
     names: Vec<String>,
     values: Vec<f64>,
+    /// The 1-based file line of each data row (blank lines and quoted newlines counted).
+    lines: Vec<u64>,
 }
 
 impl Table {
@@ -128,6 +137,7 @@ fn read_table(path: &Path) -> Result<Table, DataError> {
     let names = parse_header(path, &header)?;
 
     let mut values = Vec::new();
+    let mut row_lines = Vec::new();
     for record in records {
         let record = record.map_err(|e| csv_error(path, &mut lines, &e))?;
         let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
@@ -139,6 +149,7 @@ fn read_table(path: &Path) -> Result<Table, DataError> {
                 found: record.len(),
             });
         }
+        row_lines.push(line);
         // names[j] is in bounds: the record length was just checked against names.len().
         for (j, cell) in record.iter().enumerate() {
             values.push(parse_cell(cell).map_err(|reason| DataError::BadCell {
@@ -154,7 +165,7 @@ fn read_table(path: &Path) -> Result<Table, DataError> {
     if values.is_empty() {
         return Err(DataError::NoRows { path: path.to_path_buf() });
     }
-    Ok(Table { names, values })
+    Ok(Table { names, values, lines: row_lines })
 }
 
 fn parse_header(path: &Path, header: &csv::StringRecord) -> Result<Vec<String>, DataError> {
@@ -223,6 +234,14 @@ mod tests {
         let e = read_csv(&f.0, target).unwrap_err().to_string();
         assert!(e.contains(&f.0.display().to_string()), "no path in: {e}");
         e
+    }
+
+    #[test]
+    fn row_lines_count_blank_lines() {
+        let path = std::env::temp_dir().join(format!("shrink-data-row-lines-{}.csv", std::process::id()));
+        std::fs::write(&path, "a,y\n1,0\n\n2,1\n3,0\n").unwrap();
+        assert_eq!(csv_row_lines(&path).unwrap(), [2, 4, 5]);
+        std::fs::remove_file(&path).unwrap();
     }
 
     #[test]

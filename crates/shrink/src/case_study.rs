@@ -171,8 +171,8 @@ impl StudyData {
         }
         for (name, ds) in [("training", train), ("test", test)] {
             if let Some((row, v)) = ds.y.iter().enumerate().find(|(_, v)| **v != 0.0 && **v != 1.0) {
-                return Err(Error::Shape(format!(
-                    "the case study is binary classification: {name} target `{}` must be 0 or 1, row {} has {v}",
+                return Err(Error::Target(format!(
+                    "the case study is binary classification: {name} target `{}` must be 0 or 1, data row {} has {v}",
                     ds.target_name,
                     row + 1
                 )));
@@ -206,6 +206,9 @@ pub fn run(
 ) -> Result<CaseStudy, Error> {
     if config.repeats == 0 {
         return Err(Error::invalid("repeats", "≥ 1", 0));
+    }
+    if config.epochs == 0 {
+        return Err(Error::invalid("epochs", "≥ 1", 0));
     }
     if config.hidden == 0 {
         return Err(Error::invalid("hidden", "≥ 1", 0));
@@ -516,13 +519,14 @@ mod tests {
         let mut bad = ds.clone();
         bad.y[3] = 2.0;
         let e = StudyData::from_datasets(&bad, &ds, shrink_data::Scaling::Standard).unwrap_err();
-        assert!(e.to_string().contains("row 4 has 2"), "{e}");
+        assert!(e.to_string().contains("data row 4 has 2"), "{e}");
     }
 
     #[test]
     fn bad_settings_are_errors() {
         let reference = StudyData::reference().unwrap();
         assert!(run(&CaseStudyConfig { repeats: 0, ..CaseStudyConfig::default() }, &reference, &|_, _| {}).is_err());
+        assert!(run(&CaseStudyConfig { epochs: 0, ..CaseStudyConfig::default() }, &reference, &|_, _| {}).is_err());
         let e = run(&CaseStudyConfig { alphas: vec![-1.0], ..CaseStudyConfig::default() }, &reference, &|_, _| {})
             .unwrap_err();
         assert!(e.to_string().contains("got -1"), "{e}");

@@ -60,6 +60,9 @@ pub enum Error {
         /// The offending loss value.
         loss: f64,
     },
+    /// Targets outside the values a task allows (e.g. not 0/1 for binary classification).
+    #[error("{0}")]
+    Target(String),
     /// The model was used before [`crate::nn::ModelBuilder::build`].
     #[error("the model has no layers")]
     EmptyModel,
