@@ -60,9 +60,26 @@ pub enum Error {
         /// The offending loss value.
         loss: f64,
     },
+    /// A model spec that cannot be used (the message names the key and line).
+    #[error("spec: {0}")]
+    Spec(String),
     /// Targets outside the values a task allows (e.g. not 0/1 for binary classification).
     #[error("{0}")]
     Target(String),
+    /// A model file that cannot be read as a shrink model.
+    #[error("{path}: {message}")]
+    ModelFile {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// An output that exists and may not be replaced.
+    #[error("{path} exists; pass --force to replace it")]
+    Exists {
+        /// The file.
+        path: String,
+    },
     /// The model was used before [`crate::nn::ModelBuilder::build`].
     #[error("the model has no layers")]
     EmptyModel,

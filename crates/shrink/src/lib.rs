@@ -20,11 +20,15 @@ mod float;
 pub mod kernels;
 pub mod loss;
 pub mod metrics;
+pub mod model_file;
 pub mod nn;
 pub mod optim;
 pub mod penalty;
+pub mod pipeline;
 pub mod rng;
+pub mod schedule;
 pub mod search;
+pub mod spec;
 pub mod train;
 pub mod weights;
 

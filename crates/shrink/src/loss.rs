@@ -14,10 +14,13 @@ pub const EPSILON: f64 = 1e-7;
 #[serde(rename_all = "snake_case")]
 pub enum Loss {
     /// `−mean(y·ln p + (1−y)·ln(1−p))`, `p` clipped to `[ε, 1−ε]`; for sigmoid outputs.
+    #[serde(rename = "binary_crossentropy")]
     BinaryCrossEntropy,
     /// `−mean_rows Σ y·ln(p/Σp)`, clipped like Keras; for softmax outputs and one-hot targets.
+    #[serde(rename = "categorical_crossentropy")]
     CategoricalCrossEntropy,
     /// `mean((p − y)²)` over rows and outputs.
+    #[serde(rename = "mse", alias = "mean_squared_error")]
     MeanSquaredError,
 }
 

@@ -48,10 +48,19 @@ pub struct Penalty {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPenalty {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "l1_alpha")]
     l1: f64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "l2_alpha")]
     l2: f64,
+}
+
+// Checked per field, so a spec parser can point at the offending value.
+fn l1_alpha<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check("l1", f64::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
+fn l2_alpha<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check("l2", f64::deserialize(d)?).map_err(serde::de::Error::custom)
 }
 
 impl TryFrom<RawPenalty> for Penalty {

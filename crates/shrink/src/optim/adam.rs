@@ -59,6 +59,23 @@ impl<F: Float> Optimizer<F> for Adam<F> {
     fn iterations(&self) -> u64 {
         self.iterations
     }
+
+    fn set_iterations(&mut self, iterations: u64) {
+        self.iterations = iterations;
+    }
+
+    fn state(&self) -> Vec<(usize, &'static str, &[F])> {
+        super::named(&self.m, "m").chain(super::named(&self.v, "v")).collect()
+    }
+
+    fn set_state(&mut self, slot: usize, name: &str, values: Vec<F>) -> bool {
+        match name {
+            "m" => super::put(&mut self.m, slot, values),
+            "v" => super::put(&mut self.v, slot, values),
+            _ => return false,
+        }
+        true
+    }
 }
 
 /// AdamW (Loshchilov & Hutter) as Keras applies it: `w ← w − lr·wd·w` before the Adam update.
@@ -97,6 +114,18 @@ impl<F: Float> Optimizer<F> for AdamW<F> {
 
     fn iterations(&self) -> u64 {
         self.adam.iterations
+    }
+
+    fn set_iterations(&mut self, iterations: u64) {
+        self.adam.set_iterations(iterations);
+    }
+
+    fn state(&self) -> Vec<(usize, &'static str, &[F])> {
+        self.adam.state()
+    }
+
+    fn set_state(&mut self, slot: usize, name: &str, values: Vec<F>) -> bool {
+        self.adam.set_state(slot, name, values)
     }
 }
 

@@ -27,6 +27,29 @@ pub trait Optimizer<F: Float>: Send {
     fn learning_rate(&self) -> f64;
     /// Number of steps taken.
     fn iterations(&self) -> u64;
+    /// Sets the step counter (restoring a saved optimizer).
+    fn set_iterations(&mut self, iterations: u64);
+    /// Every state vector by slot and name (e.g. Adam's `m` and `v`), for saving.
+    fn state(&self) -> Vec<(usize, &'static str, &[F])>;
+    /// Restores one state vector saved by [`Optimizer::state`]; false for a name this
+    /// optimizer does not keep.
+    fn set_state(&mut self, slot: usize, name: &str, values: Vec<F>) -> bool;
+}
+
+/// The state vectors of `states` under one name, skipping slots never used.
+pub(crate) fn named<'a, F>(
+    states: &'a [Vec<F>],
+    name: &'static str,
+) -> impl Iterator<Item = (usize, &'static str, &'a [F])> {
+    states.iter().enumerate().filter(|(_, s)| !s.is_empty()).map(move |(i, s)| (i, name, s.as_slice()))
+}
+
+/// Puts `values` into slot `slot` of `states`.
+pub(crate) fn put<F>(states: &mut Vec<Vec<F>>, slot: usize, values: Vec<F>) {
+    if states.len() <= slot {
+        states.resize_with(slot + 1, Vec::new);
+    }
+    states[slot] = values;
 }
 
 /// Which optimizer, with its settings; validated by [`OptimizerConfig::build`].

@@ -53,4 +53,21 @@ impl<F: Float> Optimizer<F> for RmsProp<F> {
     fn iterations(&self) -> u64 {
         self.iterations
     }
+
+    fn set_iterations(&mut self, iterations: u64) {
+        self.iterations = iterations;
+    }
+
+    fn state(&self) -> Vec<(usize, &'static str, &[F])> {
+        super::named(&self.v, "v").chain(super::named(&self.mom, "momentum")).collect()
+    }
+
+    fn set_state(&mut self, slot: usize, name: &str, values: Vec<F>) -> bool {
+        match name {
+            "v" => super::put(&mut self.v, slot, values),
+            "momentum" => super::put(&mut self.mom, slot, values),
+            _ => return false,
+        }
+        true
+    }
 }

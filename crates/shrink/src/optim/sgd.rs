@@ -47,4 +47,19 @@ impl<F: Float> Optimizer<F> for Sgd<F> {
     fn iterations(&self) -> u64 {
         self.iterations
     }
+
+    fn set_iterations(&mut self, iterations: u64) {
+        self.iterations = iterations;
+    }
+
+    fn state(&self) -> Vec<(usize, &'static str, &[F])> {
+        super::named(&self.velocity, "velocity").collect()
+    }
+
+    fn set_state(&mut self, slot: usize, name: &str, values: Vec<F>) -> bool {
+        name == "velocity" && {
+            super::put(&mut self.velocity, slot, values);
+            true
+        }
+    }
 }

@@ -142,6 +142,11 @@ impl<F: Float> Trainer<F> {
         self.optimizer.as_ref()
     }
 
+    /// The optimizer, mutable (restoring saved state).
+    pub fn optimizer_mut(&mut self) -> &mut dyn Optimizer<F> {
+        self.optimizer.as_mut()
+    }
+
     /// The metric names in evaluation order.
     pub fn metric_names(&self) -> Vec<String> {
         self.metrics.iter().map(|m| m.as_str().to_string()).collect()

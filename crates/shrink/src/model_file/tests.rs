@@ -1,0 +1,118 @@
+use super::*;
+use crate::pipeline::{encode_inputs, encode_targets};
+use crate::train::FitConfig;
+use shrink_data::Scaling;
+
+const SPEC: &str = r#"
+input_shape = [2]
+scaling = "standard"
+loss = "binary_crossentropy"
+metrics = ["accuracy"]
+epochs = 30
+[[layers]]
+type = "dense"
+units = 16
+activation = "relu"
+kernel_penalty = { l2 = 1e-3 }
+[[layers]]
+type = "dense"
+units = 1
+activation = "sigmoid"
+"#;
+
+fn dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("shrink-model-file-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn trained() -> (SavedModel, Trainer<f32>, ndarray::Array2<f32>, ndarray::Array2<f32>) {
+    let spec = ModelSpec::from_toml(SPEC).unwrap();
+    let data = shrink_data::moons(50, 0.2, 2).unwrap();
+    let scaler = Scaler::fit(Scaling::Standard, data.x.view()).unwrap();
+    let features = data.feature_names.clone();
+    let x = encode_inputs(&spec, &scaler, &features, &data).unwrap();
+    let y = encode_targets(&spec, &data).unwrap();
+    let mut model = spec.build_model().unwrap();
+    let mut trainer = spec.trainer().unwrap();
+    trainer.fit(&mut model, x.view(), y.view(), None, &spec.fit_config(), None).unwrap();
+    (SavedModel { spec, scaler, features, target: data.target_name.clone(), model }, trainer, x, y)
+}
+
+#[test]
+fn round_trip_predicts_identically_and_continues_identically() {
+    let d = dir("round-trip");
+    let path = d.join("model.safetensors");
+    let (mut saved, mut trainer, x, y) = trained();
+    saved.model.set_penalty("dense_1.bias", Some(Penalty::l1(1e-4).unwrap())).unwrap();
+    saved.save(&path, Some(&trainer), false).unwrap();
+    let (mut loaded, optimizer) = SavedModel::load(&path).unwrap();
+    assert_eq!(loaded.model.predict(x.view(), 32).unwrap(), saved.model.predict(x.view(), 32).unwrap());
+    assert_eq!(loaded.features, saved.features);
+    assert_eq!(loaded.scaler, saved.scaler);
+    let pens: Vec<_> = loaded.model.params().map(|(n, p)| (n, p.penalty)).collect();
+    let want: Vec<_> = saved.model.params().map(|(n, p)| (n, p.penalty)).collect();
+    assert_eq!(pens, want);
+    // Continuing from the file equals continuing in memory: weights and Adam state round-trip.
+    let mut resumed = loaded.spec.trainer().unwrap();
+    optimizer.expect("saved with its optimizer").restore(&mut resumed).unwrap();
+    assert_eq!(resumed.optimizer().iterations(), trainer.optimizer().iterations());
+    let more = FitConfig { epochs: 5, seed: 11, ..saved.spec.fit_config() };
+    trainer.fit(&mut saved.model, x.view(), y.view(), None, &more, None).unwrap();
+    resumed.fit(&mut loaded.model, x.view(), y.view(), None, &more, None).unwrap();
+    for ((_, a), (_, b)) in saved.model.params().zip(loaded.model.params()) {
+        assert_eq!(a.value, b.value);
+    }
+    // Zero epochs with no penalty change nothing.
+    let before: Vec<Vec<f32>> = loaded.model.params().map(|(_, p)| p.value.clone()).collect();
+    loaded.model.set_penalty("*", None).unwrap();
+    resumed.fit(&mut loaded.model, x.view(), y.view(), None, &FitConfig { epochs: 0, ..more }, None).unwrap();
+    let after: Vec<Vec<f32>> = loaded.model.params().map(|(_, p)| p.value.clone()).collect();
+    assert_eq!(before, after);
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn existing_files_are_kept_without_force() {
+    let d = dir("force");
+    let path = d.join("model.safetensors");
+    std::fs::write(&path, b"sentinel").unwrap();
+    let (saved, _, _, _) = trained();
+    let e = saved.save(&path, None, false).unwrap_err();
+    assert!(e.to_string().contains("--force"), "{e}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"sentinel");
+    saved.save(&path, None, true).unwrap();
+    assert!(SavedModel::load(&path).unwrap().1.is_none());
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn corrupt_files_are_clear_errors() {
+    let d = dir("corrupt");
+    let path = d.join("model.safetensors");
+    let (saved, _, _, _) = trained();
+    saved.save(&path, None, false).unwrap();
+    let good = std::fs::read(&path).unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", vec![]),
+        ("truncated", good[..good.len() - 7].to_vec()),
+        ("garbage", b"this is not a model at all".to_vec()),
+        ("header only", good[..20].to_vec()),
+    ];
+    for (what, bytes) in cases {
+        let p = d.join(format!("{what}.safetensors"));
+        std::fs::write(&p, bytes).unwrap();
+        let e = SavedModel::load(&p).err().unwrap_or_else(|| panic!("{what} loaded"));
+        assert!(e.to_string().contains(&p.display().to_string()), "{what}: {e}");
+    }
+    // A valid safetensors file without shrink's metadata.
+    let data = [0u8; 8];
+    let plain = safetensors::serialize([("w", TensorView::new(Dtype::F32, vec![2], &data).unwrap())], None).unwrap();
+    let p = d.join("plain.safetensors");
+    std::fs::write(&p, plain).unwrap();
+    let e = SavedModel::load(&p).err().unwrap().to_string();
+    assert!(e.contains("shrink.spec") && e.contains("missing"), "{e}");
+    assert!(SavedModel::load(&d.join("absent.safetensors")).is_err());
+    std::fs::remove_dir_all(d).unwrap();
+}

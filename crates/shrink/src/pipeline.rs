@@ -1,0 +1,80 @@
+//! From tables to arrays a spec's model can train on: input scaling, target encoding, column
+//! checks. Shared by `train`, `evaluate`, `predict` and `fine-tune`.
+
+use crate::loss::Loss;
+use crate::spec::ModelSpec;
+use crate::Error;
+use ndarray::Array2;
+use shrink_data::{Dataset, Scaler};
+
+/// Targets in the form the spec's loss expects: 0/1 for binary cross-entropy, one-hot rows for
+/// categorical cross-entropy (labels must be the integers 0…k−1), raw values for MSE.
+pub fn encode_targets(spec: &ModelSpec, data: &Dataset) -> Result<Array2<f32>, Error> {
+    let outputs = spec.build_output_size();
+    let bad = |row: usize, v: f64, must: String| {
+        Error::Target(format!("target `{}` {must}; data row {} has {v}", data.target_name, row + 1))
+    };
+    match spec.loss {
+        Loss::BinaryCrossEntropy => {
+            if let Some((row, &v)) = data.y.iter().enumerate().find(|(_, v)| **v != 0.0 && **v != 1.0) {
+                return Err(bad(row, v, "must be 0 or 1 for binary_crossentropy".into()));
+            }
+            Ok(data.y.mapv(|v| v as f32).insert_axis(ndarray::Axis(1)))
+        }
+        Loss::CategoricalCrossEntropy => {
+            let mut y = Array2::zeros((data.len(), outputs));
+            for (row, &v) in data.y.iter().enumerate() {
+                if v.fract() != 0.0 || v < 0.0 || v >= outputs as f64 {
+                    return Err(bad(
+                        row,
+                        v,
+                        format!("must be a class label 0…{} for {outputs} softmax units", outputs - 1),
+                    ));
+                }
+                y[[row, v as usize]] = 1.0;
+            }
+            Ok(y)
+        }
+        Loss::MeanSquaredError => {
+            if outputs != 1 {
+                return Err(Error::Spec(format!("one target column cannot feed {outputs} mse outputs")));
+            }
+            Ok(data.y.mapv(|v| v as f32).insert_axis(ndarray::Axis(1)))
+        }
+    }
+}
+
+/// Scaled inputs in f32, after checking the columns against what the model was trained on.
+pub fn encode_inputs(
+    spec: &ModelSpec,
+    scaler: &Scaler,
+    features: &[String],
+    data: &Dataset,
+) -> Result<Array2<f32>, Error> {
+    if data.feature_names != features {
+        return Err(Error::Shape(format!(
+            "the model was trained on columns [{}], the data has [{}]",
+            features.join(", "),
+            data.feature_names.join(", ")
+        )));
+    }
+    let width: usize = spec.input_shape.iter().product();
+    if data.n_features() != width {
+        return Err(Error::Shape(format!(
+            "input_shape {:?} needs {width} columns, the data has {}",
+            spec.input_shape,
+            data.n_features()
+        )));
+    }
+    Ok(scaler.transform(data.x.view())?.mapv(|v| v as f32))
+}
+
+impl ModelSpec {
+    /// Units of the last layer.
+    pub fn build_output_size(&self) -> usize {
+        match self.layers.last() {
+            Some(crate::spec::LayerSpec::Dense { units, .. }) => *units,
+            None => 0,
+        }
+    }
+}

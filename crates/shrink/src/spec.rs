@@ -1,0 +1,280 @@
+//! A model spec: the network, its penalties, the loss, the optimizer and the training settings
+//! in one TOML or JSON document, so people who do not write Rust can train and fine-tune.
+//!
+//! ```toml
+//! input_shape = [2]
+//! scaling = "standard"            # standard | minmax | none, fitted on the training rows
+//! loss = "binary_crossentropy"    # binary_crossentropy | categorical_crossentropy | mse
+//! metrics = ["accuracy"]
+//! epochs = 4000
+//! batch_size = 32
+//! seed = 0
+//! optimizer = { name = "adam", lr = 0.001 }
+//!
+//! [[layers]]
+//! type = "dense"
+//! units = 500
+//! activation = "relu"
+//! kernel_penalty = { l2 = 1e-3 }   # bias_penalty is off unless given
+//!
+//! [[layers]]
+//! type = "dense"
+//! units = 1
+//! activation = "sigmoid"
+//! ```
+//!
+//! Unknown keys and impossible values are errors that name the key and the line.
+
+use crate::loss::Loss;
+use crate::metrics::Metric;
+use crate::nn::{Activation, Dense, Initializer, Model};
+use crate::optim::OptimizerConfig;
+use crate::train::{FitConfig, Trainer};
+use crate::{Error, Penalty};
+use serde::{Deserialize, Serialize};
+use shrink_data::Scaling;
+
+/// One layer of a spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LayerSpec {
+    /// A fully connected layer.
+    Dense {
+        /// Outputs, ≥ 1.
+        units: usize,
+        /// Default linear.
+        #[serde(default)]
+        activation: Activation,
+        /// Default true.
+        #[serde(default = "yes")]
+        use_bias: bool,
+        /// Default glorot_uniform.
+        #[serde(default)]
+        kernel_initializer: Initializer,
+        /// Penalty on the kernel; none by default.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kernel_penalty: Option<Penalty>,
+        /// Penalty on the bias; none by default.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bias_penalty: Option<Penalty>,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_epochs() -> usize {
+    100
+}
+fn default_batch() -> usize {
+    32
+}
+
+/// A whole training setup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Per-sample input shape, e.g. `[2]`.
+    pub input_shape: Vec<usize>,
+    /// Input scaling fitted on the training rows. Default none.
+    #[serde(default)]
+    pub scaling: Scaling,
+    /// The layers, in order.
+    pub layers: Vec<LayerSpec>,
+    /// The data loss.
+    pub loss: Loss,
+    /// Metrics per epoch. Default none.
+    #[serde(default)]
+    pub metrics: Vec<Metric>,
+    /// Optimizer and settings. Default Adam with Keras defaults.
+    #[serde(default)]
+    pub optimizer: OptimizerConfig,
+    /// Epochs. Default 100.
+    #[serde(default = "default_epochs")]
+    pub epochs: usize,
+    /// Rows per step, ≥ 1. Default 32.
+    #[serde(default = "default_batch")]
+    pub batch_size: usize,
+    /// Seed of initialization, shuffling and validation splits. Default 0.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+impl ModelSpec {
+    /// Parses TOML; errors carry the line and the key.
+    pub fn from_toml(text: &str) -> Result<Self, Error> {
+        let spec: ModelSpec = toml::from_str(text).map_err(|e| Error::Spec(describe_toml(text, &e)))?;
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// Parses JSON; errors carry the line and column.
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        let spec: ModelSpec = serde_json::from_str(text).map_err(|e| Error::Spec(e.to_string()))?;
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// The spec as JSON (stored inside model files).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a spec always serializes")
+    }
+
+    /// Checks what serde cannot: non-empty layers and shapes, a valid optimizer, a loss that fits
+    /// the output layer.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.input_shape.is_empty() || self.input_shape.contains(&0) {
+            return Err(Error::Spec(format!(
+                "input_shape must be non-empty with no zero axis, got {:?}",
+                self.input_shape
+            )));
+        }
+        if self.layers.is_empty() {
+            return Err(Error::Spec("layers: at least one layer is needed".into()));
+        }
+        for (i, layer) in self.layers.iter().enumerate() {
+            let LayerSpec::Dense { units, .. } = layer;
+            if *units == 0 {
+                return Err(Error::Spec(format!("layers[{i}].units must be ≥ 1, got 0")));
+            }
+        }
+        if self.batch_size == 0 {
+            return Err(Error::Spec("batch_size must be ≥ 1, got 0".into()));
+        }
+        self.optimizer.validate().map_err(|e| Error::Spec(format!("optimizer: {e}")))?;
+        let LayerSpec::Dense { units, activation, .. } = self.layers[self.layers.len() - 1];
+        match (self.loss, units, activation) {
+            (Loss::BinaryCrossEntropy, 1, Activation::Sigmoid) | (Loss::MeanSquaredError, _, _) => Ok(()),
+            (Loss::CategoricalCrossEntropy, n, Activation::Softmax) if n >= 2 => Ok(()),
+            (loss, units, activation) => Err(Error::Spec(format!(
+                "loss {} does not fit the last layer ({units} units, {}): use binary_crossentropy with 1 sigmoid unit, \
+                 categorical_crossentropy with ≥ 2 softmax units, or mse",
+                loss.as_str(),
+                activation.as_str()
+            ))),
+        }
+    }
+
+    /// Builds the network with weights drawn from `self.seed`.
+    pub fn build_model(&self) -> Result<Model<f32>, Error> {
+        let mut builder = Model::builder(&self.input_shape);
+        for layer in &self.layers {
+            match layer {
+                LayerSpec::Dense { units, activation, use_bias, kernel_initializer, kernel_penalty, bias_penalty } => {
+                    let mut dense = Dense::new(*units)
+                        .activation(*activation)
+                        .use_bias(*use_bias)
+                        .kernel_initializer(*kernel_initializer);
+                    if let Some(p) = kernel_penalty {
+                        dense = dense.kernel_penalty(*p);
+                    }
+                    if let Some(p) = bias_penalty {
+                        dense = dense.bias_penalty(*p);
+                    }
+                    builder = builder.layer(dense);
+                }
+            }
+        }
+        builder.build(self.seed)
+    }
+
+    /// A trainer with this spec's loss, optimizer and metrics.
+    pub fn trainer(&self) -> Result<Trainer<f32>, Error> {
+        Trainer::new(self.loss, &self.optimizer, &self.metrics)
+    }
+
+    /// The fit settings of this spec.
+    pub fn fit_config(&self) -> FitConfig {
+        FitConfig { epochs: self.epochs, batch_size: self.batch_size, seed: self.seed, ..FitConfig::default() }
+    }
+}
+
+/// `line L, column C: message` from a TOML error, whose own text spans several lines.
+fn describe_toml(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim().to_string();
+    let Some(span) = e.span() else { return message };
+    let start = span.start.min(text.len());
+    let mut line = text[..start].matches('\n').count() + 1;
+    let mut column = start - text[..start].rfind('\n').map_or(0, |i| i + 1) + 1;
+    // Errors inside a tagged layer table carry the table's span only; point at the first line
+    // of the table's body that mentions the name quoted in the message (the unknown key, the
+    // bad variant, the penalty's `l1`/`l2`).
+    if text[start..].starts_with('[') {
+        if let Some(word) = message.split('`').nth(1).filter(|w| !w.is_empty()) {
+            let body = text[start..].find('\n').map_or(text.len(), |i| start + i + 1);
+            let end = text[body..].find("\n[").map_or(text.len(), |i| body + i + 1);
+            let mut offset = body;
+            for l in text[body..end].split_inclusive('\n') {
+                let mentions = l
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.'))
+                    .any(|token| token == word);
+                if mentions {
+                    line = text[..offset].matches('\n').count() + 1;
+                    column = 1;
+                    break;
+                }
+                offset += l.len();
+            }
+        }
+    }
+    format!("line {line}, column {column}: {message}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"
+input_shape = [2]
+scaling = "standard"
+loss = "binary_crossentropy"
+metrics = ["accuracy"]
+epochs = 10
+optimizer = { name = "adam", lr = 0.01 }
+
+[[layers]]
+type = "dense"
+units = 8
+activation = "relu"
+kernel_penalty = { l2 = 1e-3 }
+
+[[layers]]
+type = "dense"
+units = 1
+activation = "sigmoid"
+"#;
+
+    #[test]
+    fn parses_builds_and_round_trips() {
+        let spec = ModelSpec::from_toml(SPEC).unwrap();
+        assert_eq!(spec.batch_size, 32);
+        assert_eq!(spec.scaling, Scaling::Standard);
+        let model = spec.build_model().unwrap();
+        let kernel = model.param(model.select("dense_0.kernel").unwrap()[0]);
+        assert_eq!(kernel.penalty, Some(Penalty::l2(1e-3).unwrap()));
+        assert!(model.param(model.select("dense_0.bias").unwrap()[0]).penalty.is_none());
+        assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec);
+    }
+
+    #[test]
+    fn errors_name_the_key_and_line() {
+        let unknown = SPEC.replace("units = 8", "units = 8\nunit_count = 3");
+        let e = ModelSpec::from_toml(&unknown).unwrap_err().to_string();
+        assert!(e.contains("unit_count") && e.contains("line 12"), "{e}");
+        let negative = SPEC.replace("l2 = 1e-3", "l2 = -1e-3");
+        let e = ModelSpec::from_toml(&negative).unwrap_err().to_string();
+        assert!(e.contains("must be finite and ≥ 0") && e.contains("line 13"), "{e}");
+        let typo = SPEC.replace("\"relu\"", "\"rleu\"");
+        let e = ModelSpec::from_toml(&typo).unwrap_err().to_string();
+        assert!(e.contains("rleu") && e.contains("line 12"), "{e}");
+        let e = ModelSpec::from_toml(&SPEC.replace("lr = 0.01", "lr = -1")).unwrap_err().to_string();
+        assert!(e.contains("lr must be finite and > 0"), "{e}");
+        let e = ModelSpec::from_toml(&SPEC.replace("\"sigmoid\"", "\"relu\"")).unwrap_err().to_string();
+        assert!(e.contains("does not fit the last layer"), "{e}");
+        assert!(ModelSpec::from_toml("input_shape = [2]\nloss = \"mse\"\nlayers = []").is_err());
+        let e = ModelSpec::from_json(r#"{"input_shape":[2],"loss":"mse","layers":[{"type":"dense","units":1,"x":1}]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`x`") && e.contains("line 1"), "{e}");
+    }
+}
