@@ -3,6 +3,7 @@
 
 mod bench;
 mod case_study;
+mod model_cmds;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -23,6 +24,18 @@ enum Command {
     /// Generate or convert data sets.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Train a model from a spec on a CSV and save it (safetensors), its history and plots.
+    Train(model_cmds::TrainArgs),
+    /// Data loss, penalty and metrics of a saved model on a CSV.
+    Evaluate(model_cmds::EvaluateArgs),
+    /// Predictions of a saved model (its stored input scaling applied).
+    Predict(model_cmds::PredictArgs),
+    /// Weights of a saved model per layer and role: norms, max |w|, exact zeros, histograms.
+    Inspect(model_cmds::InspectArgs),
+    /// Continue training a saved model with a penalty or a growing penalty schedule.
+    FineTune(model_cmds::FineTuneArgs),
+    /// Make a shrink model from PyTorch nn.Linear weights saved with safetensors.
+    Import(model_cmds::ImportArgs),
     /// Measure training speed (µs per step, GFLOP/s) against a baseline run in the same process.
     Bench(bench::Args),
 }
@@ -47,6 +60,12 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::CaseStudy(args) => case_study::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Train(args) => model_cmds::train(args),
+        Command::Evaluate(args) => model_cmds::evaluate(args),
+        Command::Predict(args) => model_cmds::predict(args),
+        Command::Inspect(args) => model_cmds::inspect(args),
+        Command::FineTune(args) => model_cmds::fine_tune(args),
+        Command::Import(args) => model_cmds::import(args),
         Command::Data(DataCommand::Moons { n, noise, seed }) => {
             let ds = shrink::data::moons(n, noise, seed)?;
             let mut csv = Vec::new();

@@ -171,6 +171,15 @@ impl<F: Float> Model<F> {
         &self.layers[id.layer].params()[id.index]
     }
 
+    /// The qualified name (`dense_0.kernel`) of a parameter.
+    ///
+    /// # Panics
+    /// If the id does not come from this model's [`Model::select`].
+    pub fn param_name(&self, id: ParamId) -> String {
+        let layer = &self.layers[id.layer];
+        format!("{}.{}", layer.name(), layer.params()[id.index].role)
+    }
+
     /// A parameter by id, mutable.
     ///
     /// # Panics
@@ -190,7 +199,8 @@ impl<F: Float> Model<F> {
 
     /// The total penalty on the current weights (what a step adds to the mean data loss).
     pub fn penalty_value(&self) -> f64 {
-        self.params().filter_map(|(_, p)| p.penalty.map(|pen| pen.value(&p.value))).sum()
+        // A fold from +0.0: an empty float sum is −0.0, which prints as "-0".
+        self.params().filter_map(|(_, p)| p.penalty.map(|pen| pen.value(&p.value))).fold(0.0, |a, b| a + b)
     }
 
     /// Runs a batch forward; returns the output (`batch × output_size` elements).
