@@ -30,7 +30,14 @@ pub struct TrainArgs {
     target: String,
     #[command(flatten)]
     val: ValArgs,
-    /// Output folder: model.safetensors, history.csv, plots, weights.csv.
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// Where a training run writes and how many threads a step may use.
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Output folder: model.safetensors, history.csv, weights.csv, learning curves.
     #[arg(long)]
     out: PathBuf,
     /// Replace an existing model file in --out.
@@ -120,15 +127,8 @@ pub struct FineTuneArgs {
     /// Epochs to train.
     #[arg(long)]
     epochs: usize,
-    /// Output folder (model.safetensors, history.csv, plots).
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace an existing model file in --out.
-    #[arg(long)]
-    force: bool,
-    /// Threads for the large products inside a step.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 #[derive(clap::Args)]
@@ -433,7 +433,7 @@ fn report(outcome: FitOutcome) -> Result<()> {
 
 pub fn train(args: TrainArgs) -> Result<()> {
     let spec = load_spec(&args.spec)?;
-    refuse_existing(&args.out.join("model.safetensors"), args.force)?;
+    refuse_existing(&args.run.out.join("model.safetensors"), args.run.force)?;
     let data = read_csv(&args.data, &args.target)?;
     let (train, val) = split_validation(data, &args.val, &args.target, spec.seed)?;
     let val = match val {
@@ -449,7 +449,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
     encode_inputs(&saved.spec, &saved.scaler, &saved.features, &train)
         .with_context(|| format!("{}", args.data.display()))?;
     encode_targets(&saved.spec, &train).with_context(|| format!("{}", args.data.display()))?;
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.run.out).with_context(|| format!("cannot create {}", args.run.out.display()))?;
     let epochs = saved.spec.epochs;
     let outcome = fit_and_save(
         &mut saved,
@@ -457,10 +457,10 @@ pub fn train(args: TrainArgs) -> Result<()> {
         &train,
         val.as_ref(),
         epochs,
-        args.threads,
+        args.run.threads,
         None,
-        &args.out,
-        args.force,
+        &args.run.out,
+        args.run.force,
     )?;
     report(outcome)
 }
@@ -502,7 +502,7 @@ pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
     for (param, penalty, _) in &penalties {
         saved.model.set_penalty(param, *penalty).with_context(|| format!("--penalty {param}"))?;
     }
-    refuse_existing(&args.out.join("model.safetensors"), args.force)?;
+    refuse_existing(&args.run.out.join("model.safetensors"), args.run.force)?;
     let target = args.target.clone().unwrap_or_else(|| saved.target.clone());
     let data = with_columns(read_csv(&args.data, &target)?, &saved.features, &args.data)?;
     let (train, val) = split_validation(data, &args.val, &target, saved.spec.seed)?;
@@ -517,7 +517,7 @@ pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
         }
         _ => None,
     };
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.run.out).with_context(|| format!("cannot create {}", args.run.out.display()))?;
     let schedule_arg = match scheduled.as_mut() {
         Some((s, param)) => {
             let names = saved.model.select(param)?.into_iter().map(|id| saved.model.param_name(id)).collect();
@@ -531,10 +531,10 @@ pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
         &train,
         val.as_ref(),
         args.epochs,
-        args.threads,
+        args.run.threads,
         schedule_arg,
-        &args.out,
-        args.force,
+        &args.run.out,
+        args.run.force,
     )?;
     report(outcome)
 }
