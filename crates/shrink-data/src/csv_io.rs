@@ -19,7 +19,15 @@ use crate::{DataError, Dataset};
 /// The remaining columns, in file order, become the features. Every cell must be a finite
 /// number; whitespace around cells is ignored.
 pub fn read_csv(path: &Path, target: &str) -> Result<Dataset, DataError> {
-    let table = read_table(path)?;
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    read_csv_bytes(&bytes, path, target)
+}
+
+/// [`read_csv`] over bytes already in memory (e.g. a data set compiled into a program);
+/// `name` stands for the file in error messages.
+pub fn read_csv_bytes(bytes: &[u8], name: &Path, target: &str) -> Result<Dataset, DataError> {
+    let path = name;
+    let table = parse_table(bytes, path)?;
     let Some(t) = table.names.iter().position(|n| n == target) else {
         return Err(DataError::MissingTarget {
             path: path.to_path_buf(),
@@ -125,9 +133,13 @@ fn csv_error(path: &Path, lines: &mut LineCounter, e: &csv::Error) -> DataError 
 
 fn read_table(path: &Path) -> Result<Table, DataError> {
     let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
-    let mut lines = LineCounter::new(&bytes);
+    parse_table(&bytes, path)
+}
+
+fn parse_table(bytes: &[u8], path: &Path) -> Result<Table, DataError> {
+    let mut lines = LineCounter::new(bytes);
     let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(bytes.as_slice());
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(bytes);
     let mut records = reader.records();
 
     let header = match records.next() {
