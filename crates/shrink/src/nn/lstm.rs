@@ -44,6 +44,8 @@ pub struct Lstm<F> {
     /// Running gradients of `h_t` and `c_t`, `[B, U]`.
     dh: Vec<F>,
     dc: Vec<F>,
+    /// The recurrent kernel transposed, `[4U, U]`.
+    rt: Vec<F>,
     /// Input gradient, time-major then batch-major.
     dxt: Vec<F>,
     dx: Vec<F>,
@@ -73,6 +75,7 @@ impl<F: Float> Lstm<F> {
             dz: Vec::new(),
             dh: Vec::new(),
             dc: Vec::new(),
+            rt: Vec::new(),
             dxt: Vec::new(),
             dx: Vec::new(),
         }
@@ -182,31 +185,36 @@ impl<F: Float> Layer<F> for Lstm<F> {
 
     fn forward(&mut self, input: &[F], batch: usize, _training: bool, par: Parallelism) {
         let (t, i, u) = (self.timesteps, self.features, self.units);
+        let (bu, g) = (batch * u, 4 * u);
         ensure_len(&mut self.xt, t * batch * i);
-        ensure_len(&mut self.gates, t * batch * 4 * u);
-        ensure_len(&mut self.cells, t * batch * u);
-        ensure_len(&mut self.tanh_cells, t * batch * u);
-        ensure_len(&mut self.hidden, t * batch * u);
-        let out_len = if self.return_sequences { batch * t * u } else { batch * u };
+        ensure_len(&mut self.gates, t * batch * g);
+        ensure_len(&mut self.cells, t * bu);
+        ensure_len(&mut self.tanh_cells, t * bu);
+        ensure_len(&mut self.hidden, t * bu);
+        let out_len = if self.return_sequences { t * bu } else { bu };
         ensure_len(&mut self.output, out_len);
-        lstm_forward(
-            &input[..batch * t * i],
-            &self.params[0].value,
-            &self.params[1].value,
-            &self.params[2].value,
-            &mut self.xt[..t * batch * i],
-            &mut self.gates[..t * batch * 4 * u],
-            &mut self.cells[..t * batch * u],
-            &mut self.tanh_cells[..t * batch * u],
-            &mut self.hidden[..t * batch * u],
-            &mut self.output[..out_len],
-            batch,
-            t,
-            i,
-            u,
-            self.return_sequences,
-            par,
+        let [kernel, recurrent, bias] = &self.params[..] else { unreachable!("a built LSTM has three parameters") };
+        let gates = &mut self.gates[..t * batch * g];
+        lstm_project(&input[..batch * t * i], &kernel.value, &bias.value, &mut self.xt[..t * batch * i], gates, batch, t, i, par);
+        let views = (
+            Steps::new(gates, batch, g),
+            Steps::new(&mut self.cells[..t * bu], batch, u),
+            Steps::new(&mut self.tanh_cells[..t * bu], batch, u),
+            Steps::new(&mut self.hidden[..t * bu], batch, u),
         );
+        let recurrent = recurrent.value.as_slice();
+        run_rows(par, batch, &|r0, r1| forward_rows(&views.0, &views.1, &views.2, &views.3, recurrent, r0, r1, t, u));
+        let hidden = &self.hidden[..t * bu];
+        let output = &mut self.output[..out_len];
+        if self.return_sequences {
+            for (s, step) in hidden.chunks_exact(bu).enumerate() {
+                for (b, h) in step.chunks_exact(u).enumerate() {
+                    output[(b * t + s) * u..(b * t + s + 1) * u].copy_from_slice(h);
+                }
+            }
+        } else {
+            output.copy_from_slice(&hidden[(t - 1) * bu..]);
+        }
     }
 
     fn output(&self) -> &[F] {
@@ -215,41 +223,53 @@ impl<F: Float> Layer<F> for Lstm<F> {
 
     fn backward(&mut self, _input: &[F], grad_output: &[F], batch: usize, need_input_grad: bool, par: Parallelism) {
         let (t, i, u) = (self.timesteps, self.features, self.units);
-        ensure_len(&mut self.dz, t * batch * 4 * u);
-        ensure_len(&mut self.dh, batch * u);
-        ensure_len(&mut self.dc, batch * u);
+        let (bu, g) = (batch * u, 4 * u);
+        ensure_len(&mut self.dz, t * batch * g);
+        ensure_len(&mut self.dh, bu);
+        ensure_len(&mut self.dc, bu);
+        ensure_len(&mut self.rt, g * u);
         if need_input_grad {
             ensure_len(&mut self.dxt, t * batch * i);
             ensure_len(&mut self.dx, batch * t * i);
         }
-        let out_len = if self.return_sequences { batch * t * u } else { batch * u };
+        let out_len = if self.return_sequences { t * bu } else { bu };
         let [kernel, recurrent, bias] = &mut self.params[..] else { unreachable!("a built LSTM has three parameters") };
+        // Uᵀ, so that dh = dZ·Uᵀ runs through the same row-major kernel as the forward product.
+        let rt = &mut self.rt[..g * u];
+        for (p, row) in recurrent.value.chunks_exact(g).enumerate() {
+            for (j, &w) in row.iter().enumerate() {
+                rt[j * u + p] = w;
+            }
+        }
+        let views = (
+            Steps::new(&mut self.dz[..t * batch * g], batch, g),
+            Steps::new(&mut self.dh[..bu], batch, u),
+            Steps::new(&mut self.dc[..bu], batch, u),
+        );
+        let (grad_output, gates) = (&grad_output[..out_len], &self.gates[..t * batch * g]);
+        let (cells, tanh_cells, rt) = (&self.cells[..t * bu], &self.tanh_cells[..t * bu], &self.rt[..g * u]);
+        let rs = self.return_sequences;
+        run_rows(par, batch, &|r0, r1| {
+            backward_rows(grad_output, gates, cells, tanh_cells, rt, &views.0, &views.1, &views.2, r0, r1, batch, t, u, rs)
+        });
         let dx = if need_input_grad {
             Some((&mut self.dxt[..t * batch * i], &mut self.dx[..batch * t * i]))
         } else {
             None
         };
-        lstm_backward(
-            &grad_output[..out_len],
+        lstm_gradients(
             &self.xt[..t * batch * i],
-            &self.gates[..t * batch * 4 * u],
-            &self.cells[..t * batch * u],
-            &self.tanh_cells[..t * batch * u],
-            &self.hidden[..t * batch * u],
+            &self.hidden[..t * bu],
+            &self.dz[..t * batch * g],
             &kernel.value,
-            &recurrent.value,
             &mut kernel.grad,
             &mut recurrent.grad,
             &mut bias.grad,
-            &mut self.dz[..t * batch * 4 * u],
-            &mut self.dh[..batch * u],
-            &mut self.dc[..batch * u],
             dx,
             batch,
             t,
             i,
             u,
-            self.return_sequences,
             par,
         );
     }
@@ -301,7 +321,12 @@ fn exp<F: Float>(x: F) -> F {
 fn exp_f32(x: f32) -> f32 {
     // Keep 2^n a normal number; beyond these bounds the result saturates anyway.
     let xc = x.clamp(-87.0, 88.0);
-    let n = (xc * std::f32::consts::LOG2_E).round();
+    // Round x·log2(e) to the nearest integer n with the 1.5·2²³ trick: n's bits end up in the
+    // low mantissa bits of `t`, so 2ⁿ is built with integer adds and shifts that vectorize
+    // (a float → int `as` cast saturates, and does not).
+    const MAGIC: f32 = 12_582_912.0;
+    let t = xc * std::f32::consts::LOG2_E + MAGIC;
+    let n = t - MAGIC;
     let r = xc - n * 0.693_145_75 - n * 1.428_606_8e-6;
     // e^r on |r| ≤ ln2/2, Taylor-like minimax coefficients (Cephes expf).
     let p = 1.987_569_1e-4f32;
@@ -311,7 +336,7 @@ fn exp_f32(x: f32) -> f32 {
     let p = p * r + 0.166_666_65;
     let p = p * r + 0.5;
     let p = p * r * r + r + 1.0;
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    let scale = f32::from_bits((t.to_bits().wrapping_sub(MAGIC.to_bits()).wrapping_add(127)) << 23);
     let y = p * scale;
     if x < -87.0 {
         0.0
@@ -322,28 +347,134 @@ fn exp_f32(x: f32) -> f32 {
     }
 }
 
+/// Raw access to one time-major buffer `[steps, batch, width]`, so that each thread can own a
+/// block of batch rows across every step: a step's rows are contiguous, a thread's rows over
+/// time are not, so plain slice splitting cannot express the partition.
+struct Steps<F> {
+    ptr: *mut F,
+    len: usize,
+    batch: usize,
+    width: usize,
+}
+
+// SAFETY: the pointer is only dereferenced through `rows`, whose callers guarantee that threads
+// touch disjoint rows; the borrow it came from outlives every thread (scoped by `run_rows`).
+unsafe impl<F: Send> Send for Steps<F> {}
+unsafe impl<F: Sync> Sync for Steps<F> {}
+
+impl<F> Steps<F> {
+    fn new(buf: &mut [F], batch: usize, width: usize) -> Self {
+        Steps { ptr: buf.as_mut_ptr(), len: buf.len(), batch, width }
+    }
+
+    /// Rows `r` of step `t`.
+    ///
+    /// # Safety
+    /// No two slices alive at once may overlap (threads own disjoint rows; one thread takes
+    /// distinct steps), and the buffer must not be used otherwise meanwhile.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn rows<'a>(&self, t: usize, r: std::ops::Range<usize>) -> &'a mut [F] {
+        let (start, end) = ((t * self.batch + r.start) * self.width, (t * self.batch + r.end) * self.width);
+        assert!(start <= end && end <= self.len, "rows out of range");
+        // SAFETY: in bounds (checked above); exclusivity is the caller's contract.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(start), end - start) }
+    }
+}
+
+/// Fewest batch rows worth a thread of their own.
+const MIN_ROWS_PER_THREAD: usize = 4;
+
+/// Runs `f(r0, r1)` over blocks of batch rows, one per thread of `par`. Every row's arithmetic
+/// is the same whichever block it falls in, so results are bit-identical at any thread count.
+fn run_rows(par: Parallelism, batch: usize, f: &(dyn Fn(usize, usize) + Sync)) {
+    let parts = match par {
+        Parallelism::Pool(pool) => pool.current_num_threads().min(batch / MIN_ROWS_PER_THREAD).max(1),
+        Parallelism::Sequential => 1,
+    };
+    match par {
+        Parallelism::Pool(pool) if parts > 1 => pool.install(|| split_rows(0, batch, parts, f)),
+        _ => f(0, batch),
+    }
+}
+
+fn split_rows(r0: usize, r1: usize, parts: usize, f: &(dyn Fn(usize, usize) + Sync)) {
+    if parts <= 1 {
+        return f(r0, r1);
+    }
+    let half = parts / 2;
+    // Block edges on multiples of the kernel's row tile where possible.
+    let mid = (r0 + ((r1 - r0) * half / parts).div_ceil(TILE_ROWS) * TILE_ROWS).min(r1);
+    rayon::join(|| split_rows(r0, mid, half, f), || split_rows(mid, r1, parts - half, f));
+}
+
+const TILE_ROWS: usize = 4;
+const TILE_COLS: usize = 16;
+
+/// `C[m×n] += A[m×k]·B[k×n]`, row-major, for the per-step recurrent products: register tiles
+/// of 4 rows × 16 columns, no packing, nothing allocated. Each element is `c + Σ_p a·b` summed
+/// in order of `p` whatever tile it falls in, so how rows are split never changes a bit.
+#[inline(always)]
+fn gemm_acc<F: Float>(a: &[F], b: &[F], c: &mut [F], m: usize, k: usize, n: usize) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    let mut i = 0;
+    while i + TILE_ROWS <= m {
+        gemm_rows::<F, TILE_ROWS>(&a[i * k..(i + TILE_ROWS) * k], b, &mut c[i * n..(i + TILE_ROWS) * n], k, n);
+        i += TILE_ROWS;
+    }
+    while i < m {
+        gemm_rows::<F, 1>(&a[i * k..(i + 1) * k], b, &mut c[i * n..(i + 1) * n], k, n);
+        i += 1;
+    }
+}
+
+#[inline(always)]
+fn gemm_rows<F: Float, const R: usize>(a: &[F], b: &[F], c: &mut [F], k: usize, n: usize) {
+    let a: [&[F]; R] = std::array::from_fn(|r| &a[r * k..(r + 1) * k]);
+    let full = n / TILE_COLS * TILE_COLS;
+    for j in (0..full).step_by(TILE_COLS) {
+        let mut acc = [[F::zero(); TILE_COLS]; R];
+        for (r, acc) in acc.iter_mut().enumerate() {
+            acc.copy_from_slice(&c[r * n + j..r * n + j + TILE_COLS]);
+        }
+        for (p, brow) in b.chunks_exact(n).take(k).enumerate() {
+            let bv: &[F; TILE_COLS] = brow[j..j + TILE_COLS].try_into().expect("tile width");
+            for (acc, arow) in acc.iter_mut().zip(&a) {
+                let av = arow[p];
+                for (x, &y) in acc.iter_mut().zip(bv) {
+                    *x += av * y;
+                }
+            }
+        }
+        for (r, acc) in acc.iter().enumerate() {
+            c[r * n + j..r * n + j + TILE_COLS].copy_from_slice(acc);
+        }
+    }
+    for j in full..n {
+        for (r, arow) in a.iter().enumerate() {
+            let mut s = c[r * n + j];
+            for (p, &av) in arow.iter().enumerate() {
+                s += av * b[p * n + j];
+            }
+            c[r * n + j] = s;
+        }
+    }
+}
+
 multiversion! {
-    /// The forward pass: one product for every step's input projection, then the recurrence.
-    fn lstm_forward<F: Float>(
+    /// Before the recurrence: the input in time-major order and its projection for every step
+    /// as one product, `gates = X·W + b`.
+    fn lstm_project<F: Float>(
         input: &[F],
         kernel: &[F],
-        recurrent: &[F],
         bias: &[F],
         xt: &mut [F],
         gates: &mut [F],
-        cells: &mut [F],
-        tanh_cells: &mut [F],
-        hidden: &mut [F],
-        output: &mut [F],
         batch: usize,
         steps: usize,
         features: usize,
-        units: usize,
-        return_sequences: bool,
         par: Parallelism<'_>,
     ) {
-        let (u, g) = (units, 4 * units);
-        let bu = batch * u;
         // [B, T, I] → [T, B, I], so each step's rows are contiguous.
         for b in 0..batch {
             for t in 0..steps {
@@ -351,22 +482,41 @@ multiversion! {
                 xt[(t * batch + b) * features..(t * batch + b + 1) * features].copy_from_slice(src);
             }
         }
+        let g = bias.len();
         for row in gates.chunks_exact_mut(g) {
             row.copy_from_slice(bias);
         }
         matmul(Mat::new(xt, steps * batch, features), Mat::new(kernel, features, g), F::one(), gates, par);
+    }
+}
+
+multiversion! {
+    /// The recurrence for batch rows `r0..r1`: per step `z += h_{t−1}·U`, the gates, `c_t`, `h_t`.
+    fn forward_rows<F: Float>(
+        gates: &Steps<F>,
+        cells: &Steps<F>,
+        tanh_cells: &Steps<F>,
+        hidden: &Steps<F>,
+        recurrent: &[F],
+        r0: usize,
+        r1: usize,
+        steps: usize,
+        units: usize,
+    ) {
+        let (u, g, m) = (units, 4 * units, r1 - r0);
         for t in 0..steps {
-            let z = &mut gates[t * batch * g..(t + 1) * batch * g];
+            // SAFETY: this call owns rows r0..r1 of every step, and steps t−1 and t are disjoint.
+            let (z, c_now, tc_now, h_now) = unsafe {
+                (gates.rows(t, r0..r1), cells.rows(t, r0..r1), tanh_cells.rows(t, r0..r1), hidden.rows(t, r0..r1))
+            };
+            // SAFETY: as above.
+            let c_prev = if t > 0 { Some(unsafe { cells.rows(t - 1, r0..r1) }) } else { None };
             if t > 0 {
-                let h_prev = &hidden[(t - 1) * bu..t * bu];
-                matmul(Mat::new(h_prev, batch, u), Mat::new(recurrent, u, g), F::one(), z, par);
+                // SAFETY: as above.
+                let h_prev = unsafe { hidden.rows(t - 1, r0..r1) };
+                gemm_acc(h_prev, recurrent, z, m, u, g);
             }
-            let (cells_before, cells_now) = cells.split_at_mut(t * bu);
-            let c_prev = if t > 0 { Some(&cells_before[(t - 1) * bu..]) } else { None };
-            let c_now = &mut cells_now[..bu];
-            let tc_now = &mut tanh_cells[t * bu..(t + 1) * bu];
-            let h_now = &mut hidden[t * bu..(t + 1) * bu];
-            for b in 0..batch {
+            for b in 0..m {
                 let zr = &mut z[b * g..(b + 1) * g];
                 let (ifg, o) = zr.split_at_mut(3 * u);
                 let (if_, gg) = ifg.split_at_mut(2 * u);
@@ -376,10 +526,11 @@ multiversion! {
                 let (ig, fg) = if_.split_at(u);
                 let row = b * u..(b + 1) * u;
                 let c = &mut c_now[row.clone()];
-                match c_prev {
+                match &c_prev {
                     Some(cp) => {
+                        let cp = &cp[row.clone()];
                         for k in 0..u {
-                            c[k] = fg[k] * cp[b * u + k] + ig[k] * gg[k];
+                            c[k] = fg[k] * cp[k] + ig[k] * gg[k];
                         }
                     }
                     None => {
@@ -396,63 +547,49 @@ multiversion! {
                 }
             }
         }
-        if return_sequences {
-            for t in 0..steps {
-                for b in 0..batch {
-                    let src = &hidden[t * bu + b * u..t * bu + (b + 1) * u];
-                    output[(b * steps + t) * u..(b * steps + t + 1) * u].copy_from_slice(src);
-                }
-            }
-        } else {
-            output.copy_from_slice(&hidden[(steps - 1) * bu..steps * bu]);
-        }
     }
 }
 
 multiversion! {
-    /// Back-propagation through time: per step the gate gradients, `dU += h_{t−1}ᵀ·dZ_t` and
-    /// `dh_{t−1} = dZ_t·Uᵀ`; then one product each for the kernel and input gradients.
-    fn lstm_backward<F: Float>(
+    /// Back-propagation through time for batch rows `r0..r1`: per step the gate gradients
+    /// `dZ_t` (kept for the weight gradients) and `dh_{t−1} = dZ_t·Uᵀ` (with `rt` = `Uᵀ`).
+    fn backward_rows<F: Float>(
         grad_output: &[F],
-        xt: &[F],
         gates: &[F],
         cells: &[F],
         tanh_cells: &[F],
-        hidden: &[F],
-        kernel: &[F],
-        recurrent: &[F],
-        kernel_grad: &mut [F],
-        recurrent_grad: &mut [F],
-        bias_grad: &mut [F],
-        dz: &mut [F],
-        dh: &mut [F],
-        dc: &mut [F],
-        dx: Option<(&mut [F], &mut [F])>,
+        rt: &[F],
+        dz: &Steps<F>,
+        dh: &Steps<F>,
+        dc: &Steps<F>,
+        r0: usize,
+        r1: usize,
         batch: usize,
         steps: usize,
-        features: usize,
         units: usize,
         return_sequences: bool,
-        par: Parallelism<'_>,
     ) {
-        let (u, g) = (units, 4 * units);
+        let (u, g, m) = (units, 4 * units, r1 - r0);
         let bu = batch * u;
+        // SAFETY: this call owns rows r0..r1 of dh, dc and of every step of dz.
+        let (dh, dc) = unsafe { (dh.rows(0, r0..r1), dc.rows(0, r0..r1)) };
         dh.fill(F::zero());
         dc.fill(F::zero());
-        recurrent_grad.fill(F::zero());
+        let one = F::one();
         for t in (0..steps).rev() {
             if return_sequences {
-                for b in 0..batch {
-                    let src = &grad_output[(b * steps + t) * u..(b * steps + t + 1) * u];
+                for b in 0..m {
+                    let src = &grad_output[((r0 + b) * steps + t) * u..((r0 + b) * steps + t + 1) * u];
                     dh[b * u..(b + 1) * u].iter_mut().zip(src).for_each(|(d, &s)| *d += s);
                 }
             } else if t == steps - 1 {
-                dh.iter_mut().zip(grad_output).for_each(|(d, &s)| *d += s);
+                dh.iter_mut().zip(&grad_output[r0 * u..r1 * u]).for_each(|(d, &s)| *d += s);
             }
-            let dz_t = &mut dz[t * batch * g..(t + 1) * batch * g];
-            let gates_t = &gates[t * batch * g..(t + 1) * batch * g];
-            let tc_t = &tanh_cells[t * bu..(t + 1) * bu];
-            for b in 0..batch {
+            // SAFETY: as above.
+            let dz_t = unsafe { dz.rows(t, r0..r1) };
+            let gates_t = &gates[(t * batch + r0) * g..(t * batch + r1) * g];
+            let tc_t = &tanh_cells[t * bu + r0 * u..t * bu + r1 * u];
+            for b in 0..m {
                 let a = &gates_t[b * g..(b + 1) * g];
                 let (ig, fg, gg, og) = (&a[..u], &a[u..2 * u], &a[2 * u..3 * u], &a[3 * u..]);
                 let d = &mut dz_t[b * g..(b + 1) * g];
@@ -462,9 +599,8 @@ multiversion! {
                 let row = b * u..(b + 1) * u;
                 let (dhr, dcr, tc) = (&dh[row.clone()], &mut dc[row.clone()], &tc_t[row.clone()]);
                 // c_{t−1}; zero before the first step (the loop is unswitched on it).
-                let cp = if t > 0 { &cells[(t - 1) * bu + b * u..(t - 1) * bu + (b + 1) * u] } else { tc };
                 let first = t == 0;
-                let one = F::one();
+                let cp = if first { tc } else { &cells[(t - 1) * bu + (r0 + b) * u..(t - 1) * bu + (r0 + b + 1) * u] };
                 for k in 0..u {
                     let (i, f, gv, o) = (ig[k], fg[k], gg[k], og[k]);
                     let dct = dcr[k] + dhr[k] * o * (one - tc[k] * tc[k]);
@@ -476,13 +612,40 @@ multiversion! {
                 }
             }
             if t > 0 {
-                let dz_t = &*dz_t;
-                let h_prev = &hidden[(t - 1) * bu..t * bu];
-                matmul_tn(Mat::new(h_prev, batch, u), Mat::new(dz_t, batch, g), F::one(), recurrent_grad, par);
-                matmul_nt(Mat::new(dz_t, batch, g), Mat::new(recurrent, u, g), dh, par);
+                dh.fill(F::zero());
+                gemm_acc(dz_t, rt, dh, m, g, u);
             }
         }
-        let dz = &*dz;
+    }
+}
+
+multiversion! {
+    /// After the recurrence, each weight gradient as one product over every step:
+    /// `dU = Σ_t h_{t−1}ᵀ·dZ_t`, `dW = Xᵀ·dZ`, `db = Σ dZ`, and optionally `dX = dZ·Wᵀ`.
+    fn lstm_gradients<F: Float>(
+        xt: &[F],
+        hidden: &[F],
+        dz: &[F],
+        kernel: &[F],
+        kernel_grad: &mut [F],
+        recurrent_grad: &mut [F],
+        bias_grad: &mut [F],
+        dx: Option<(&mut [F], &mut [F])>,
+        batch: usize,
+        steps: usize,
+        features: usize,
+        units: usize,
+        par: Parallelism<'_>,
+    ) {
+        let (u, g) = (units, 4 * units);
+        // Time-major, step t's rows of dZ pair with step t−1's rows of H: one product.
+        let paired = (steps - 1) * batch;
+        if paired > 0 {
+            let h = Mat::new(&hidden[..paired * u], paired, u);
+            matmul_tn(h, Mat::new(&dz[batch * g..], paired, g), F::zero(), recurrent_grad, par);
+        } else {
+            recurrent_grad.fill(F::zero());
+        }
         matmul_tn(Mat::new(xt, steps * batch, features), Mat::new(dz, steps * batch, g), F::zero(), kernel_grad, par);
         bias_grad.fill(F::zero());
         for row in dz.chunks_exact(g) {

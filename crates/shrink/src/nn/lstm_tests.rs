@@ -73,7 +73,8 @@ fn check_model(model: &mut Model<f64>, batch: usize, seed: u64) -> Vec<Vec<f64>>
 /// random (non-initial) weights so that every gate is exercised away from its initial values.
 #[test]
 fn layer_gradients_match_finite_differences_for_params_and_input() {
-    let (batch, steps, features, units) = (3, 4, 3, 2);
+    // 6 rows and 20 gate columns: both the 4×16 register tiles and their remainders.
+    let (batch, steps, features, units) = (6, 4, 3, 5);
     for return_sequences in [false, true] {
         let mut rng = Rng::new(21);
         let mut layer = Lstm::<f64>::new(units).return_sequences(return_sequences);
