@@ -142,12 +142,14 @@ impl<F: Float> Layer<F> for Lstm<F> {
             } else {
                 ""
             };
-            return Err(self.error(format!(
-                "LSTM expects [timesteps, features] per sample, got shape {input_shape:?}{hint}"
-            )));
+            return Err(
+                self.error(format!("LSTM expects [timesteps, features] per sample, got shape {input_shape:?}{hint}"))
+            );
         };
         if timesteps == 0 {
-            return Err(self.error(format!("LSTM cannot run over a sequence of length 0 (input shape {input_shape:?})")));
+            return Err(
+                self.error(format!("LSTM cannot run over a sequence of length 0 (input shape {input_shape:?})"))
+            );
         }
         if features == 0 {
             return Err(self.error(format!(
@@ -195,7 +197,17 @@ impl<F: Float> Layer<F> for Lstm<F> {
         ensure_len(&mut self.output, out_len);
         let [kernel, recurrent, bias] = &self.params[..] else { unreachable!("a built LSTM has three parameters") };
         let gates = &mut self.gates[..t * batch * g];
-        lstm_project(&input[..batch * t * i], &kernel.value, &bias.value, &mut self.xt[..t * batch * i], gates, batch, t, i, par);
+        lstm_project(
+            &input[..batch * t * i],
+            &kernel.value,
+            &bias.value,
+            &mut self.xt[..t * batch * i],
+            gates,
+            batch,
+            t,
+            i,
+            par,
+        );
         let views = (
             Steps::new(gates, batch, g),
             Steps::new(&mut self.cells[..t * bu], batch, u),
@@ -250,13 +262,25 @@ impl<F: Float> Layer<F> for Lstm<F> {
         let (cells, tanh_cells, rt) = (&self.cells[..t * bu], &self.tanh_cells[..t * bu], &self.rt[..g * u]);
         let rs = self.return_sequences;
         run_rows(par, batch, &|r0, r1| {
-            backward_rows(grad_output, gates, cells, tanh_cells, rt, &views.0, &views.1, &views.2, r0, r1, batch, t, u, rs)
+            backward_rows(
+                grad_output,
+                gates,
+                cells,
+                tanh_cells,
+                rt,
+                &views.0,
+                &views.1,
+                &views.2,
+                r0,
+                r1,
+                batch,
+                t,
+                u,
+                rs,
+            )
         });
-        let dx = if need_input_grad {
-            Some((&mut self.dxt[..t * batch * i], &mut self.dx[..batch * t * i]))
-        } else {
-            None
-        };
+        let dx =
+            if need_input_grad { Some((&mut self.dxt[..t * batch * i], &mut self.dx[..batch * t * i])) } else { None };
         lstm_gradients(
             &self.xt[..t * batch * i],
             &self.hidden[..t * bu],

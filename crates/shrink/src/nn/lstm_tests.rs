@@ -32,6 +32,7 @@ fn objective(model: &mut Model<f64>, x: &[f64], y: &[f64], batch: usize) -> f64 
 
 /// Back-propagated gradient (data + penalty, as a training step computes it) of every parameter
 /// versus central differences. Returns the gradients, so callers can inspect them too.
+#[allow(clippy::needless_range_loop)]
 fn check_model(model: &mut Model<f64>, batch: usize, seed: u64) -> Vec<Vec<f64>> {
     let mut rng = Rng::new(seed);
     let x = random(batch * model.input_size(), &mut rng);
@@ -72,6 +73,7 @@ fn check_model(model: &mut Model<f64>, batch: usize, seed: u64) -> Vec<Vec<f64>>
 /// One layer on its own, every parameter and the input, through `L = Σ c ⊙ output`, with
 /// random (non-initial) weights so that every gate is exercised away from its initial values.
 #[test]
+#[allow(clippy::needless_range_loop)]
 fn layer_gradients_match_finite_differences_for_params_and_input() {
     // 6 rows and 20 gate columns: both the 4×16 register tiles and their remainders.
     let (batch, steps, features, units) = (6, 4, 3, 5);
@@ -121,10 +123,8 @@ fn layer_gradients_match_finite_differences_for_params_and_input() {
 fn network_gradients_match_finite_differences() {
     // Single LSTM with and without return_sequences, as the last layer or under a Dense head.
     for return_sequences in [false, true] {
-        let mut model = Model::<f64>::builder(&[4, 3])
-            .layer(Lstm::new(3).return_sequences(return_sequences))
-            .build(3)
-            .unwrap();
+        let mut model =
+            Model::<f64>::builder(&[4, 3]).layer(Lstm::new(3).return_sequences(return_sequences)).build(3).unwrap();
         check_model(&mut model, 3, 7);
     }
     // Stack: LSTM(return_sequences) → LSTM → Dense, penalties on every role of both LSTMs.
