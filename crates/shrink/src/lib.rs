@@ -34,6 +34,6 @@ pub mod weights;
 
 pub use error::Error;
 pub use float::Float;
-pub use nn::{Dense, Layer, Model, Param, Role};
+pub use nn::{Dense, Layer, Lstm, Model, Param, Role};
 pub use penalty::{Penalty, PenaltyError};
 pub use shrink_data as data;

@@ -1,16 +1,18 @@
 //! Layers, their typed parameters, and the sequential model that chains them.
 //!
 //! Every parameter carries a [`Role`] so that a penalty can be attached to exactly the weights a
-//! user means: "the hidden layer's kernel", "every bias", later "the LSTM's recurrent kernel".
+//! user means: "the hidden layer's kernel", "every bias", "the LSTM's recurrent kernel".
 
 mod activation;
 mod dense;
 mod init;
+mod lstm;
 mod model;
 
 pub use activation::Activation;
 pub use dense::Dense;
 pub use init::Initializer;
+pub use lstm::Lstm;
 pub use model::{Model, ModelBuilder, ParamId};
 
 use crate::kernels::Parallelism;
