@@ -1,0 +1,352 @@
+use super::dense::{dense_backward, dense_forward};
+use super::geometry::{layer_error, spatial_input, window, Padding, Window};
+use super::{ensure_len, Activation, Initializer, Layer, Param, Role};
+use crate::kernels::{multiversion, Parallelism};
+use crate::rng::Rng;
+use crate::{Error, Float, Penalty};
+
+/// The convolution shared by [`Conv1D`](super::Conv1D) (height 1) and [`Conv2D`].
+///
+/// Forward: im2col into a layer-owned `patches` buffer `[batch·out_h·out_w, kh·kw·in]`, then one
+/// product with the kernel viewed as `[kh·kw·in, filters]` (Keras' `[kh, kw, in, filters]` order
+/// flattened), so the output is channels-last `[batch, out_h, out_w, filters]`. Backward:
+/// `dW = patchesᵀ·dZ`, `dPatches = dZ·Wᵀ`, then col2im scatter-adds into `dX`.
+#[derive(Debug, Clone)]
+pub(crate) struct ConvCore<F> {
+    name: String,
+    rank: usize,
+    pub(super) filters: usize,
+    kernel_size: (usize, usize),
+    pub(super) strides: (usize, usize),
+    pub(super) padding: Padding,
+    pub(super) activation: Activation,
+    pub(super) kernel_initializer: Initializer,
+    pub(super) use_bias: bool,
+    pub(super) kernel_penalty: Option<Penalty>,
+    pub(super) bias_penalty: Option<Penalty>,
+    window: Window,
+    params: Vec<Param<F>>,
+    patches: Vec<F>,
+    dpatches: Vec<F>,
+    output: Vec<F>,
+    dz: Vec<F>,
+    dx: Vec<F>,
+}
+
+impl<F: Float> ConvCore<F> {
+    pub(crate) fn new(rank: usize, filters: usize, kernel_size: (usize, usize)) -> Self {
+        ConvCore {
+            name: String::new(),
+            rank,
+            filters,
+            kernel_size,
+            strides: (1, 1),
+            padding: Padding::Valid,
+            activation: Activation::Linear,
+            kernel_initializer: Initializer::GlorotUniform,
+            use_bias: true,
+            kernel_penalty: None,
+            bias_penalty: None,
+            window: Window::default(),
+            params: Vec::new(),
+            patches: Vec::new(),
+            dpatches: Vec::new(),
+            output: Vec::new(),
+            dz: Vec::new(),
+            dx: Vec::new(),
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        if self.rank == 1 {
+            "Conv1D"
+        } else {
+            "Conv2D"
+        }
+    }
+
+    /// Rows of the patch matrix per sample, and its width.
+    fn patch_dims(&self) -> (usize, usize) {
+        let w = &self.window;
+        (w.positions(), w.rows.window * w.cols.window * w.channels)
+    }
+
+    /// A 1×1 kernel with unit strides reads the input itself as its patch matrix.
+    fn direct(&self) -> bool {
+        let w = &self.window;
+        w.rows.window == 1 && w.cols.window == 1 && w.rows.stride == 1 && w.cols.stride == 1
+    }
+}
+
+/// Builder options and accessors shared by the public convolution types.
+macro_rules! conv_options {
+    ($ty:ident, $size:ty, $to_pair:expr) => {
+        impl<F: Float> $ty<F> {
+            /// Sets the strides (default 1).
+            pub fn strides(mut self, strides: $size) -> Self {
+                self.0.strides = $to_pair(strides);
+                self
+            }
+
+            /// Sets the padding (default [`Padding::Valid`](super::Padding::Valid)).
+            pub fn padding(mut self, padding: super::Padding) -> Self {
+                self.0.padding = padding;
+                self
+            }
+
+            /// Sets the activation (default linear).
+            pub fn activation(mut self, activation: super::Activation) -> Self {
+                self.0.activation = activation;
+                self
+            }
+
+            /// Sets the kernel initializer (default glorot_uniform with Keras' convolution fans,
+            /// `fan_in = window·in`, `fan_out = window·filters`).
+            pub fn kernel_initializer(mut self, init: super::Initializer) -> Self {
+                self.0.kernel_initializer = init;
+                self
+            }
+
+            /// Drops the bias (default: a bias is used).
+            pub fn use_bias(mut self, use_bias: bool) -> Self {
+                self.0.use_bias = use_bias;
+                self
+            }
+
+            /// Penalizes the kernel.
+            pub fn kernel_penalty(mut self, penalty: crate::Penalty) -> Self {
+                self.0.kernel_penalty = Some(penalty);
+                self
+            }
+
+            /// Penalizes the bias (off by default, as in Keras).
+            pub fn bias_penalty(mut self, penalty: crate::Penalty) -> Self {
+                self.0.bias_penalty = Some(penalty);
+                self
+            }
+
+            /// Number of filters (output channels).
+            pub fn filters(&self) -> usize {
+                self.0.filters
+            }
+
+            /// The activation in use.
+            pub fn activation_kind(&self) -> super::Activation {
+                self.0.activation
+            }
+        }
+    };
+}
+pub(crate) use conv_options;
+
+/// A 2-D convolution over channels-last `[height, width, channels]` samples (Keras `Conv2D`),
+/// kernel `[kh, kw, in, filters]`, bias `[filters]`.
+#[derive(Debug, Clone)]
+pub struct Conv2D<F>(pub(crate) ConvCore<F>);
+
+impl<F: Float> Conv2D<F> {
+    /// `filters` output channels from a `(kh, kw)` kernel; strides 1, valid padding, linear
+    /// activation, glorot_uniform kernel, zero bias.
+    pub fn new(filters: usize, kernel_size: (usize, usize)) -> Self {
+        Conv2D(ConvCore::new(2, filters, kernel_size))
+    }
+}
+
+conv_options!(Conv2D, (usize, usize), |s| s);
+super::delegate_layer!(Conv2D);
+
+impl<F: Float> Layer<F> for ConvCore<F> {
+    fn kind(&self) -> &'static str {
+        if self.rank == 1 {
+            "conv1d"
+        } else {
+            "conv2d"
+        }
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn set_name(&mut self, name: String) {
+        self.name = name;
+    }
+
+    fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>, Error> {
+        let kind = self.kind_name();
+        let dims = spatial_input(&self.name, kind, self.rank, input_shape)?;
+        if self.filters == 0 {
+            return Err(layer_error(&self.name, format!("{kind} needs at least 1 filter, got 0")));
+        }
+        let (size, strides) = if self.rank == 1 {
+            ((1, self.kernel_size.1), (1, self.strides.1))
+        } else {
+            (self.kernel_size, self.strides)
+        };
+        let window = window(&self.name, kind, "kernel", self.rank, dims, size, strides, self.padding)?;
+        self.window = window;
+        let (_, k) = self.patch_dims();
+        let area = size.0 * size.1;
+        let (cin, n) = (dims[2], self.filters);
+        let shape = if self.rank == 1 { vec![size.1, cin, n] } else { vec![size.0, size.1, cin, n] };
+        let mut kernel = Param::zeros(Role::Kernel, shape);
+        debug_assert_eq!(kernel.value.len(), k * n);
+        self.kernel_initializer.fill(&mut kernel.value, area * cin, area * n, rng);
+        kernel.penalty = self.kernel_penalty;
+        self.params = vec![kernel];
+        if self.use_bias {
+            let mut bias = Param::zeros(Role::Bias, vec![n]);
+            bias.penalty = self.bias_penalty;
+            self.params.push(bias);
+        }
+        let (oh, ow) = (window.rows.output, window.cols.output);
+        Ok(if self.rank == 1 { vec![ow, n] } else { vec![oh, ow, n] })
+    }
+
+    fn params(&self) -> &[Param<F>] {
+        &self.params
+    }
+
+    fn params_mut(&mut self) -> &mut [Param<F>] {
+        &mut self.params
+    }
+
+    fn forward(&mut self, input: &[F], batch: usize, _training: bool, par: Parallelism) {
+        let (pos, k) = self.patch_dims();
+        let (m, n) = (batch * pos, self.filters);
+        let patches = if self.direct() {
+            &input[..m * k]
+        } else {
+            ensure_len(&mut self.patches, m * k);
+            im2col(input, &mut self.patches[..m * k], batch, self.window);
+            &self.patches[..m * k]
+        };
+        ensure_len(&mut self.output, m * n);
+        let bias = self.params.get(1).map(|b| b.value.as_slice());
+        let out = &mut self.output[..m * n];
+        dense_forward(patches, &self.params[0].value, bias, out, m, k, n, self.activation, par);
+    }
+
+    fn output(&self) -> &[F] {
+        &self.output
+    }
+
+    fn backward(&mut self, input: &[F], grad_output: &[F], batch: usize, need_input_grad: bool, par: Parallelism) {
+        let (pos, k) = self.patch_dims();
+        let (m, n) = (batch * pos, self.filters);
+        let direct = self.direct();
+        let in_len = batch * self.window.input_len();
+        ensure_len(&mut self.dz, m * n);
+        if need_input_grad {
+            ensure_len(&mut self.dx, in_len);
+            if !direct {
+                ensure_len(&mut self.dpatches, m * k);
+            }
+        }
+        let patches = if direct { &input[..m * k] } else { &self.patches[..m * k] };
+        let dpatches = match (need_input_grad, direct) {
+            (false, _) => None,
+            (true, true) => Some(&mut self.dx[..m * k]),
+            (true, false) => Some(&mut self.dpatches[..m * k]),
+        };
+        let (kernel, rest) = self.params.split_first_mut().expect("built convolution has a kernel");
+        dense_backward(
+            patches,
+            &grad_output[..m * n],
+            &self.output[..m * n],
+            &mut self.dz[..m * n],
+            &kernel.value,
+            &mut kernel.grad,
+            rest.first_mut().map(|b| b.grad.as_mut_slice()),
+            dpatches,
+            m,
+            k,
+            n,
+            self.activation,
+            par,
+        );
+        if need_input_grad && !direct {
+            col2im(&self.dpatches[..m * k], &mut self.dx[..in_len], batch, self.window);
+        }
+    }
+
+    fn input_grad(&self) -> &[F] {
+        &self.dx
+    }
+
+    fn forward_macs(&self) -> usize {
+        let (pos, k) = self.patch_dims();
+        pos * k * self.filters
+    }
+
+    fn clone_box(&self) -> Box<dyn Layer<F>> {
+        Box::new(self.clone())
+    }
+}
+
+multiversion! {
+    /// Copies every window of `batch` channels-last samples into one row of `patches`
+    /// (`[ky][kx][channel]` order), writing zeros where the window overhangs the padding.
+    fn im2col<F: Float>(input: &[F], patches: &mut [F], batch: usize, w: Window) {
+        let (rows, cols, c) = (w.rows, w.cols, w.channels);
+        let seg = cols.window * c;
+        let k = rows.window * seg;
+        let in_len = w.input_len();
+        let mut dst_rows = patches.chunks_exact_mut(k);
+        for b in 0..batch {
+            let sample = &input[b * in_len..(b + 1) * in_len];
+            for oy in 0..rows.output {
+                for ox in 0..cols.output {
+                    let dst = dst_rows.next().expect("patches holds batch·positions rows");
+                    let valid = cols.valid_offsets(ox);
+                    for (ky, dst) in dst.chunks_exact_mut(seg).enumerate() {
+                        let Some(iy) = rows.source(oy, ky) else {
+                            dst.fill(F::zero());
+                            continue;
+                        };
+                        dst[..valid.start * c].fill(F::zero());
+                        dst[valid.end * c..].fill(F::zero());
+                        if !valid.is_empty() {
+                            let ix = ox * cols.stride + valid.start - cols.pad_before;
+                            let src = (iy * cols.input + ix) * c;
+                            dst[valid.start * c..valid.end * c].copy_from_slice(&sample[src..src + valid.len() * c]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+multiversion! {
+    /// The adjoint of [`im2col`]: `dx` ← Σ over windows of the patch gradients (padding dropped).
+    fn col2im<F: Float>(dpatches: &[F], dx: &mut [F], batch: usize, w: Window) {
+        let (rows, cols, c) = (w.rows, w.cols, w.channels);
+        let seg = cols.window * c;
+        let k = rows.window * seg;
+        let in_len = w.input_len();
+        dx.fill(F::zero());
+        let mut src_rows = dpatches.chunks_exact(k);
+        for b in 0..batch {
+            let sample = &mut dx[b * in_len..(b + 1) * in_len];
+            for oy in 0..rows.output {
+                for ox in 0..cols.output {
+                    let src = src_rows.next().expect("dpatches holds batch·positions rows");
+                    let valid = cols.valid_offsets(ox);
+                    if valid.is_empty() {
+                        continue;
+                    }
+                    for (ky, src) in src.chunks_exact(seg).enumerate() {
+                        let Some(iy) = rows.source(oy, ky) else { continue };
+                        let ix = ox * cols.stride + valid.start - cols.pad_before;
+                        let dst = (iy * cols.input + ix) * c;
+                        let dst = &mut sample[dst..dst + valid.len() * c];
+                        for (d, &s) in dst.iter_mut().zip(&src[valid.start * c..valid.end * c]) {
+                            *d += s;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,307 @@
+use super::geometry::{spatial_input, window, Padding, Window};
+use super::{ensure_len, Layer, Param};
+use crate::kernels::{multiversion, Parallelism};
+use crate::rng::Rng;
+use crate::{Error, Float};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Max,
+    Average,
+}
+
+/// Max or average pooling over a channels-last sample (1-D pooling runs with height 1).
+///
+/// Windows overhanging "same" padding only see the input: the max ignores the padding and the
+/// average divides by the number of input elements under the window, as TensorFlow does.
+#[derive(Debug, Clone)]
+pub(crate) struct PoolCore<F> {
+    name: String,
+    rank: usize,
+    mode: Mode,
+    pool_size: (usize, usize),
+    strides: Option<(usize, usize)>,
+    padding: Padding,
+    window: Window,
+    output: Vec<F>,
+    /// For max pooling: the index into the batch input of each output's maximum.
+    argmax: Vec<usize>,
+    dx: Vec<F>,
+}
+
+impl<F: Float> PoolCore<F> {
+    fn new(rank: usize, mode: Mode, pool_size: (usize, usize)) -> Self {
+        PoolCore {
+            name: String::new(),
+            rank,
+            mode,
+            pool_size,
+            strides: None,
+            padding: Padding::Valid,
+            window: Window::default(),
+            output: Vec::new(),
+            argmax: Vec::new(),
+            dx: Vec::new(),
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match (self.mode, self.rank) {
+            (Mode::Max, 1) => "MaxPooling1D",
+            (Mode::Max, _) => "MaxPooling2D",
+            (Mode::Average, 1) => "AveragePooling1D",
+            (Mode::Average, _) => "AveragePooling2D",
+        }
+    }
+}
+
+impl<F: Float> Layer<F> for PoolCore<F> {
+    fn kind(&self) -> &'static str {
+        match (self.mode, self.rank) {
+            (Mode::Max, 1) => "max_pooling1d",
+            (Mode::Max, _) => "max_pooling2d",
+            (Mode::Average, 1) => "average_pooling1d",
+            (Mode::Average, _) => "average_pooling2d",
+        }
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn set_name(&mut self, name: String) {
+        self.name = name;
+    }
+
+    fn build(&mut self, input_shape: &[usize], _rng: &mut Rng) -> Result<Vec<usize>, Error> {
+        let kind = self.kind_name();
+        let dims = spatial_input(&self.name, kind, self.rank, input_shape)?;
+        let strides = self.strides.unwrap_or(self.pool_size);
+        let w = window(&self.name, kind, "pool", self.rank, dims, self.pool_size, strides, self.padding)?;
+        self.window = w;
+        let (oh, ow, c) = (w.rows.output, w.cols.output, w.channels);
+        Ok(if self.rank == 1 { vec![ow, c] } else { vec![oh, ow, c] })
+    }
+
+    fn params(&self) -> &[Param<F>] {
+        &[]
+    }
+
+    fn params_mut(&mut self) -> &mut [Param<F>] {
+        &mut []
+    }
+
+    fn forward(&mut self, input: &[F], batch: usize, _training: bool, _par: Parallelism) {
+        let w = self.window;
+        let len = batch * w.positions() * w.channels;
+        ensure_len(&mut self.output, len);
+        let input = &input[..batch * w.input_len()];
+        match self.mode {
+            Mode::Max => {
+                if self.argmax.len() < len {
+                    self.argmax.resize(len, 0);
+                }
+                max_forward(input, &mut self.output[..len], &mut self.argmax[..len], batch, w);
+            }
+            Mode::Average => average_forward(input, &mut self.output[..len], batch, w),
+        }
+    }
+
+    fn output(&self) -> &[F] {
+        &self.output
+    }
+
+    fn backward(&mut self, _input: &[F], grad_output: &[F], batch: usize, need_input_grad: bool, _par: Parallelism) {
+        if !need_input_grad {
+            return;
+        }
+        let w = self.window;
+        let (len, in_len) = (batch * w.positions() * w.channels, batch * w.input_len());
+        ensure_len(&mut self.dx, in_len);
+        let dx = &mut self.dx[..in_len];
+        match self.mode {
+            Mode::Max => {
+                dx.fill(F::zero());
+                for (&i, &g) in self.argmax[..len].iter().zip(&grad_output[..len]) {
+                    dx[i] += g;
+                }
+            }
+            Mode::Average => average_backward(&grad_output[..len], dx, batch, w),
+        }
+    }
+
+    fn input_grad(&self) -> &[F] {
+        &self.dx
+    }
+
+    fn forward_macs(&self) -> usize {
+        0
+    }
+
+    fn clone_box(&self) -> Box<dyn Layer<F>> {
+        Box::new(self.clone())
+    }
+}
+
+multiversion! {
+    /// Channel-wise maximum of every window, remembering where each came from.
+    fn max_forward<F: Float>(input: &[F], out: &mut [F], argmax: &mut [usize], batch: usize, w: Window) {
+        let (rows, cols, c) = (w.rows, w.cols, w.channels);
+        let in_len = w.input_len();
+        let mut pos = 0;
+        for b in 0..batch {
+            let base = b * in_len;
+            for oy in 0..rows.output {
+                let ky = rows.valid_offsets(oy);
+                let iy0 = oy * rows.stride + ky.start - rows.pad_before;
+                for ox in 0..cols.output {
+                    let kx = cols.valid_offsets(ox);
+                    let ix0 = ox * cols.stride + kx.start - cols.pad_before;
+                    let best = &mut out[pos * c..(pos + 1) * c];
+                    let arg = &mut argmax[pos * c..(pos + 1) * c];
+                    let first = base + (iy0 * cols.input + ix0) * c;
+                    best.copy_from_slice(&input[first..first + c]);
+                    for (ci, a) in arg.iter_mut().enumerate() {
+                        *a = first + ci;
+                    }
+                    for dy in 0..ky.len() {
+                        for dx in 0..kx.len() {
+                            let at = base + ((iy0 + dy) * cols.input + ix0 + dx) * c;
+                            for ((m, a), (ci, &x)) in best.iter_mut().zip(arg.iter_mut()).zip(input[at..at + c].iter().enumerate()) {
+                                if x > *m {
+                                    *m = x;
+                                    *a = at + ci;
+                                }
+                            }
+                        }
+                    }
+                    pos += 1;
+                }
+            }
+        }
+    }
+}
+
+multiversion! {
+    /// Channel-wise mean of the input elements under every window.
+    fn average_forward<F: Float>(input: &[F], out: &mut [F], batch: usize, w: Window) {
+        let (rows, cols, c) = (w.rows, w.cols, w.channels);
+        let in_len = w.input_len();
+        let mut pos = 0;
+        for b in 0..batch {
+            let base = b * in_len;
+            for oy in 0..rows.output {
+                let ky = rows.valid_offsets(oy);
+                let iy0 = oy * rows.stride + ky.start - rows.pad_before;
+                for ox in 0..cols.output {
+                    let kx = cols.valid_offsets(ox);
+                    let ix0 = ox * cols.stride + kx.start - cols.pad_before;
+                    let sum = &mut out[pos * c..(pos + 1) * c];
+                    sum.fill(F::zero());
+                    for dy in 0..ky.len() {
+                        let at = base + ((iy0 + dy) * cols.input + ix0) * c;
+                        for x in input[at..at + kx.len() * c].chunks_exact(c) {
+                            for (s, &x) in sum.iter_mut().zip(x) {
+                                *s += x;
+                            }
+                        }
+                    }
+                    let inv = F::one() / F::of((ky.len() * kx.len()) as f64);
+                    sum.iter_mut().for_each(|s| *s *= inv);
+                    pos += 1;
+                }
+            }
+        }
+    }
+}
+
+multiversion! {
+    /// The adjoint of [`average_forward`]: each output gradient, divided by its window's count,
+    /// added to every input element under the window.
+    fn average_backward<F: Float>(grad: &[F], dx: &mut [F], batch: usize, w: Window) {
+        let (rows, cols, c) = (w.rows, w.cols, w.channels);
+        let in_len = w.input_len();
+        dx.fill(F::zero());
+        let mut pos = 0;
+        for b in 0..batch {
+            let base = b * in_len;
+            for oy in 0..rows.output {
+                let ky = rows.valid_offsets(oy);
+                let iy0 = oy * rows.stride + ky.start - rows.pad_before;
+                for ox in 0..cols.output {
+                    let kx = cols.valid_offsets(ox);
+                    let ix0 = ox * cols.stride + kx.start - cols.pad_before;
+                    let inv = F::one() / F::of((ky.len() * kx.len()) as f64);
+                    let g = &grad[pos * c..(pos + 1) * c];
+                    for dy in 0..ky.len() {
+                        let at = base + ((iy0 + dy) * cols.input + ix0) * c;
+                        for d in dx[at..at + kx.len() * c].chunks_exact_mut(c) {
+                            for (d, &g) in d.iter_mut().zip(g) {
+                                *d += g * inv;
+                            }
+                        }
+                    }
+                    pos += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Options shared by the public pooling types.
+macro_rules! pool_type {
+    ($(#[$meta:meta])* $ty:ident, $mode:expr, $rank:expr, $size:ty, $to_pair:expr, $shape:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $ty<F>(PoolCore<F>);
+
+        impl<F: Float> $ty<F> {
+            #[doc = concat!("Pools windows of `pool_size` over `", $shape, "` samples; strides default to the")]
+            /// pool size, padding to valid.
+            pub fn new(pool_size: $size) -> Self {
+                $ty(PoolCore::new($rank, $mode, $to_pair(pool_size)))
+            }
+
+            /// Sets the strides (default: the pool size).
+            pub fn strides(mut self, strides: $size) -> Self {
+                self.0.strides = Some($to_pair(strides));
+                self
+            }
+
+            /// Sets the padding (default [`Padding::Valid`]).
+            pub fn padding(mut self, padding: Padding) -> Self {
+                self.0.padding = padding;
+                self
+            }
+        }
+
+        super::delegate_layer!($ty);
+    };
+}
+
+fn one_d(size: usize) -> (usize, usize) {
+    (1, size)
+}
+
+fn two_d(size: (usize, usize)) -> (usize, usize) {
+    size
+}
+
+pool_type!(
+    /// Channel-wise maximum over windows of `[steps, channels]` samples (Keras `MaxPooling1D`).
+    MaxPooling1D, Mode::Max, 1, usize, one_d, "[steps, channels]"
+);
+pool_type!(
+    /// Channel-wise maximum over windows of `[height, width, channels]` samples (Keras
+    /// `MaxPooling2D`).
+    MaxPooling2D, Mode::Max, 2, (usize, usize), two_d, "[height, width, channels]"
+);
+pool_type!(
+    /// Channel-wise mean over windows of `[steps, channels]` samples (Keras `AveragePooling1D`).
+    AveragePooling1D, Mode::Average, 1, usize, one_d, "[steps, channels]"
+);
+pool_type!(
+    /// Channel-wise mean over windows of `[height, width, channels]` samples (Keras
+    /// `AveragePooling2D`).
+    AveragePooling2D, Mode::Average, 2, (usize, usize), two_d, "[height, width, channels]"
+);
