@@ -142,3 +142,56 @@ impl<F: Float> Layer<F> for Dropout<F> {
         Box::new(self.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::testing::check_layer;
+    use crate::nn::Model;
+
+    #[test]
+    fn drops_at_the_rate_scales_survivors_and_is_identity_at_evaluation() {
+        let mut layer = Dropout::<f64>::new(0.3);
+        layer.build(&[10, 10], &mut Rng::new(1)).unwrap();
+        let x: Vec<f64> = (0..100 * 50).map(|i| 1.0 + i as f64).collect();
+        layer.forward(&x, 50, true, Parallelism::Sequential);
+        let first = layer.output()[..5000].to_vec();
+        let dropped = first.iter().filter(|&&y| y == 0.0).count();
+        assert!((1350..1650).contains(&dropped), "{dropped} of 5000 dropped at rate 0.3");
+        for (y, x) in first.iter().zip(&x) {
+            assert!(*y == 0.0 || (y - x / 0.7).abs() < 1e-9);
+        }
+        // A new mask each training forward.
+        layer.forward(&x, 50, true, Parallelism::Sequential);
+        assert_ne!(&layer.output()[..5000], &first[..]);
+        // The backward uses the mask of the last training forward.
+        let g = vec![1.0; 5000];
+        layer.backward(&x, &g, 50, true, Parallelism::Sequential);
+        for ((d, y), x) in layer.input_grad().iter().zip(layer.output()).zip(&x) {
+            assert!((d * x - y).abs() < 1e-9);
+        }
+        layer.forward(&x, 50, false, Parallelism::Sequential);
+        assert_eq!(&layer.output()[..5000], &x[..]);
+        // Same build seed, same masks.
+        let mut again = Dropout::<f64>::new(0.3);
+        again.build(&[10, 10], &mut Rng::new(1)).unwrap();
+        again.forward(&x, 50, true, Parallelism::Sequential);
+        assert_eq!(&again.output()[..5000], &first[..]);
+    }
+
+    #[test]
+    fn gradient_with_a_fixed_mask_matches_finite_differences() {
+        check_layer(Dropout::new(0.4), &[4, 3], 3, 1, |d| d.frozen = true);
+        check_layer(Dropout::new(0.0), &[6], 2, 2, |d| d.frozen = true);
+    }
+
+    #[test]
+    fn rate_must_be_in_zero_one() {
+        for rate in [1.0, -0.1, 1.5, f64::NAN] {
+            let e = Model::<f32>::builder(&[4]).layer(Dropout::new(rate)).build(0).err().unwrap().to_string();
+            assert!(e.contains("dropout_0") && e.contains("[0, 1)"), "{e}");
+        }
+        let m = Model::<f32>::builder(&[4, 2]).layer(Dropout::new(0.0)).build(0).unwrap();
+        assert_eq!(m.output_size(), 8);
+    }
+}

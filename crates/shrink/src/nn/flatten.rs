@@ -82,3 +82,21 @@ impl<F: Float> Layer<F> for Flatten<F> {
         Box::new(self.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::testing::check_layer;
+
+    #[test]
+    fn flattens_row_major_and_passes_gradients_through() {
+        assert_eq!(check_layer(Flatten::new(), &[3, 2, 2], 2, 1, |_| {}), [12]);
+        assert_eq!(check_layer(Flatten::new(), &[5], 2, 2, |_| {}), [5]);
+        let mut f = Flatten::<f32>::new();
+        assert_eq!(f.build(&[2, 3, 4], &mut Rng::new(0)).unwrap(), [24]);
+        let x: Vec<f32> = (0..48).map(|i| i as f32).collect();
+        f.forward(&x, 2, false, Parallelism::Sequential);
+        assert_eq!(&f.output()[..48], &x[..]);
+        assert!(f.params().is_empty());
+    }
+}

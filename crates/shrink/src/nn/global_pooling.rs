@@ -148,3 +148,22 @@ impl<F: Float> Default for GlobalAveragePooling2D<F> {
 
 super::delegate_layer!(GlobalAveragePooling1D);
 super::delegate_layer!(GlobalAveragePooling2D);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::testing::check_layer;
+    use crate::nn::Model;
+
+    #[test]
+    fn means_gradients_and_errors() {
+        // Two positions, two channels: means (1+3)/2 and (2+6)/2.
+        let mut m = Model::<f64>::builder(&[2, 2]).layer(GlobalAveragePooling1D::new()).build(0).unwrap();
+        assert_eq!(m.forward(&[1.0, 2.0, 3.0, 6.0], 1, false, Parallelism::Sequential), [2.0, 4.0]);
+        assert_eq!(m.layers()[0].name(), "global_average_pooling1d_0");
+        assert_eq!(check_layer(GlobalAveragePooling2D::new(), &[3, 4, 2], 3, 1, |_| {}), [2]);
+        assert_eq!(check_layer(GlobalAveragePooling1D::new(), &[5, 3], 2, 2, |_| {}), [3]);
+        let e = Model::<f32>::builder(&[4]).layer(GlobalAveragePooling2D::new()).build(0).err().unwrap().to_string();
+        assert!(e.contains("[height, width, channels]"), "{e}");
+    }
+}

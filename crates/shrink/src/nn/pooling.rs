@@ -305,3 +305,78 @@ pool_type!(
     /// `AveragePooling2D`).
     AveragePooling2D, Mode::Average, 2, (usize, usize), two_d, "[height, width, channels]"
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::testing::check_layer;
+    use crate::nn::Model;
+
+    fn run(layer: impl Layer<f64> + 'static, shape: &[usize], x: &[f64]) -> (Vec<usize>, Vec<f64>) {
+        let mut m = Model::<f64>::builder(shape).layer(layer).build(0).unwrap();
+        let y = m.forward(x, 1, false, Parallelism::Sequential).to_vec();
+        (vec![m.output_size()], y)
+    }
+
+    /// Hand-computed on x = [[1,2,3],[4,5,6],[7,8,9]]: a 2×2 pool with "same" padding gives a
+    /// 2×2 output whose windows are {1,2,4,5}, {3,6}, {7,8}, {9} (the padding row and column are
+    /// at the end): max 5, 6, 8, 9; mean over the input elements only 3, 4.5, 7.5, 9.
+    #[test]
+    fn known_values() {
+        let x: Vec<f64> = (1..=9).map(f64::from).collect();
+        assert_eq!(run(MaxPooling2D::new((2, 2)), &[3, 3, 1], &x).1, [5.0]);
+        assert_eq!(run(MaxPooling2D::new((2, 2)).padding(Padding::Same), &[3, 3, 1], &x).1, [5.0, 6.0, 8.0, 9.0]);
+        assert_eq!(run(AveragePooling2D::new((2, 2)).padding(Padding::Same), &[3, 3, 1], &x).1, [3.0, 4.5, 7.5, 9.0]);
+        assert_eq!(run(MaxPooling2D::new((2, 2)).strides((1, 1)), &[3, 3, 1], &x).1, [5.0, 6.0, 8.0, 9.0]);
+        // 1-D over [steps 5, channels 2]: pool 2 → 2 steps (valid), 3 steps (same).
+        let x1: Vec<f64> = vec![1.0, -1.0, 3.0, -3.0, 2.0, -2.0, 0.0, 5.0, 4.0, 4.0];
+        assert_eq!(run(MaxPooling1D::new(2), &[5, 2], &x1).1, [3.0, -1.0, 2.0, 5.0]);
+        assert_eq!(run(MaxPooling1D::new(2).padding(Padding::Same), &[5, 2], &x1).1, [3.0, -1.0, 2.0, 5.0, 4.0, 4.0]);
+        assert_eq!(run(AveragePooling1D::new(3).strides(2), &[5, 2], &x1).1, [2.0, -2.0, 2.0, 7.0 * (1.0 / 3.0)]);
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        // Random inputs: no ties, so the max is differentiable.
+        check_layer(MaxPooling2D::new((2, 2)), &[5, 4, 3], 2, 1, |_| {});
+        check_layer(MaxPooling2D::new((3, 2)).strides((2, 1)).padding(Padding::Same), &[5, 7, 2], 2, 2, |_| {});
+        check_layer(MaxPooling2D::new((3, 3)).strides((1, 1)), &[4, 5, 2], 2, 3, |_| {});
+        check_layer(AveragePooling2D::new((2, 2)), &[5, 4, 3], 2, 4, |_| {});
+        check_layer(AveragePooling2D::new((3, 2)).strides((2, 3)).padding(Padding::Same), &[5, 7, 2], 2, 5, |_| {});
+        check_layer(AveragePooling2D::new((2, 3)).strides((1, 1)), &[3, 5, 2], 2, 6, |_| {});
+        assert_eq!(check_layer(MaxPooling1D::new(3).strides(2).padding(Padding::Same), &[8, 3], 2, 7, |_| {}), [4, 3]);
+        assert_eq!(check_layer(MaxPooling1D::new(2), &[7, 2], 2, 8, |_| {}), [3, 2]);
+        assert_eq!(check_layer(AveragePooling1D::new(3).padding(Padding::Same), &[7, 2], 2, 9, |_| {}), [3, 2]);
+    }
+
+    #[test]
+    fn shapes_names_and_errors() {
+        let m = Model::<f32>::builder(&[9, 7, 4])
+            .layer(MaxPooling2D::new((2, 2)))
+            .layer(AveragePooling2D::new((2, 2)).padding(Padding::Same))
+            .build(0)
+            .unwrap();
+        assert_eq!(m.layers()[0].name(), "max_pooling2d_0");
+        assert_eq!(m.layers()[1].name(), "average_pooling2d_0");
+        assert_eq!(m.output_size(), 2 * 2 * 4); // 9×7 → 4×3 → 2×2
+        assert!(m.layers().iter().all(|l| l.params().is_empty()));
+        let err = |layer: Box<dyn Fn() -> Result<Model<f32>, Error>>| layer().err().unwrap().to_string();
+        let e = err(Box::new(|| Model::builder(&[3, 3, 1]).layer(MaxPooling2D::new((4, 2))).build(0)));
+        assert!(e.contains("pool 4×2 is larger than the input 3×3"), "{e}");
+        let e = err(Box::new(|| Model::builder(&[3, 1]).layer(MaxPooling1D::new(5)).build(0)));
+        assert!(e.contains("pool 5 is larger than the input 3"), "{e}");
+        let e = err(Box::new(|| Model::builder(&[9]).layer(MaxPooling2D::new((2, 2))).build(0)));
+        assert!(e.contains("MaxPooling2D expects per-sample inputs [height, width, channels]"), "{e}");
+        let e = err(Box::new(|| Model::builder(&[3, 3, 1]).layer(AveragePooling1D::new(2)).build(0)));
+        assert!(e.contains("[steps, channels]"), "{e}");
+        let e = err(Box::new(|| Model::builder(&[3, 3, 1]).layer(MaxPooling2D::new((0, 2))).build(0)));
+        assert!(e.contains("pool size of at least 1"), "{e}");
+        let e = err(Box::new(|| Model::builder(&[3, 3, 1]).layer(MaxPooling2D::new((2, 2)).strides((0, 1))).build(0)));
+        assert!(e.contains("strides of at least 1"), "{e}");
+        // With same padding a pool larger than the input is TensorFlow-legal.
+        assert!(Model::<f32>::builder(&[3, 3, 1])
+            .layer(MaxPooling2D::new((4, 4)).padding(Padding::Same))
+            .build(0)
+            .is_ok());
+    }
+}
