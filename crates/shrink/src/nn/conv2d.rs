@@ -1,7 +1,7 @@
-use super::dense::{dense_backward, dense_forward};
+use super::dense::dense_backward;
 use super::geometry::{layer_error, spatial_input, window, Padding, Window};
 use super::{ensure_len, Activation, Initializer, Layer, Param, Role};
-use crate::kernels::{multiversion, Parallelism};
+use crate::kernels::{matmul, multiversion, Mat, Parallelism};
 use crate::rng::Rng;
 use crate::{Error, Float, Penalty};
 
@@ -224,7 +224,10 @@ impl<F: Float> Layer<F> for ConvCore<F> {
         ensure_len(&mut self.output, m * n);
         let bias = self.params.get(1).map(|b| b.value.as_slice());
         let out = &mut self.output[..m * n];
-        dense_forward(patches, &self.params[0].value, bias, out, m, k, n, self.activation, par);
+        // Product first (beta 0: C is written, never read), then bias and activation in one
+        // pass over each row while it is in L1; the output is the largest buffer of a CNN.
+        matmul(Mat::new(patches, m, k), Mat::new(&self.params[0].value, k, n), F::zero(), out, par);
+        bias_activation(out, bias, n, self.activation);
     }
 
     fn output(&self) -> &[F] {
@@ -285,6 +288,20 @@ impl<F: Float> Layer<F> for ConvCore<F> {
 }
 
 multiversion! {
+    /// `row ← f(row + bias)` for every row of width `n`.
+    fn bias_activation<F: Float>(out: &mut [F], bias: Option<&[F]>, n: usize, activation: Activation) {
+        for row in out.chunks_exact_mut(n) {
+            if let Some(bias) = bias {
+                for (v, &b) in row.iter_mut().zip(bias) {
+                    *v += b;
+                }
+            }
+            activation.forward(row, n);
+        }
+    }
+}
+
+multiversion! {
     /// Copies every window of `batch` channels-last samples into one row of `patches`
     /// (`[ky][kx][channel]` order), writing zeros where the window overhangs the padding.
     fn im2col<F: Float>(input: &[F], patches: &mut [F], batch: usize, w: Window) {
@@ -304,17 +321,43 @@ multiversion! {
                             dst.fill(F::zero());
                             continue;
                         };
-                        dst[..valid.start * c].fill(F::zero());
-                        dst[valid.end * c..].fill(F::zero());
+                        if valid.start > 0 {
+                            dst[..valid.start * c].fill(F::zero());
+                        }
+                        if valid.end < cols.window {
+                            dst[valid.end * c..].fill(F::zero());
+                        }
                         if !valid.is_empty() {
                             let ix = ox * cols.stride + valid.start - cols.pad_before;
                             let src = (iy * cols.input + ix) * c;
-                            dst[valid.start * c..valid.end * c].copy_from_slice(&sample[src..src + valid.len() * c]);
+                            copy(&mut dst[valid.start * c..valid.end * c], &sample[src..src + valid.len() * c]);
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// `dst ← src`, with the short copies of few-channel inputs (3 floats for a 3-wide kernel over
+/// one channel) inlined rather than sent through a `memcpy` call each.
+#[inline(always)]
+fn copy<F: Float>(dst: &mut [F], src: &[F]) {
+    #[inline(always)]
+    fn fixed<const N: usize, F: Copy>(dst: &mut [F], src: &[F]) {
+        let d: &mut [F; N] = dst.try_into().expect("lengths match");
+        *d = *<&[F; N]>::try_from(src).expect("lengths match");
+    }
+    match dst.len() {
+        1 => fixed::<1, F>(dst, src),
+        2 => fixed::<2, F>(dst, src),
+        3 => fixed::<3, F>(dst, src),
+        4 => fixed::<4, F>(dst, src),
+        5 => fixed::<5, F>(dst, src),
+        6 => fixed::<6, F>(dst, src),
+        7 => fixed::<7, F>(dst, src),
+        8 => fixed::<8, F>(dst, src),
+        _ => dst.copy_from_slice(src),
     }
 }
 

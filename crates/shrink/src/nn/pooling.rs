@@ -24,8 +24,8 @@ pub(crate) struct PoolCore<F> {
     padding: Padding,
     window: Window,
     output: Vec<F>,
-    /// For max pooling: the index into the batch input of each output's maximum.
-    argmax: Vec<usize>,
+    /// For max pooling: where in its sample each output's maximum came from.
+    argmax: Vec<u32>,
     dx: Vec<F>,
 }
 
@@ -78,6 +78,9 @@ impl<F: Float> Layer<F> for PoolCore<F> {
         let dims = spatial_input(&self.name, kind, self.rank, input_shape)?;
         let strides = self.strides.unwrap_or(self.pool_size);
         let w = window(&self.name, kind, "pool", self.rank, dims, self.pool_size, strides, self.padding)?;
+        if w.input_len() > u32::MAX as usize {
+            return Err(super::geometry::layer_error(&self.name, format!("{kind} input {input_shape:?} is too large")));
+        }
         self.window = w;
         let (oh, ow, c) = (w.rows.output, w.cols.output, w.channels);
         Ok(if self.rank == 1 { vec![ow, c] } else { vec![oh, ow, c] })
@@ -122,8 +125,13 @@ impl<F: Float> Layer<F> for PoolCore<F> {
         match self.mode {
             Mode::Max => {
                 dx.fill(F::zero());
-                for (&i, &g) in self.argmax[..len].iter().zip(&grad_output[..len]) {
-                    dx[i] += g;
+                let per_sample = w.positions() * w.channels;
+                let samples =
+                    self.argmax[..len].chunks_exact(per_sample).zip(grad_output[..len].chunks_exact(per_sample));
+                for ((arg, g), dx) in samples.zip(dx.chunks_exact_mut(w.input_len())) {
+                    for (&i, &g) in arg.iter().zip(g) {
+                        dx[i as usize] += g;
+                    }
                 }
             }
             Mode::Average => average_backward(&grad_output[..len], dx, batch, w),
@@ -144,13 +152,14 @@ impl<F: Float> Layer<F> for PoolCore<F> {
 }
 
 multiversion! {
-    /// Channel-wise maximum of every window, remembering where each came from.
-    fn max_forward<F: Float>(input: &[F], out: &mut [F], argmax: &mut [usize], batch: usize, w: Window) {
+    /// Channel-wise maximum of every window, remembering where in its sample each came from
+    /// (the first maximum in window order).
+    fn max_forward<F: Float>(input: &[F], out: &mut [F], argmax: &mut [u32], batch: usize, w: Window) {
         let (rows, cols, c) = (w.rows, w.cols, w.channels);
         let in_len = w.input_len();
         let mut pos = 0;
         for b in 0..batch {
-            let base = b * in_len;
+            let sample = &input[b * in_len..(b + 1) * in_len];
             for oy in 0..rows.output {
                 let ky = rows.valid_offsets(oy);
                 let iy0 = oy * rows.stride + ky.start - rows.pad_before;
@@ -159,19 +168,21 @@ multiversion! {
                     let ix0 = ox * cols.stride + kx.start - cols.pad_before;
                     let best = &mut out[pos * c..(pos + 1) * c];
                     let arg = &mut argmax[pos * c..(pos + 1) * c];
-                    let first = base + (iy0 * cols.input + ix0) * c;
-                    best.copy_from_slice(&input[first..first + c]);
+                    let first = (iy0 * cols.input + ix0) * c;
+                    best.copy_from_slice(&sample[first..first + c]);
                     for (ci, a) in arg.iter_mut().enumerate() {
-                        *a = first + ci;
+                        *a = (first + ci) as u32;
                     }
                     for dy in 0..ky.len() {
-                        for dx in 0..kx.len() {
-                            let at = base + ((iy0 + dy) * cols.input + ix0 + dx) * c;
-                            for ((m, a), (ci, &x)) in best.iter_mut().zip(arg.iter_mut()).zip(input[at..at + c].iter().enumerate()) {
-                                if x > *m {
-                                    *m = x;
-                                    *a = at + ci;
-                                }
+                        for dx in usize::from(dy == 0)..kx.len() {
+                            let at = ((iy0 + dy) * cols.input + ix0 + dx) * c;
+                            let at32 = at as u32;
+                            let x = &sample[at..at + c];
+                            // Branch-free selects, so the channel loop vectorizes.
+                            for (ci, ((m, a), &x)) in best.iter_mut().zip(arg.iter_mut()).zip(x).enumerate() {
+                                let take = x > *m;
+                                *m = if take { x } else { *m };
+                                *a = if take { at32 + ci as u32 } else { *a };
                             }
                         }
                     }
