@@ -51,7 +51,7 @@ pub(crate) fn check_layer<L: Layer<f64>>(
 
     let h = 1e-6;
     for (pi, analytic) in param_grads.iter().enumerate() {
-        for k in 0..analytic.len() {
+        for (k, &analytic) in analytic.iter().enumerate() {
             let w = layer.params()[pi].value[k];
             if w.abs() < 1e-4 && layer.params()[pi].penalty.is_some_and(|p| p.l1_strength() > 0.0) {
                 continue; // |w| is not differentiable at 0
@@ -61,7 +61,7 @@ pub(crate) fn check_layer<L: Layer<f64>>(
             layer.params_mut()[pi].value[k] = w - h;
             let down = objective(&mut layer, &x, &c, batch);
             layer.params_mut()[pi].value[k] = w;
-            assert_close(&format!("param {pi}[{k}]"), (up - down) / (2.0 * h), analytic[k]);
+            assert_close(&format!("param {pi}[{k}]"), (up - down) / (2.0 * h), analytic);
         }
     }
     for i in 0..n_in {

@@ -17,6 +17,7 @@ fn objective(model: &mut Model<f64>, x: &Array2<f64>, y: &Array2<f64>) -> f64 {
 /// Back-propagated gradient (data + penalty) of every parameter of small CNNs versus central
 /// differences, in f64, through categorical cross-entropy.
 #[test]
+#[allow(clippy::needless_range_loop)]
 fn cnn_gradients_match_finite_differences() {
     let models: Vec<(Vec<usize>, Model<f64>)> = vec![
         (
