@@ -34,6 +34,9 @@ pub mod weights;
 
 pub use error::Error;
 pub use float::Float;
-pub use nn::{Dense, Layer, Lstm, Model, Param, Role};
+pub use nn::{
+    AveragePooling1D, AveragePooling2D, Conv1D, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling1D,
+    GlobalAveragePooling2D, Layer, Lstm, MaxPooling1D, MaxPooling2D, Model, Padding, Param, Role,
+};
 pub use penalty::{Penalty, PenaltyError};
 pub use shrink_data as data;

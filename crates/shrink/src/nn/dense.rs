@@ -181,7 +181,7 @@ impl<F: Float> Layer<F> for Dense<F> {
 
 multiversion! {
     /// `out = f(x·W + b)` for one batch.
-    fn dense_forward<F: Float>(
+    pub(super) fn dense_forward<F: Float>(
         input: &[F],
         kernel: &[F],
         bias: Option<&[F]>,
@@ -207,7 +207,7 @@ multiversion! {
 
 multiversion! {
     /// `dZ = g ⊙ f'`, `dW = Xᵀ·dZ`, `db = Σ_rows dZ`, and optionally `dX = dZ·Wᵀ`.
-    fn dense_backward<F: Float>(
+    pub(super) fn dense_backward<F: Float>(
         input: &[F],
         grad_output: &[F],
         output: &[F],

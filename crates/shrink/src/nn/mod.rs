@@ -4,16 +4,32 @@
 //! user means: "the hidden layer's kernel", "every bias", "the LSTM's recurrent kernel".
 
 mod activation;
+mod conv1d;
+mod conv2d;
 mod dense;
+mod dropout;
+mod flatten;
+mod geometry;
+mod global_pooling;
 mod init;
 mod lstm;
 mod model;
+mod pooling;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use activation::Activation;
+pub use conv1d::Conv1D;
+pub use conv2d::Conv2D;
 pub use dense::Dense;
+pub use dropout::Dropout;
+pub use flatten::Flatten;
+pub use geometry::Padding;
+pub use global_pooling::{GlobalAveragePooling1D, GlobalAveragePooling2D};
 pub use init::Initializer;
 pub use lstm::Lstm;
 pub use model::{Model, ModelBuilder, ParamId};
+pub use pooling::{AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D};
 
 use crate::kernels::Parallelism;
 use crate::rng::Rng;
@@ -127,3 +143,60 @@ pub(crate) fn ensure_len<F: Float>(buf: &mut Vec<F>, len: usize) {
         buf.resize(len, F::zero());
     }
 }
+
+/// Implements [`Layer`] for a public newtype `$ty<F>(core)` by forwarding to its core, so that
+/// 1-D and 2-D variants share one implementation but keep their own types and builders.
+macro_rules! delegate_layer {
+    ($ty:ident) => {
+        impl<F: $crate::Float> $crate::nn::Layer<F> for $ty<F> {
+            fn kind(&self) -> &'static str {
+                self.0.kind()
+            }
+            fn name(&self) -> &str {
+                self.0.name()
+            }
+            fn set_name(&mut self, name: String) {
+                self.0.set_name(name)
+            }
+            fn build(
+                &mut self,
+                input_shape: &[usize],
+                rng: &mut $crate::rng::Rng,
+            ) -> Result<Vec<usize>, $crate::Error> {
+                self.0.build(input_shape, rng)
+            }
+            fn params(&self) -> &[$crate::nn::Param<F>] {
+                self.0.params()
+            }
+            fn params_mut(&mut self) -> &mut [$crate::nn::Param<F>] {
+                self.0.params_mut()
+            }
+            fn forward(&mut self, input: &[F], batch: usize, training: bool, par: $crate::kernels::Parallelism) {
+                self.0.forward(input, batch, training, par)
+            }
+            fn output(&self) -> &[F] {
+                self.0.output()
+            }
+            fn backward(
+                &mut self,
+                input: &[F],
+                grad_output: &[F],
+                batch: usize,
+                need_input_grad: bool,
+                par: $crate::kernels::Parallelism,
+            ) {
+                self.0.backward(input, grad_output, batch, need_input_grad, par)
+            }
+            fn input_grad(&self) -> &[F] {
+                self.0.input_grad()
+            }
+            fn forward_macs(&self) -> usize {
+                self.0.forward_macs()
+            }
+            fn clone_box(&self) -> Box<dyn $crate::nn::Layer<F>> {
+                Box::new(self.clone())
+            }
+        }
+    };
+}
+pub(crate) use delegate_layer;

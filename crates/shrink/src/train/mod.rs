@@ -348,3 +348,6 @@ impl<F: Float> Trainer<F> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod cnn_tests;

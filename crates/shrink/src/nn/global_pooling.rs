@@ -1,0 +1,169 @@
+use super::geometry::spatial_input;
+use super::{ensure_len, Layer, Param};
+use crate::kernels::{multiversion, Parallelism};
+use crate::rng::Rng;
+use crate::{Error, Float};
+
+/// The channel-wise mean over every position of a channels-last sample: `[…, channels]` →
+/// `[channels]`.
+#[derive(Debug, Clone)]
+pub(crate) struct GlobalAverageCore<F> {
+    name: String,
+    rank: usize,
+    positions: usize,
+    channels: usize,
+    output: Vec<F>,
+    dx: Vec<F>,
+}
+
+impl<F: Float> GlobalAverageCore<F> {
+    fn new(rank: usize) -> Self {
+        GlobalAverageCore { name: String::new(), rank, positions: 0, channels: 0, output: Vec::new(), dx: Vec::new() }
+    }
+}
+
+impl<F: Float> Layer<F> for GlobalAverageCore<F> {
+    fn kind(&self) -> &'static str {
+        if self.rank == 1 {
+            "global_average_pooling1d"
+        } else {
+            "global_average_pooling2d"
+        }
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn set_name(&mut self, name: String) {
+        self.name = name;
+    }
+
+    fn build(&mut self, input_shape: &[usize], _rng: &mut Rng) -> Result<Vec<usize>, Error> {
+        let kind = if self.rank == 1 { "GlobalAveragePooling1D" } else { "GlobalAveragePooling2D" };
+        let [h, w, c] = spatial_input(&self.name, kind, self.rank, input_shape)?;
+        self.positions = h * w;
+        self.channels = c;
+        Ok(vec![c])
+    }
+
+    fn params(&self) -> &[Param<F>] {
+        &[]
+    }
+
+    fn params_mut(&mut self) -> &mut [Param<F>] {
+        &mut []
+    }
+
+    fn forward(&mut self, input: &[F], batch: usize, _training: bool, _par: Parallelism) {
+        let (p, c) = (self.positions, self.channels);
+        ensure_len(&mut self.output, batch * c);
+        global_average_forward(&input[..batch * p * c], &mut self.output[..batch * c], p, c);
+    }
+
+    fn output(&self) -> &[F] {
+        &self.output
+    }
+
+    fn backward(&mut self, _input: &[F], grad_output: &[F], batch: usize, need_input_grad: bool, _par: Parallelism) {
+        if !need_input_grad {
+            return;
+        }
+        let (p, c) = (self.positions, self.channels);
+        ensure_len(&mut self.dx, batch * p * c);
+        let inv = F::one() / F::of(p as f64);
+        for (dx, g) in self.dx[..batch * p * c].chunks_exact_mut(p * c).zip(grad_output.chunks_exact(c)) {
+            for d in dx.chunks_exact_mut(c) {
+                for (d, &g) in d.iter_mut().zip(g) {
+                    *d = g * inv;
+                }
+            }
+        }
+    }
+
+    fn input_grad(&self) -> &[F] {
+        &self.dx
+    }
+
+    fn forward_macs(&self) -> usize {
+        0
+    }
+
+    fn clone_box(&self) -> Box<dyn Layer<F>> {
+        Box::new(self.clone())
+    }
+}
+
+multiversion! {
+    /// Mean over the `p` positions of each sample, per channel.
+    fn global_average_forward<F: Float>(input: &[F], out: &mut [F], p: usize, c: usize) {
+        let inv = F::one() / F::of(p as f64);
+        for (x, o) in input.chunks_exact(p * c).zip(out.chunks_exact_mut(c)) {
+            o.fill(F::zero());
+            for x in x.chunks_exact(c) {
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o += x;
+                }
+            }
+            o.iter_mut().for_each(|o| *o *= inv);
+        }
+    }
+}
+
+/// The channel-wise mean over all steps of `[steps, channels]` samples (Keras
+/// `GlobalAveragePooling1D`); outputs `[channels]`.
+#[derive(Debug, Clone)]
+pub struct GlobalAveragePooling1D<F>(GlobalAverageCore<F>);
+
+impl<F: Float> GlobalAveragePooling1D<F> {
+    /// The layer (it has no options).
+    pub fn new() -> Self {
+        GlobalAveragePooling1D(GlobalAverageCore::new(1))
+    }
+}
+
+impl<F: Float> Default for GlobalAveragePooling1D<F> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The channel-wise mean over all positions of `[height, width, channels]` samples (Keras
+/// `GlobalAveragePooling2D`); outputs `[channels]`.
+#[derive(Debug, Clone)]
+pub struct GlobalAveragePooling2D<F>(GlobalAverageCore<F>);
+
+impl<F: Float> GlobalAveragePooling2D<F> {
+    /// The layer (it has no options).
+    pub fn new() -> Self {
+        GlobalAveragePooling2D(GlobalAverageCore::new(2))
+    }
+}
+
+impl<F: Float> Default for GlobalAveragePooling2D<F> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+super::delegate_layer!(GlobalAveragePooling1D);
+super::delegate_layer!(GlobalAveragePooling2D);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::testing::check_layer;
+    use crate::nn::Model;
+
+    #[test]
+    fn means_gradients_and_errors() {
+        // Two positions, two channels: means (1+3)/2 and (2+6)/2.
+        let mut m = Model::<f64>::builder(&[2, 2]).layer(GlobalAveragePooling1D::new()).build(0).unwrap();
+        assert_eq!(m.forward(&[1.0, 2.0, 3.0, 6.0], 1, false, Parallelism::Sequential), [2.0, 4.0]);
+        assert_eq!(m.layers()[0].name(), "global_average_pooling1d_0");
+        assert_eq!(check_layer(GlobalAveragePooling2D::new(), &[3, 4, 2], 3, 1, |_| {}), [2]);
+        assert_eq!(check_layer(GlobalAveragePooling1D::new(), &[5, 3], 2, 2, |_| {}), [3]);
+        let e = Model::<f32>::builder(&[4]).layer(GlobalAveragePooling2D::new()).build(0).err().unwrap().to_string();
+        assert!(e.contains("[height, width, channels]"), "{e}");
+    }
+}
