@@ -70,11 +70,8 @@ pub fn encode_inputs(
 }
 
 impl ModelSpec {
-    /// Units of the last layer.
+    /// Outputs per sample of the spec's network.
     pub fn build_output_size(&self) -> usize {
-        match self.layers.last() {
-            Some(crate::spec::LayerSpec::Dense { units, .. }) => *units,
-            None => 0,
-        }
+        self.build_model().map_or(0, |m| m.output_size())
     }
 }

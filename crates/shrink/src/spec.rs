@@ -27,14 +27,18 @@
 
 use crate::loss::Loss;
 use crate::metrics::Metric;
-use crate::nn::{Activation, Dense, Initializer, Model};
+use crate::nn::{
+    Activation, AveragePooling2D, Conv1D, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling1D,
+    GlobalAveragePooling2D, Initializer, Lstm, MaxPooling1D, MaxPooling2D, Model, Padding,
+};
 use crate::optim::OptimizerConfig;
 use crate::train::{FitConfig, Trainer};
 use crate::{Error, Penalty};
 use serde::{Deserialize, Serialize};
 use shrink_data::Scaling;
 
-/// One layer of a spec.
+/// One layer of a spec. Names follow Keras (`conv2d`, `max_pooling2d`, `lstm`, …); sizes are
+/// written `[h, w]` for 2-D layers and as one number for 1-D ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum LayerSpec {
@@ -58,8 +62,125 @@ pub enum LayerSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         bias_penalty: Option<Penalty>,
     },
+    /// A 2-D convolution over `[height, width, channels]`.
+    Conv2d {
+        /// Output channels, ≥ 1.
+        filters: usize,
+        /// `[kh, kw]`.
+        kernel_size: [usize; 2],
+        /// Default `[1, 1]`.
+        #[serde(default = "ones2")]
+        strides: [usize; 2],
+        /// `valid` (default) or `same`.
+        #[serde(default)]
+        padding: Padding,
+        /// Default linear.
+        #[serde(default)]
+        activation: Activation,
+        /// Default true.
+        #[serde(default = "yes")]
+        use_bias: bool,
+        /// Penalty on the kernel `[kh, kw, in, filters]`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kernel_penalty: Option<Penalty>,
+        /// Penalty on the bias.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bias_penalty: Option<Penalty>,
+    },
+    /// A 1-D convolution over `[steps, channels]`.
+    Conv1d {
+        /// Output channels, ≥ 1.
+        filters: usize,
+        /// Window length.
+        kernel_size: usize,
+        /// Default 1.
+        #[serde(default = "one")]
+        strides: usize,
+        /// `valid` (default) or `same`.
+        #[serde(default)]
+        padding: Padding,
+        /// Default linear.
+        #[serde(default)]
+        activation: Activation,
+        /// Default true.
+        #[serde(default = "yes")]
+        use_bias: bool,
+        /// Penalty on the kernel `[k, in, filters]`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kernel_penalty: Option<Penalty>,
+        /// Penalty on the bias.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bias_penalty: Option<Penalty>,
+    },
+    /// Max over `[ph, pw]` windows.
+    MaxPooling2d {
+        /// Window.
+        pool_size: [usize; 2],
+        /// Default: the pool size.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        strides: Option<[usize; 2]>,
+        /// Default valid.
+        #[serde(default)]
+        padding: Padding,
+    },
+    /// Max over windows of steps.
+    MaxPooling1d {
+        /// Window.
+        pool_size: usize,
+        /// Default: the pool size.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        strides: Option<usize>,
+        /// Default valid.
+        #[serde(default)]
+        padding: Padding,
+    },
+    /// Mean over `[ph, pw]` windows.
+    AveragePooling2d {
+        /// Window.
+        pool_size: [usize; 2],
+        /// Default: the pool size.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        strides: Option<[usize; 2]>,
+        /// Default valid.
+        #[serde(default)]
+        padding: Padding,
+    },
+    /// Mean over each channel of an image.
+    GlobalAveragePooling2d,
+    /// Mean over each channel of a sequence.
+    GlobalAveragePooling1d,
+    /// Flattens a sample to one axis (before Dense).
+    Flatten,
+    /// Inverted dropout during training.
+    Dropout {
+        /// Fraction dropped, in [0, 1).
+        rate: f64,
+    },
+    /// A long short-term memory layer over `[timesteps, features]`.
+    Lstm {
+        /// Hidden units, ≥ 1.
+        units: usize,
+        /// Output every step (`[timesteps, units]`) instead of the last. Default false.
+        #[serde(default)]
+        return_sequences: bool,
+        /// Penalty on the input kernel `[features, 4·units]`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kernel_penalty: Option<Penalty>,
+        /// Penalty on the recurrent kernel `[units, 4·units]`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recurrent_penalty: Option<Penalty>,
+        /// Penalty on the bias `[4·units]`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bias_penalty: Option<Penalty>,
+    },
 }
 
+fn ones2() -> [usize; 2] {
+    [1, 1]
+}
+fn one() -> usize {
+    1
+}
 fn yes() -> bool {
     true
 }
@@ -132,25 +253,27 @@ impl ModelSpec {
         if self.layers.is_empty() {
             return Err(Error::Spec("layers: at least one layer is needed".into()));
         }
-        for (i, layer) in self.layers.iter().enumerate() {
-            let LayerSpec::Dense { units, .. } = layer;
-            if *units == 0 {
-                return Err(Error::Spec(format!("layers[{i}].units must be ≥ 1, got 0")));
-            }
-        }
         if self.batch_size == 0 {
             return Err(Error::Spec("batch_size must be ≥ 1, got 0".into()));
         }
         self.optimizer.validate().map_err(|e| Error::Spec(format!("optimizer: {e}")))?;
-        let LayerSpec::Dense { units, activation, .. } = self.layers[self.layers.len() - 1];
+        // Shapes and sizes are checked by building the layers once.
+        let model = self.build_model().map_err(|e| Error::Spec(e.to_string()))?;
+        let last = self.layers.last().expect("checked non-empty");
+        let activation = match last {
+            LayerSpec::Dense { activation, .. } => Some(*activation),
+            _ => None,
+        };
+        let units = model.output_size();
         match (self.loss, units, activation) {
-            (Loss::BinaryCrossEntropy, 1, Activation::Sigmoid) | (Loss::MeanSquaredError, _, _) => Ok(()),
-            (Loss::CategoricalCrossEntropy, n, Activation::Softmax) if n >= 2 => Ok(()),
+            (Loss::MeanSquaredError, _, _)
+            | (Loss::BinaryCrossEntropy, 1, Some(Activation::Sigmoid))
+            | (Loss::CategoricalCrossEntropy, 2.., Some(Activation::Softmax)) => Ok(()),
             (loss, units, activation) => Err(Error::Spec(format!(
-                "loss {} does not fit the last layer ({units} units, {}): use binary_crossentropy with 1 sigmoid unit, \
-                 categorical_crossentropy with ≥ 2 softmax units, or mse",
+                "loss {} does not fit the last layer ({units} outputs, {}): use binary_crossentropy with a Dense(1, \
+                 sigmoid), categorical_crossentropy with a Dense(≥ 2, softmax), or mse",
                 loss.as_str(),
-                activation.as_str()
+                activation.map_or("not a Dense layer", |a| a.as_str())
             ))),
         }
     }
@@ -159,21 +282,97 @@ impl ModelSpec {
     pub fn build_model(&self) -> Result<Model<f32>, Error> {
         let mut builder = Model::builder(&self.input_shape);
         for layer in &self.layers {
-            match layer {
+            builder = match layer {
                 LayerSpec::Dense { units, activation, use_bias, kernel_initializer, kernel_penalty, bias_penalty } => {
-                    let mut dense = Dense::new(*units)
+                    let mut l = Dense::new(*units)
                         .activation(*activation)
                         .use_bias(*use_bias)
                         .kernel_initializer(*kernel_initializer);
                     if let Some(p) = kernel_penalty {
-                        dense = dense.kernel_penalty(*p);
+                        l = l.kernel_penalty(*p);
                     }
                     if let Some(p) = bias_penalty {
-                        dense = dense.bias_penalty(*p);
+                        l = l.bias_penalty(*p);
                     }
-                    builder = builder.layer(dense);
+                    builder.layer(l)
                 }
-            }
+                LayerSpec::Conv2d {
+                    filters,
+                    kernel_size,
+                    strides,
+                    padding,
+                    activation,
+                    use_bias,
+                    kernel_penalty,
+                    bias_penalty,
+                } => {
+                    let mut l = Conv2D::new(*filters, (kernel_size[0], kernel_size[1]))
+                        .strides((strides[0], strides[1]))
+                        .padding(*padding)
+                        .activation(*activation)
+                        .use_bias(*use_bias);
+                    if let Some(p) = kernel_penalty {
+                        l = l.kernel_penalty(*p);
+                    }
+                    if let Some(p) = bias_penalty {
+                        l = l.bias_penalty(*p);
+                    }
+                    builder.layer(l)
+                }
+                LayerSpec::Conv1d {
+                    filters,
+                    kernel_size,
+                    strides,
+                    padding,
+                    activation,
+                    use_bias,
+                    kernel_penalty,
+                    bias_penalty,
+                } => {
+                    let mut l = Conv1D::new(*filters, *kernel_size)
+                        .strides(*strides)
+                        .padding(*padding)
+                        .activation(*activation)
+                        .use_bias(*use_bias);
+                    if let Some(p) = kernel_penalty {
+                        l = l.kernel_penalty(*p);
+                    }
+                    if let Some(p) = bias_penalty {
+                        l = l.bias_penalty(*p);
+                    }
+                    builder.layer(l)
+                }
+                LayerSpec::MaxPooling2d { pool_size, strides, padding } => {
+                    let s = strides.unwrap_or(*pool_size);
+                    builder
+                        .layer(MaxPooling2D::new((pool_size[0], pool_size[1])).strides((s[0], s[1])).padding(*padding))
+                }
+                LayerSpec::MaxPooling1d { pool_size, strides, padding } => builder
+                    .layer(MaxPooling1D::new(*pool_size).strides(strides.unwrap_or(*pool_size)).padding(*padding)),
+                LayerSpec::AveragePooling2d { pool_size, strides, padding } => {
+                    let s = strides.unwrap_or(*pool_size);
+                    builder.layer(
+                        AveragePooling2D::new((pool_size[0], pool_size[1])).strides((s[0], s[1])).padding(*padding),
+                    )
+                }
+                LayerSpec::GlobalAveragePooling2d => builder.layer(GlobalAveragePooling2D::new()),
+                LayerSpec::GlobalAveragePooling1d => builder.layer(GlobalAveragePooling1D::new()),
+                LayerSpec::Flatten => builder.layer(Flatten::new()),
+                LayerSpec::Dropout { rate } => builder.layer(Dropout::new(*rate)),
+                LayerSpec::Lstm { units, return_sequences, kernel_penalty, recurrent_penalty, bias_penalty } => {
+                    let mut l = Lstm::new(*units).return_sequences(*return_sequences);
+                    if let Some(p) = kernel_penalty {
+                        l = l.kernel_penalty(*p);
+                    }
+                    if let Some(p) = recurrent_penalty {
+                        l = l.recurrent_penalty(*p);
+                    }
+                    if let Some(p) = bias_penalty {
+                        l = l.bias_penalty(*p);
+                    }
+                    builder.layer(l)
+                }
+            };
         }
         builder.build(self.seed)
     }
@@ -276,5 +475,58 @@ activation = "sigmoid"
             .unwrap_err()
             .to_string();
         assert!(e.contains("`x`") && e.contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn convolutional_and_recurrent_specs_build_with_penalties_per_role() {
+        let cnn = r#"
+input_shape = [8, 8, 1]
+loss = "categorical_crossentropy"
+[[layers]]
+type = "conv2d"
+filters = 4
+kernel_size = [3, 3]
+padding = "same"
+activation = "relu"
+kernel_penalty = { l2 = 1e-3 }
+[[layers]]
+type = "max_pooling2d"
+pool_size = [2, 2]
+[[layers]]
+type = "flatten"
+[[layers]]
+type = "dropout"
+rate = 0.25
+[[layers]]
+type = "dense"
+units = 10
+activation = "softmax"
+"#;
+        let model = ModelSpec::from_toml(cnn).unwrap().build_model().unwrap();
+        let names: Vec<String> = model.params().map(|(n, _)| n).collect();
+        assert_eq!(names, ["conv2d_0.kernel", "conv2d_0.bias", "dense_0.kernel", "dense_0.bias"]);
+        assert_eq!(model.param(model.select("conv2d_0.kernel").unwrap()[0]).shape, [3, 3, 1, 4]);
+        let lstm = r#"
+input_shape = [10, 1]
+loss = "mse"
+[[layers]]
+type = "lstm"
+units = 8
+recurrent_penalty = { l1 = 1e-4 }
+[[layers]]
+type = "dense"
+units = 1
+"#;
+        let spec = ModelSpec::from_toml(lstm).unwrap();
+        let model = spec.build_model().unwrap();
+        let rk = model.param(model.select("lstm_0.recurrent_kernel").unwrap()[0]);
+        assert_eq!((rk.shape.as_slice(), rk.penalty), ([8, 32].as_slice(), Some(Penalty::l1(1e-4).unwrap())));
+        assert!(model.param(model.select("lstm_0.kernel").unwrap()[0]).penalty.is_none());
+        assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec);
+        // Shape errors surface as spec errors: a conv layer on flat inputs.
+        let e = ModelSpec::from_toml(&cnn.replace("[8, 8, 1]", "[64]")).unwrap_err().to_string();
+        assert!(e.contains("[height, width, channels]"), "{e}");
+        let e = ModelSpec::from_toml(&cnn.replace("rate = 0.25", "rate = 1.5")).unwrap_err().to_string();
+        assert!(e.contains("rate"), "{e}");
     }
 }
