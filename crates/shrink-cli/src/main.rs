@@ -3,6 +3,7 @@
 
 mod bench;
 mod case_study;
+mod examples;
 mod model_cmds;
 
 use anyhow::Result;
@@ -36,6 +37,9 @@ enum Command {
     FineTune(model_cmds::FineTuneArgs),
     /// Make a shrink model from PyTorch nn.Linear weights saved with safetensors.
     Import(model_cmds::ImportArgs),
+    /// Run a bundled example study (digits-cnn, sunspots-lstm).
+    #[command(subcommand)]
+    Example(examples::Example),
     /// Measure training speed (µs per step, GFLOP/s) against a baseline run in the same process.
     Bench(bench::Args),
 }
@@ -60,6 +64,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::CaseStudy(args) => case_study::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Example(example) => examples::run(example),
         Command::Train(args) => model_cmds::train(args),
         Command::Evaluate(args) => model_cmds::evaluate(args),
         Command::Predict(args) => model_cmds::predict(args),
