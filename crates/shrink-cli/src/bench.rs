@@ -9,7 +9,7 @@ use anyhow::Result;
 use ndarray::{Array1, Array2, Axis};
 use shrink::case_study::{self, CaseStudyConfig, StudyData};
 use shrink::loss::Loss;
-use shrink::nn::{Activation, Dense, Model};
+use shrink::nn::{Activation, Conv2D, Dense, Flatten, Lstm, MaxPooling2D, Model};
 use shrink::optim::OptimizerConfig;
 use shrink::rng::Rng;
 use shrink::train::{FitConfig, Trainer};
@@ -75,6 +75,44 @@ pub fn run(args: Args) -> Result<()> {
         });
     }
 
+    // 3. A CNN and an LSTM, shapes of the PyTorch reference figures in the README.
+    let mut rng = Rng::new(3);
+    let conv_steps = if args.quick { 2 } else { 20 };
+    let x = Array2::from_shape_fn((64 * conv_steps, 784), |_| rng.next_f64() as f32);
+    let y = Array2::from_shape_fn((64 * conv_steps, 10), |(r, c)| f32::from(u8::from(r % 10 == c)));
+    for threads in [1, 2] {
+        let cnn = Model::<f32>::builder(&[28, 28, 1])
+            .layer(Conv2D::new(32, (3, 3)).activation(Activation::Relu))
+            .layer(MaxPooling2D::new((2, 2)))
+            .layer(Conv2D::new(64, (3, 3)).activation(Activation::Relu))
+            .layer(MaxPooling2D::new((2, 2)))
+            .layer(Flatten::new())
+            .layer(Dense::new(10).activation(Activation::Softmax))
+            .build(0)?;
+        let flops = 6.0 * cnn.forward_macs() as f64 * 64.0;
+        let s = time_fit(cnn, &x, &y, 64, conv_steps, threads, Loss::CategoricalCrossEntropy)?;
+        rows.push(Row {
+            name: format!("CNN 28×28 conv32-pool-conv64-pool-dense10, batch 64 ({threads} thr.)"),
+            per_step_s: s,
+            flops,
+            baseline_s: None,
+        });
+    }
+    let lstm_steps = if args.quick { 5 } else { 200 };
+    let x = Array2::from_shape_fn((32, 50), |_| rng.uniform(-1.0, 1.0) as f32);
+    let y = Array2::from_shape_fn((32, 1), |_| rng.uniform(-1.0, 1.0) as f32);
+    for threads in [1, 2] {
+        let lstm = Model::<f32>::builder(&[50, 1]).layer(Lstm::new(64)).layer(Dense::new(1)).build(0)?;
+        let flops = 6.0 * lstm.forward_macs() as f64 * 32.0;
+        let s = time_fit(lstm, &x, &y, 32, lstm_steps, threads, Loss::MeanSquaredError)?;
+        rows.push(Row {
+            name: format!("LSTM(64) over 50 steps, batch 32 ({threads} thr.)"),
+            per_step_s: s,
+            flops,
+            baseline_s: None,
+        });
+    }
+
     let mut table = Table::new(["benchmark", "shrink", "GFLOP/s", "baseline", "speed-up"]);
     for r in &rows {
         table.push_row([
@@ -86,7 +124,7 @@ pub fn run(args: Args) -> Result<()> {
         ]);
     }
     crate::print(&format!(
-        "{table}\nbaseline: ndarray with an allocating op per step (Array::dot through matrixmultiply), 1 thread\n"
+        "{table}\nbaseline: ndarray with an allocating op per step (Array::dot through matrixmultiply), 1 thread;\nGFLOP/s of the CNN and LSTM rows count 3× their forward multiply-adds\n"
     ))?;
 
     if !args.no_case_study {
@@ -142,7 +180,19 @@ fn time_shrink(
     threads: usize,
     loss: Loss,
 ) -> Result<f64> {
-    let mut model = build(sizes)?;
+    time_fit(build(sizes)?, x, y, batch, steps, threads, loss)
+}
+
+/// Seconds per training step of `model` (Adam), after a warm-up epoch.
+fn time_fit(
+    mut model: Model<f32>,
+    x: &Array2<f32>,
+    y: &Array2<f32>,
+    batch: usize,
+    steps: usize,
+    threads: usize,
+    loss: Loss,
+) -> Result<f64> {
     let mut trainer = Trainer::new(loss, &OptimizerConfig::adam(), &[])?;
     let steps_per_epoch = x.nrows().div_ceil(batch);
     let epochs = steps.div_ceil(steps_per_epoch);

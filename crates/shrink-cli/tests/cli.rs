@@ -953,3 +953,63 @@ fn bench_quick_with_case_study() {
     assert!(out.contains("µs/step") || out.contains("ms/step"), "{out}");
     assert!(out.contains("case study"), "{out}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// shrink example
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn example_digits_cnn_writes_results_and_plot() {
+    let tmp = TempDir::new("digits_cnn");
+    let out = tmp.join("out");
+    let o = shrink([
+        "example",
+        "digits-cnn",
+        "--epochs",
+        "3",
+        "--repeats",
+        "2",
+        "--alphas",
+        "0,1e-2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_success(&o);
+    let text = stdout(&o);
+    assert!(text.contains("none") && text.contains("0.01"), "{text}");
+    let csv = fs::read_to_string(out.join("results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 4, "{csv}");
+    for line in csv.lines().skip(1) {
+        let test_acc: f64 = line.split(',').nth(3).unwrap().parse().unwrap();
+        assert!(test_acc > 0.3, "three epochs of the CNN should beat chance (0.1) clearly: {line}");
+    }
+    assert!(fs::read(out.join("test_accuracy_vs_alpha.png")).unwrap().starts_with(b"\x89PNG"));
+    assert!(out.join("test_accuracy_vs_alpha.svg").exists() && out.join("summary.json").exists());
+}
+
+#[test]
+fn example_sunspots_lstm_compares_penalties_per_role() {
+    let tmp = TempDir::new("sunspots_lstm");
+    let out = tmp.join("out");
+    let o = shrink(["example", "sunspots-lstm", "--epochs", "3", "--repeats", "2", "--out", out.to_str().unwrap()]);
+    assert_success(&o);
+    let text = stdout(&o);
+    for config in [
+        "none",
+        "L2 bias",
+        "L2 input kernel",
+        "L2 recurrent kernel",
+        "L1 bias",
+        "L1 input kernel",
+        "L1 recurrent kernel",
+    ] {
+        assert!(text.contains(config), "{config} missing:\n{text}");
+    }
+    let csv = fs::read_to_string(out.join("results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 7 * 2, "{csv}");
+    assert!(fs::read(out.join("test_rmse_boxplot.png")).unwrap().starts_with(b"\x89PNG"));
+    // Bad settings are errors, not panics.
+    let o = shrink(["example", "sunspots-lstm", "--alpha=-1", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--alpha") && !stderr(&o).contains("panicked"));
+}
