@@ -4,7 +4,7 @@
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::Array2;
-use shrink::data::{read_csv, read_csv_features, shuffle_split, Dataset, Scaler, Scaling};
+use shrink::data::{read_csv, read_csv_columns, shuffle_split, Dataset, Scaler, Scaling};
 use shrink::model_file::SavedModel;
 use shrink::nn::Model;
 use shrink::pipeline::{encode_inputs, encode_targets};
@@ -179,6 +179,20 @@ fn with_columns(data: Dataset, features: &[String], path: &Path) -> Result<Datas
     }
     let x = data.x.select(ndarray::Axis(1), &idx);
     Ok(Dataset::new(x, data.y, features.to_vec(), data.target_name)?)
+}
+
+/// Everything that can be checked before an output folder is created: the validation rows
+/// against the model, and the thread count.
+fn check_before_writing(saved: &SavedModel, val: Option<&Dataset>, val_path: &Path, threads: usize) -> Result<()> {
+    if threads == 0 {
+        bail!("--threads must be ≥ 1, got 0");
+    }
+    if let Some(v) = val {
+        encode_inputs(&saved.spec, &saved.scaler, &saved.features, v)
+            .with_context(|| format!("{}", val_path.display()))?;
+        encode_targets(&saved.spec, v).with_context(|| format!("{}", val_path.display()))?;
+    }
+    Ok(())
 }
 
 fn refuse_existing(path: &Path, force: bool) -> Result<()> {
@@ -449,6 +463,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
     encode_inputs(&saved.spec, &saved.scaler, &saved.features, &train)
         .with_context(|| format!("{}", args.data.display()))?;
     encode_targets(&saved.spec, &train).with_context(|| format!("{}", args.data.display()))?;
+    check_before_writing(&saved, val.as_ref(), args.val.val.as_deref().unwrap_or(&args.data), args.run.threads)?;
     std::fs::create_dir_all(&args.run.out).with_context(|| format!("cannot create {}", args.run.out.display()))?;
     let epochs = saved.spec.epochs;
     let outcome = fit_and_save(
@@ -485,7 +500,8 @@ fn parse_penalty(text: &str) -> Result<(String, Option<Penalty>, Option<PenaltyK
         }
         other => bail!("--penalty {text}: unknown kind `{other}` (l1, l2, l1l2 or none)"),
     };
-    Ok((param.to_string(), Some(penalty.with_context(|| format!("--penalty {text}"))?), kind))
+    let penalty = penalty.with_context(|| format!("--penalty {text}"))?;
+    Ok((param.to_string(), (!penalty.is_zero()).then_some(penalty), kind))
 }
 
 pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
@@ -517,6 +533,7 @@ pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
         }
         _ => None,
     };
+    check_before_writing(&saved, val.as_ref(), args.val.val.as_deref().unwrap_or(&args.data), args.run.threads)?;
     std::fs::create_dir_all(&args.run.out).with_context(|| format!("cannot create {}", args.run.out.display()))?;
     let schedule_arg = match scheduled.as_mut() {
         Some((s, param)) => {
@@ -537,17 +554,6 @@ pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
         args.run.force,
     )?;
     report(outcome)
-}
-
-fn select_rows_by_name(x: Array2<f64>, names: &[String], features: &[String], path: &Path) -> Result<Array2<f64>> {
-    let mut idx = Vec::with_capacity(features.len());
-    for f in features {
-        let Some(i) = names.iter().position(|n| n == f) else {
-            bail!("{}: column `{f}` is missing; the model needs [{}]", path.display(), features.join(", "));
-        };
-        idx.push(i);
-    }
-    Ok(x.select(ndarray::Axis(1), &idx))
 }
 
 pub fn evaluate(args: EvaluateArgs) -> Result<()> {
@@ -581,8 +587,16 @@ pub fn predict(args: PredictArgs) -> Result<()> {
     if let Some(out) = &args.out {
         refuse_existing(out, args.force)?;
     }
-    let (x, names) = read_csv_features(&args.data)?;
-    let x = select_rows_by_name(x, &names, &saved.features, &args.data)?;
+    let x = match read_csv_columns(&args.data, &saved.features) {
+        Err(shrink::data::DataError::MissingColumn { column, .. }) => {
+            bail!(
+                "{}: column `{column}` is missing; the model needs [{}]",
+                args.data.display(),
+                saved.features.join(", ")
+            )
+        }
+        other => other?,
+    };
     let x = saved.scaler.transform(x.view())?.mapv(|v| v as f32);
     let pred = saved.model.predict(x.view(), 256)?;
     let k = pred.ncols();
@@ -652,7 +666,7 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
         return crate::print(&(serde_json::to_string_pretty(&value)? + "\n"));
     }
     let mut text = format!(
-        "{}: {} parameters in {} layers; inputs [{}] ({} scaling), target `{}`; optimizer {} ({} steps)\n\n",
+        "{}: {} parameters in {} layers; inputs [{}] ({} scaling), target `{}`; optimizer {} ({})\n\n",
         args.model.display(),
         model.parameter_count(),
         model.layers().len(),
@@ -664,14 +678,17 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
         },
         saved.target,
         saved.spec.optimizer.name(),
-        optimizer.as_ref().map_or("no saved state".to_string(), |o| o.iterations.to_string())
+        optimizer.as_ref().map_or("no saved state".to_string(), |o| format!("{} steps", o.iterations))
     );
     text += &format!("{}\n", weights_table(model));
     crate::print(&text)
 }
 
 pub fn import(args: ImportArgs) -> Result<()> {
-    let spec = load_spec(&args.spec)?;
+    let mut spec = load_spec(&args.spec)?;
+    // A state dict carries no fitted scaler: the imported model takes its inputs as given.
+    let unscaled = spec.scaling != Scaling::None;
+    spec.scaling = Scaling::None;
     refuse_existing(&args.out, args.force)?;
     let bytes =
         std::fs::read(&args.from_torch).with_context(|| format!("cannot read {}", args.from_torch.display()))?;
@@ -711,6 +728,9 @@ pub fn import(args: ImportArgs) -> Result<()> {
             }
             other => bail!("{}: tensor `{name}` is {other:?}; F32 or F64 expected", args.from_torch.display()),
         };
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            bail!("{}: tensor `{name}` holds a non-finite value at index {i}", args.from_torch.display());
+        }
         Ok((t.shape().to_vec(), values))
     };
     for (prefix, &layer) in prefixes.iter().zip(&dense) {
@@ -742,5 +762,11 @@ pub fn import(args: ImportArgs) -> Result<()> {
     let scaler = Scaler::fit(Scaling::None, Array2::<f64>::zeros((1, inputs)).view())?;
     let saved = SavedModel { spec, scaler, features, target: args.target, model };
     saved.save(&args.out, None, args.force)?;
+    if unscaled {
+        eprintln!(
+            "note: {} asks for input scaling, but PyTorch weights carry no fitted scaler; the imported model uses its inputs unscaled",
+            args.spec.display()
+        );
+    }
     crate::print(&format!("imported {} Linear layers into {}\n", prefixes.len(), args.out.display()))
 }

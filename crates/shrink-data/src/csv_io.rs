@@ -65,6 +65,61 @@ pub fn read_csv_features(path: &Path) -> Result<(Array2<f64>, Vec<String>), Data
     Ok((x, table.names))
 }
 
+/// Reads only the columns named in `columns`, in that order: other columns may hold anything
+/// (ids, text, an empty target), as when predicting from a table the model's inputs are part of.
+pub fn read_csv_columns(path: &Path, columns: &[String]) -> Result<Array2<f64>, DataError> {
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    let mut lines = LineCounter::new(&bytes);
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(bytes.as_slice());
+    let mut records = reader.records();
+    let header = match records.next() {
+        None => return Err(DataError::EmptyFile { path: path.to_path_buf() }),
+        Some(r) => r.map_err(|e| csv_error(path, &mut lines, &e))?,
+    };
+    let names = parse_header(path, &header)?;
+    let mut wanted = Vec::with_capacity(columns.len());
+    for c in columns {
+        let Some(i) = names.iter().position(|n| n == c) else {
+            return Err(DataError::MissingColumn {
+                path: path.to_path_buf(),
+                column: c.clone(),
+                available: names.join(", "),
+            });
+        };
+        wanted.push(i);
+    }
+    let mut values = Vec::new();
+    for record in records {
+        let record = record.map_err(|e| csv_error(path, &mut lines, &e))?;
+        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
+        if record.len() != names.len() {
+            return Err(DataError::RaggedRow {
+                path: path.to_path_buf(),
+                line,
+                expected: names.len(),
+                found: record.len(),
+            });
+        }
+        for &j in &wanted {
+            // j < record.len(): the record length was just checked against names.len().
+            let cell = &record[j];
+            values.push(parse_cell(cell).map_err(|reason| DataError::BadCell {
+                path: path.to_path_buf(),
+                line,
+                column: j + 1,
+                name: names[j].clone(),
+                value: cell.to_owned(),
+                reason,
+            })?);
+        }
+    }
+    if values.is_empty() {
+        return Err(DataError::NoRows { path: path.to_path_buf() });
+    }
+    to_matrix(values.len() / columns.len().max(1), columns.len(), values)
+}
+
 /// The 1-based file line of each data row of a CSV that [`read_csv`] accepts, so that a
 /// problem found later in row `i` (say, a target outside its allowed values) can be reported
 /// at the line a user will open.

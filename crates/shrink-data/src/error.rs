@@ -99,6 +99,17 @@ pub enum DataError {
         reason: &'static str,
     },
 
+    /// A requested (input) column is not in the header.
+    #[error("{path}: column `{column}` not found; available columns: {available}")]
+    MissingColumn {
+        /// File being read.
+        path: PathBuf,
+        /// Requested column name.
+        column: String,
+        /// Comma-separated header names.
+        available: String,
+    },
+
     /// The requested target column is not in the header.
     #[error("{path}: target column `{target}` not found; available columns: {available}")]
     MissingTarget {

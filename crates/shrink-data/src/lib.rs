@@ -17,7 +17,7 @@ mod rng;
 mod scaler;
 mod split;
 
-pub use csv_io::{csv_row_lines, read_csv, read_csv_bytes, read_csv_features, write_csv};
+pub use csv_io::{csv_row_lines, read_csv, read_csv_bytes, read_csv_columns, read_csv_features, write_csv};
 pub use dataset::Dataset;
 pub use error::DataError;
 pub use moons::moons;

@@ -29,7 +29,9 @@ pub enum Schedule {
 
 fn alpha(text: &str) -> Result<f64, Error> {
     let v: f64 = text.trim().parse().map_err(|_| Error::invalid("schedule alpha", "a number", text))?;
-    Penalty::l1(v)?; // finite and ≥ 0
+    if !(v.is_finite() && v >= 0.0) {
+        return Err(Error::invalid("schedule alpha", "finite and ≥ 0", text.trim()));
+    }
     Ok(v)
 }
 

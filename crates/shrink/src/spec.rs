@@ -231,7 +231,7 @@ impl ModelSpec {
 
     /// Parses JSON; errors carry the line and column.
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        let spec: ModelSpec = serde_json::from_str(text).map_err(|e| Error::Spec(e.to_string()))?;
+        let spec: ModelSpec = serde_json::from_str(text).map_err(|e| Error::Spec(describe_json(text, &e)))?;
         spec.validate()?;
         Ok(spec)
     }
@@ -386,6 +386,23 @@ impl ModelSpec {
     pub fn fit_config(&self) -> FitConfig {
         FitConfig { epochs: self.epochs, batch_size: self.batch_size, seed: self.seed, ..FitConfig::default() }
     }
+}
+
+/// serde_json reports errors inside a tagged layer at the end of the layer's object; point at
+/// the last mention of the quoted name (the unknown key, the bad value's key) before it.
+fn describe_json(text: &str, e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let end = text.split_inclusive('\n').take(e.line().saturating_sub(1)).map(str::len).sum::<usize>() + e.column();
+    let end = end.min(text.len());
+    if let Some(word) = message.split('`').nth(1).filter(|w| !w.is_empty()) {
+        if let Some(at) = text[..end].rfind(&format!("\"{word}\"")) {
+            let line = text[..at].matches('\n').count() + 1;
+            let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+            let plain = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
+            return format!("line {line}, column {column}: {plain}");
+        }
+    }
+    message
 }
 
 /// `line L, column C: message` from a TOML error, whose own text spans several lines.
