@@ -68,56 +68,16 @@ pub fn read_csv_features(path: &Path) -> Result<(Array2<f64>, Vec<String>), Data
 /// Reads only the columns named in `columns`, in that order: other columns may hold anything
 /// (ids, text, an empty target), as when predicting from a table the model's inputs are part of.
 pub fn read_csv_columns(path: &Path, columns: &[String]) -> Result<Array2<f64>, DataError> {
+    if columns.is_empty() {
+        return Err(DataError::InvalidParameter {
+            name: "columns",
+            value: "[]".into(),
+            reason: "name at least one column".into(),
+        });
+    }
     let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
-    let mut lines = LineCounter::new(&bytes);
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(bytes.as_slice());
-    let mut records = reader.records();
-    let header = match records.next() {
-        None => return Err(DataError::EmptyFile { path: path.to_path_buf() }),
-        Some(r) => r.map_err(|e| csv_error(path, &mut lines, &e))?,
-    };
-    let names = parse_header(path, &header)?;
-    let mut wanted = Vec::with_capacity(columns.len());
-    for c in columns {
-        let Some(i) = names.iter().position(|n| n == c) else {
-            return Err(DataError::MissingColumn {
-                path: path.to_path_buf(),
-                column: c.clone(),
-                available: names.join(", "),
-            });
-        };
-        wanted.push(i);
-    }
-    let mut values = Vec::new();
-    for record in records {
-        let record = record.map_err(|e| csv_error(path, &mut lines, &e))?;
-        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
-        if record.len() != names.len() {
-            return Err(DataError::RaggedRow {
-                path: path.to_path_buf(),
-                line,
-                expected: names.len(),
-                found: record.len(),
-            });
-        }
-        for &j in &wanted {
-            // j < record.len(): the record length was just checked against names.len().
-            let cell = &record[j];
-            values.push(parse_cell(cell).map_err(|reason| DataError::BadCell {
-                path: path.to_path_buf(),
-                line,
-                column: j + 1,
-                name: names[j].clone(),
-                value: cell.to_owned(),
-                reason,
-            })?);
-        }
-    }
-    if values.is_empty() {
-        return Err(DataError::NoRows { path: path.to_path_buf() });
-    }
-    to_matrix(values.len() / columns.len().max(1), columns.len(), values)
+    let table = parse_columns(&bytes, path, Some(columns))?;
+    to_matrix(table.nrows(), table.names.len(), table.values)
 }
 
 /// The 1-based file line of each data row of a CSV that [`read_csv`] accepts, so that a
@@ -192,6 +152,12 @@ fn read_table(path: &Path) -> Result<Table, DataError> {
 }
 
 fn parse_table(bytes: &[u8], path: &Path) -> Result<Table, DataError> {
+    parse_columns(bytes, path, None)
+}
+
+/// Parses the header and the rows; with `pick`, only those columns (in that order) are parsed
+/// and kept, and the others may hold anything.
+fn parse_columns(bytes: &[u8], path: &Path, pick: Option<&[String]>) -> Result<Table, DataError> {
     let mut lines = LineCounter::new(bytes);
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(bytes);
@@ -202,6 +168,19 @@ fn parse_table(bytes: &[u8], path: &Path) -> Result<Table, DataError> {
         Some(r) => r.map_err(|e| csv_error(path, &mut lines, &e))?,
     };
     let names = parse_header(path, &header)?;
+    let wanted: Vec<usize> = match pick {
+        None => (0..names.len()).collect(),
+        Some(columns) => columns
+            .iter()
+            .map(|c| {
+                names.iter().position(|n| n == c).ok_or_else(|| DataError::MissingColumn {
+                    path: path.to_path_buf(),
+                    column: c.clone(),
+                    available: names.join(", "),
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
 
     let mut values = Vec::new();
     let mut row_lines = Vec::new();
@@ -217,8 +196,9 @@ fn parse_table(bytes: &[u8], path: &Path) -> Result<Table, DataError> {
             });
         }
         row_lines.push(line);
-        // names[j] is in bounds: the record length was just checked against names.len().
-        for (j, cell) in record.iter().enumerate() {
+        // j < record.len() = names.len(): the record length was just checked.
+        for &j in &wanted {
+            let cell = &record[j];
             values.push(parse_cell(cell).map_err(|reason| DataError::BadCell {
                 path: path.to_path_buf(),
                 line,
@@ -232,6 +212,7 @@ fn parse_table(bytes: &[u8], path: &Path) -> Result<Table, DataError> {
     if values.is_empty() {
         return Err(DataError::NoRows { path: path.to_path_buf() });
     }
+    let names = wanted.iter().map(|&j| names[j].clone()).collect();
     Ok(Table { names, values, lines: row_lines })
 }
 
