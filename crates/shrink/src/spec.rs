@@ -284,17 +284,11 @@ impl ModelSpec {
         for layer in &self.layers {
             builder = match layer {
                 LayerSpec::Dense { units, activation, use_bias, kernel_initializer, kernel_penalty, bias_penalty } => {
-                    let mut l = Dense::new(*units)
+                    let l = Dense::new(*units)
                         .activation(*activation)
                         .use_bias(*use_bias)
                         .kernel_initializer(*kernel_initializer);
-                    if let Some(p) = kernel_penalty {
-                        l = l.kernel_penalty(*p);
-                    }
-                    if let Some(p) = bias_penalty {
-                        l = l.bias_penalty(*p);
-                    }
-                    builder.layer(l)
+                    builder.layer(with_penalties(l, *kernel_penalty, *bias_penalty))
                 }
                 LayerSpec::Conv2d {
                     filters,
@@ -306,18 +300,12 @@ impl ModelSpec {
                     kernel_penalty,
                     bias_penalty,
                 } => {
-                    let mut l = Conv2D::new(*filters, (kernel_size[0], kernel_size[1]))
+                    let l = Conv2D::new(*filters, (kernel_size[0], kernel_size[1]))
                         .strides((strides[0], strides[1]))
                         .padding(*padding)
                         .activation(*activation)
                         .use_bias(*use_bias);
-                    if let Some(p) = kernel_penalty {
-                        l = l.kernel_penalty(*p);
-                    }
-                    if let Some(p) = bias_penalty {
-                        l = l.bias_penalty(*p);
-                    }
-                    builder.layer(l)
+                    builder.layer(with_penalties(l, *kernel_penalty, *bias_penalty))
                 }
                 LayerSpec::Conv1d {
                     filters,
@@ -329,18 +317,12 @@ impl ModelSpec {
                     kernel_penalty,
                     bias_penalty,
                 } => {
-                    let mut l = Conv1D::new(*filters, *kernel_size)
+                    let l = Conv1D::new(*filters, *kernel_size)
                         .strides(*strides)
                         .padding(*padding)
                         .activation(*activation)
                         .use_bias(*use_bias);
-                    if let Some(p) = kernel_penalty {
-                        l = l.kernel_penalty(*p);
-                    }
-                    if let Some(p) = bias_penalty {
-                        l = l.bias_penalty(*p);
-                    }
-                    builder.layer(l)
+                    builder.layer(with_penalties(l, *kernel_penalty, *bias_penalty))
                 }
                 LayerSpec::MaxPooling2d { pool_size, strides, padding } => {
                     let s = strides.unwrap_or(*pool_size);
@@ -385,6 +367,37 @@ impl ModelSpec {
     /// The fit settings of this spec.
     pub fn fit_config(&self) -> FitConfig {
         FitConfig { epochs: self.epochs, batch_size: self.batch_size, seed: self.seed, ..FitConfig::default() }
+    }
+}
+
+/// Layers with a kernel and a bias that each take an optional penalty.
+trait KernelAndBias: Sized {
+    fn kernel_penalty(self, p: Penalty) -> Self;
+    fn bias_penalty(self, p: Penalty) -> Self;
+}
+
+macro_rules! kernel_and_bias {
+    ($($t:ident),*) => {$(
+        impl KernelAndBias for $t<f32> {
+            fn kernel_penalty(self, p: Penalty) -> Self {
+                $t::kernel_penalty(self, p)
+            }
+            fn bias_penalty(self, p: Penalty) -> Self {
+                $t::bias_penalty(self, p)
+            }
+        }
+    )*};
+}
+kernel_and_bias!(Dense, Conv1D, Conv2D);
+
+fn with_penalties<L: KernelAndBias>(layer: L, kernel: Option<Penalty>, bias: Option<Penalty>) -> L {
+    let layer = match kernel {
+        Some(p) => layer.kernel_penalty(p),
+        None => layer,
+    };
+    match bias {
+        Some(p) => layer.bias_penalty(p),
+        None => layer,
     }
 }
 
