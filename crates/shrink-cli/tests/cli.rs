@@ -5,17 +5,16 @@
 //! Every case-study run uses tiny settings (a handful of epochs, two repeats, two alphas) so the
 //! whole file runs in a few seconds in release mode.
 
+mod common;
+use common::*;
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// The shared data folder (`/work/shared/data`).
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/");
 
 /// Tiny case-study settings: 2 repeats × (none + l2 + 2 grid alphas).
 const TINY: [&str; 6] = ["--epochs", "5", "--repeats", "2", "--alphas", "1e-1,1e-3"];
@@ -26,64 +25,6 @@ const RESULTS_HEADER: &str = "config,alpha,repeat,seed,train_acc,test_acc,train_
 const PLOTS: [&str; 3] = ["learning_curves_none", "learning_curves_l2", "accuracy_vs_alpha"];
 
 const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'];
-
-fn data(name: &str) -> PathBuf {
-    Path::new(DATA).join(name)
-}
-
-/// A unique scratch folder under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("shrink-cli-test-{test}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn write(&self, name: &str, contents: &str) -> PathBuf {
-        let p = self.join(name);
-        fs::write(&p, contents).unwrap();
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn shrink<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    Command::new(env!("CARGO_BIN_EXE_shrink")).args(args).output().expect("cannot start the shrink binary")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_success(o: &Output) {
-    assert!(o.status.success(), "expected success, got {:?}\nstdout:\n{}\nstderr:\n{}", o.status, stdout(o), stderr(o));
-    assert!(!stderr(o).contains("panicked"), "stderr:\n{}", stderr(o));
-}
 
 /// Runs `shrink case-study --out <dir> <args>` with `args` passed as strings.
 fn case_study(out: &Path, args: &[&str]) -> Output {
@@ -442,7 +383,7 @@ fn data_moons_rejects_bad_arguments() {
 
 #[test]
 fn case_study_moons_writes_table_results_summary_and_plots() {
-    let tmp = TempDir::new("moons_outputs");
+    let tmp = TempDir::new_in("cli-test", "moons_outputs");
     let out = tmp.join("out");
     let o = case_study(&out, &TINY);
     assert_success(&o);
@@ -484,7 +425,7 @@ fn case_study_moons_writes_table_results_summary_and_plots() {
 
 #[test]
 fn case_study_is_deterministic_across_thread_counts() {
-    let tmp = TempDir::new("threads");
+    let tmp = TempDir::new_in("cli-test", "threads");
     let args = ["--epochs", "5", "--repeats", "3", "--alphas", "1e-1,1e-2", "--seed", "5"];
     let mut runs = Vec::new();
     for t in ["1", "2", "3"] {
@@ -510,7 +451,7 @@ fn case_study_is_deterministic_across_thread_counts() {
 
 #[test]
 fn case_study_seed_selects_the_fits() {
-    let tmp = TempDir::new("seed");
+    let tmp = TempDir::new_in("cli-test", "seed");
     let a = tmp.join("a");
     let b = tmp.join("b");
     let c = tmp.join("c");
@@ -535,7 +476,7 @@ fn case_study_seed_selects_the_fits() {
 
 #[test]
 fn case_study_overwrites_a_previous_run() {
-    let tmp = TempDir::new("rerun");
+    let tmp = TempDir::new_in("cli-test", "rerun");
     let out = tmp.join("out");
     fs::create_dir_all(&out).unwrap();
     fs::write(out.join("results.csv"), "sentinel\n").unwrap();
@@ -556,7 +497,7 @@ fn breast_cancer_args(out_extra: &[&str]) -> Vec<String> {
 
 #[test]
 fn case_study_on_breast_cancer_with_train_rows() {
-    let tmp = TempDir::new("breast_cancer");
+    let tmp = TempDir::new_in("cli-test", "breast_cancer");
     let out = tmp.join("out");
     let args = breast_cancer_args(&["--train-rows", "400"]);
     let o = case_study(&out, &args.iter().map(String::as_str).collect::<Vec<_>>());
@@ -575,7 +516,7 @@ fn s_reading(dir: &Path) -> String {
 
 #[test]
 fn case_study_separate_test_file_equals_train_rows_split() {
-    let tmp = TempDir::new("test_file");
+    let tmp = TempDir::new_in("cli-test", "test_file");
     let text = fs::read_to_string(data("breast_cancer.csv")).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let header = lines[0];
@@ -603,7 +544,7 @@ fn case_study_separate_test_file_equals_train_rows_split() {
 
 #[test]
 fn case_study_scale_options() {
-    let tmp = TempDir::new("scale");
+    let tmp = TempDir::new_in("cli-test", "scale");
     let mut results = Vec::new();
     for scale in ["standard", "minmax", "none"] {
         let out = tmp.join(scale);
@@ -628,7 +569,7 @@ fn case_study_scale_options() {
 
 #[test]
 fn case_study_small_user_csv_with_crlf_and_test_file() {
-    let tmp = TempDir::new("small_csv");
+    let tmp = TempDir::new_in("cli-test", "small_csv");
     let train = tmp.write("train.csv", "a,b,y\r\n0,0,0\r\n1,1,1\r\n0.1,0.2,0\r\n0.9,1.1,1\r\n");
     let test = tmp.write("test.csv", "a,b,y\n0.2,0.1,0\n1.2,0.8,1\n");
     let out = tmp.join("out");
@@ -656,7 +597,7 @@ fn with_data<'a>(file: &'a str, target: &'a str) -> Vec<&'a str> {
 
 #[test]
 fn rejects_non_numeric_cell_naming_file_line_and_column() {
-    let tmp = TempDir::new("non_numeric");
+    let tmp = TempDir::new_in("cli-test", "non_numeric");
     let f = tmp.write("bad.csv", "a,b,y\n1,2,0\n3,oops,1\n");
     let fs_ = f.to_str().unwrap();
     let err = assert_rejected(&tmp, &with_data(fs_, "y"), Some(1), &[fs_, "line 3", "column 2", "oops"]);
@@ -665,7 +606,7 @@ fn rejects_non_numeric_cell_naming_file_line_and_column() {
 
 #[test]
 fn rejects_ragged_row() {
-    let tmp = TempDir::new("ragged");
+    let tmp = TempDir::new_in("cli-test", "ragged");
     let f = tmp.write("bad.csv", "a,b,y\n1,2,0\n3,1\n4,4,1\n");
     let fs_ = f.to_str().unwrap();
     assert_rejected(&tmp, &with_data(fs_, "y"), Some(1), &[fs_, "line 3", "3", "2"]);
@@ -677,7 +618,7 @@ fn rejects_ragged_row() {
 
 #[test]
 fn rejects_nan_and_infinite_cells() {
-    let tmp = TempDir::new("nan_cell");
+    let tmp = TempDir::new_in("cli-test", "nan_cell");
     for (i, cell) in ["nan", "NaN", "inf", "-inf"].iter().enumerate() {
         let f = tmp.write(&format!("bad{i}.csv"), &format!("a,b,y\n1,2,0\n3,{cell},1\n4,4,1\n"));
         let fs_ = f.to_str().unwrap();
@@ -691,7 +632,7 @@ fn rejects_nan_and_infinite_cells() {
 
 #[test]
 fn rejects_empty_and_header_only_files() {
-    let tmp = TempDir::new("empty");
+    let tmp = TempDir::new_in("cli-test", "empty");
     let f = tmp.write("empty.csv", "");
     let fs_ = f.to_str().unwrap();
     assert_rejected(&tmp, &with_data(fs_, "y"), Some(1), &[fs_, "empty"]);
@@ -705,7 +646,7 @@ fn rejects_empty_and_header_only_files() {
 
 #[test]
 fn rejects_missing_target_column_listing_the_columns() {
-    let tmp = TempDir::new("missing_target");
+    let tmp = TempDir::new_in("cli-test", "missing_target");
     let f = tmp.write("data.csv", "alpha_col,beta_col,label\n1,2,0\n3,1,1\n4,4,1\n");
     let fs_ = f.to_str().unwrap();
     assert_rejected(&tmp, &with_data(fs_, "target"), Some(1), &[fs_, "target", "alpha_col", "beta_col", "label"]);
@@ -724,7 +665,7 @@ fn rejects_missing_target_column_listing_the_columns() {
 
 #[test]
 fn rejects_non_binary_target() {
-    let tmp = TempDir::new("non_binary");
+    let tmp = TempDir::new_in("cli-test", "non_binary");
     // 2 in the test part (row 3 of the file, --train-rows 1).
     let f = tmp.write("two.csv", "a,b,y\n1,2,0\n3,1,2\n");
     let fs_ = f.to_str().unwrap();
@@ -737,7 +678,7 @@ fn rejects_non_binary_target() {
 
 #[test]
 fn non_binary_target_error_names_file_and_line() {
-    let tmp = TempDir::new("non_binary_file");
+    let tmp = TempDir::new_in("cli-test", "non_binary_file");
     let f = tmp.write("two.csv", "a,b,y\n1,2,0\n3,1,2\n");
     let fs_ = f.to_str().unwrap();
     assert_rejected(&tmp, &with_data(fs_, "y"), Some(1), &[fs_, "line 3"]);
@@ -745,7 +686,7 @@ fn non_binary_target_error_names_file_and_line() {
 
 #[test]
 fn rejects_bad_alphas() {
-    let tmp = TempDir::new("alphas");
+    let tmp = TempDir::new_in("cli-test", "alphas");
     let base = ["--epochs", "5", "--repeats", "2"];
     assert_rejected(&tmp, &[&base[..], &["--alphas", "1e-2,-1"]].concat(), Some(1), &["--alphas", "-1"]);
     assert_rejected(&tmp, &[&base[..], &["--alphas", "1e-2,NaN"]].concat(), Some(1), &["--alphas", "NaN"]);
@@ -758,7 +699,7 @@ fn rejects_bad_alphas() {
 
 #[test]
 fn rejects_zero_repeats_and_zero_threads() {
-    let tmp = TempDir::new("zero");
+    let tmp = TempDir::new_in("cli-test", "zero");
     assert_rejected(&tmp, &["--epochs", "5", "--repeats", "0", "--alphas", "1e-1"], Some(1), &["repeats", "0"]);
     assert_rejected(
         &tmp,
@@ -771,19 +712,19 @@ fn rejects_zero_repeats_and_zero_threads() {
 
 #[test]
 fn rejects_zero_epochs_before_writing() {
-    let tmp = TempDir::new("zero_epochs");
+    let tmp = TempDir::new_in("cli-test", "zero_epochs");
     assert_rejected(&tmp, &["--epochs", "0", "--repeats", "2", "--alphas", "1e-1"], Some(1), &["epochs"]);
 }
 
 #[test]
 fn rejects_unknown_flag_with_usage_error() {
-    let tmp = TempDir::new("unknown_flag");
+    let tmp = TempDir::new_in("cli-test", "unknown_flag");
     assert_rejected(&tmp, &[&TINY[..], &["--bogus"]].concat(), Some(2), &["--bogus"]);
 }
 
 #[test]
 fn rejects_inconsistent_data_flags() {
-    let tmp = TempDir::new("data_flags");
+    let tmp = TempDir::new_in("cli-test", "data_flags");
     let f = tmp.write("ok.csv", "a,b,y\n1,2,0\n3,1,1\n4,4,0\n");
     let fs_ = f.to_str().unwrap();
     // --data without --target.
@@ -805,13 +746,13 @@ fn rejects_inconsistent_data_flags() {
 
 #[test]
 fn rejects_target_without_data() {
-    let tmp = TempDir::new("target_without_data");
+    let tmp = TempDir::new_in("cli-test", "target_without_data");
     assert_rejected(&tmp, &[&TINY[..], &["--target", "y"]].concat(), Some(2), &["--data"]);
 }
 
 #[test]
 fn rejects_train_rows_out_of_range() {
-    let tmp = TempDir::new("train_rows");
+    let tmp = TempDir::new_in("cli-test", "train_rows");
     let f = tmp.write("ok.csv", "a,b,y\n1,2,0\n3,1,1\n4,4,0\n");
     let fs_ = f.to_str().unwrap();
     for n in ["0", "3", "10"] {
@@ -826,7 +767,7 @@ fn rejects_train_rows_out_of_range() {
 
 #[test]
 fn train_rows_error_names_the_flag() {
-    let tmp = TempDir::new("train_rows_flag");
+    let tmp = TempDir::new_in("cli-test", "train_rows_flag");
     let f = tmp.write("ok.csv", "a,b,y\n1,2,0\n3,1,1\n4,4,0\n");
     let fs_ = f.to_str().unwrap();
     assert_rejected(
@@ -839,7 +780,7 @@ fn train_rows_error_names_the_flag() {
 
 #[test]
 fn rejects_nonexistent_files() {
-    let tmp = TempDir::new("nonexistent");
+    let tmp = TempDir::new_in("cli-test", "nonexistent");
     let missing = tmp.join("does-not-exist.csv");
     let ms = missing.to_str().unwrap();
     assert_rejected(&tmp, &with_data(ms, "y"), Some(1), &[ms]);
@@ -853,7 +794,7 @@ fn rejects_nonexistent_files() {
 
 #[test]
 fn nonexistent_file_error_is_not_repeated() {
-    let tmp = TempDir::new("nonexistent_once");
+    let tmp = TempDir::new_in("cli-test", "nonexistent_once");
     let missing = tmp.join("does-not-exist.csv");
     let ms = missing.to_str().unwrap();
     let err = assert_rejected(&tmp, &with_data(ms, "y"), Some(1), &[ms]);
@@ -862,7 +803,7 @@ fn nonexistent_file_error_is_not_repeated() {
 
 #[test]
 fn rejects_test_file_with_a_different_number_of_columns() {
-    let tmp = TempDir::new("test_columns");
+    let tmp = TempDir::new_in("cli-test", "test_columns");
     let train = tmp.write("train.csv", "a,b,y\n1,2,0\n3,1,1\n");
     let (ts,) = (train.to_str().unwrap(),);
     for (name, text) in [("fewer.csv", "a,y\n1,0\n"), ("more.csv", "a,b,c,y\n1,2,3,0\n")] {
@@ -879,7 +820,7 @@ fn rejects_test_file_with_a_different_number_of_columns() {
 
 #[test]
 fn rejects_test_file_with_other_column_names() {
-    let tmp = TempDir::new("test_column_names");
+    let tmp = TempDir::new_in("cli-test", "test_column_names");
     let train = tmp.write("train.csv", "a,b,y\n1,2,0\n3,1,1\n");
     let ts = train.to_str().unwrap();
     for (name, text) in [("renamed.csv", "a,c,y\n1,2,0\n"), ("reordered.csv", "b,a,y\n2,1,0\n")] {
@@ -914,7 +855,7 @@ fn data_moons_into_a_closed_pipe_does_not_panic() {
 
 #[test]
 fn case_study_into_a_closed_pipe_does_not_panic() {
-    let tmp = TempDir::new("closed_pipe");
+    let tmp = TempDir::new_in("cli-test", "closed_pipe");
     let out = tmp.join("out");
     let mut args = vec!["case-study", "--out", out.to_str().unwrap()];
     args.extend(TINY);
@@ -961,7 +902,7 @@ fn bench_quick_with_case_study() {
 
 #[test]
 fn example_digits_cnn_writes_results_and_plot() {
-    let tmp = TempDir::new("digits_cnn");
+    let tmp = TempDir::new_in("cli-test", "digits_cnn");
     let out = tmp.join("out");
     let o = shrink([
         "example",
@@ -990,7 +931,7 @@ fn example_digits_cnn_writes_results_and_plot() {
 
 #[test]
 fn example_sunspots_lstm_compares_penalties_per_role() {
-    let tmp = TempDir::new("sunspots_lstm");
+    let tmp = TempDir::new_in("cli-test", "sunspots_lstm");
     let out = tmp.join("out");
     let o = shrink(["example", "sunspots-lstm", "--epochs", "3", "--repeats", "2", "--out", out.to_str().unwrap()]);
     assert_success(&o);

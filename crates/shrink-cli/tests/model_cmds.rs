@@ -5,19 +5,18 @@
 //! Every training run is tiny (two moons with 100 rows, ≤ 60 epochs; digits and diabetes for
 //! a few epochs), so the whole file runs in a few seconds in release mode.
 
+mod common;
+use common::*;
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// The shared data folder (`/work/shared/data`).
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/");
 
 const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'];
 
@@ -103,60 +102,6 @@ const TRAIN_HEADER: &str = "epoch,loss,data_loss,penalty,accuracy";
 const TRAIN_VAL_HEADER: &str = "epoch,loss,data_loss,penalty,accuracy,val_loss,val_data_loss,val_penalty,val_accuracy";
 const WEIGHTS_HEADER: &str = "parameter,layer,role,shape,count,l1,l2,max_abs,zeros,zero_fraction,penalty_l1,penalty_l2";
 const PARAMS: [&str; 4] = ["dense_0.kernel", "dense_0.bias", "dense_1.kernel", "dense_1.bias"];
-
-fn data(name: &str) -> PathBuf {
-    Path::new(DATA).join(name)
-}
-
-/// A unique scratch folder under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("shrink-model-cmds-{test}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn write(&self, name: &str, contents: &str) -> PathBuf {
-        let p = self.join(name);
-        fs::write(&p, contents).unwrap();
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn shrink<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    Command::new(env!("CARGO_BIN_EXE_shrink")).args(args).output().expect("cannot start the shrink binary")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_success(o: &Output) {
-    assert!(o.status.success(), "expected success, got {:?}\nstdout:\n{}\nstderr:\n{}", o.status, stdout(o), stderr(o));
-    assert!(!stderr(o).contains("panicked"), "stderr:\n{}", stderr(o));
-}
 
 /// Asserts a failed run: exit code 1, no panic, an `error:` line on stderr naming every needle.
 #[track_caller]
@@ -331,7 +276,7 @@ fn is_svg(path: &Path) -> bool {
 
 #[test]
 fn train_writes_model_history_weights_and_curves() {
-    let tmp = TempDir::new("train-outputs");
+    let tmp = TempDir::new_in("model-cmds", "train-outputs");
     let moons = moons_csv(&tmp);
     let spec = tmp.write("spec.toml", SPEC);
     let out = tmp.join("run");
@@ -382,7 +327,7 @@ fn train_writes_model_history_weights_and_curves() {
 
 #[test]
 fn train_without_val_has_no_val_columns_and_penalty_tracks_the_spec() {
-    let tmp = TempDir::new("train-penalty");
+    let tmp = TempDir::new_in("model-cmds", "train-penalty");
     let moons = moons_csv(&tmp);
     let with = tmp.write("with.toml", SPEC);
     let without = tmp.write("without.toml", &SPEC.replace("kernel_penalty = { l2 = 1e-3 }\n", ""));
@@ -418,7 +363,7 @@ fn train_without_val_has_no_val_columns_and_penalty_tracks_the_spec() {
 
 #[test]
 fn train_with_a_val_file_in_another_column_order() {
-    let tmp = TempDir::new("train-val-file");
+    let tmp = TempDir::new_in("model-cmds", "train-val-file");
     let moons = moons_csv(&tmp);
     let text = fs::read_to_string(&moons).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -457,7 +402,7 @@ fn train_with_a_val_file_in_another_column_order() {
 
 #[test]
 fn train_softmax_on_digits() {
-    let tmp = TempDir::new("train-digits");
+    let tmp = TempDir::new_in("model-cmds", "train-digits");
     let digits = data("digits_8x8.csv");
     let spec = tmp.write("digits.toml", DIGITS_SPEC);
     let out = tmp.join("run");
@@ -495,7 +440,7 @@ fn train_softmax_on_digits() {
 
 #[test]
 fn train_mse_on_diabetes() {
-    let tmp = TempDir::new("train-diabetes");
+    let tmp = TempDir::new_in("model-cmds", "train-diabetes");
     let diabetes = data("diabetes_raw.csv");
     let spec = tmp.write("diabetes.toml", DIABETES_SPEC);
     let out = tmp.join("run");
@@ -536,7 +481,7 @@ fn assert_train_rejected(tmp: &TempDir, spec: &Path, data: &Path, target: &str, 
 
 #[test]
 fn train_rejects_bad_specs() {
-    let tmp = TempDir::new("train-bad-spec");
+    let tmp = TempDir::new_in("model-cmds", "train-bad-spec");
     let moons = moons_csv(&tmp);
     let unknown = tmp.write("unknown.toml", &SPEC.replace("units = 16\n", "units = 16\nunit_count = 3\n"));
     assert_train_rejected(&tmp, &unknown, &moons, "y", &[], &["unknown.toml", "unit_count", "line 13"]);
@@ -576,7 +521,7 @@ fn json_layer_spec(first_layer_extra: &str) -> String {
 #[test]
 
 fn json_spec_errors_name_the_line_of_the_key() {
-    let tmp = TempDir::new("json-spec-line");
+    let tmp = TempDir::new_in("model-cmds", "json-spec-line");
     let moons = moons_csv(&tmp);
     let unknown = tmp.write("unknown.json", &json_layer_spec("\"unit_count\": 3"));
     assert_train_rejected(&tmp, &unknown, &moons, "y", &[], &["unknown.json", "unit_count", "line 4"]);
@@ -586,7 +531,7 @@ fn json_spec_errors_name_the_line_of_the_key() {
 
 #[test]
 fn train_rejects_bad_data() {
-    let tmp = TempDir::new("train-bad-data");
+    let tmp = TempDir::new_in("model-cmds", "train-bad-data");
     let spec = tmp.write("spec.toml", SPEC);
     let malformed = tmp.write("malformed.csv", "x0,x1,y\n1,2,1\n3,4\n");
     assert_train_rejected(&tmp, &spec, &malformed, "y", &[], &["malformed.csv", "line 3"]);
@@ -622,7 +567,7 @@ fn train_rejects_bad_data() {
 
 #[test]
 fn train_refuses_an_existing_model_unless_forced() {
-    let tmp = TempDir::new("train-force");
+    let tmp = TempDir::new_in("model-cmds", "train-force");
     let moons = moons_csv(&tmp);
     let spec = tmp.write("spec.toml", SPEC);
     let out = tmp.join("run");
@@ -642,7 +587,7 @@ fn train_refuses_an_existing_model_unless_forced() {
 
 #[test]
 fn train_rejects_bad_validation_arguments() {
-    let tmp = TempDir::new("train-bad-val");
+    let tmp = TempDir::new_in("model-cmds", "train-bad-val");
     let moons = moons_csv(&tmp);
     let spec = tmp.write("spec.toml", SPEC);
     let other = tmp.write("other.csv", "x0,x2,y\n1,2,1\n3,4,0\n");
@@ -671,7 +616,7 @@ fn train_rejects_bad_validation_arguments() {
 #[test]
 
 fn train_rejects_a_bad_val_target_naming_the_file() {
-    let tmp = TempDir::new("train-bad-val-target");
+    let tmp = TempDir::new_in("model-cmds", "train-bad-val-target");
     let moons = moons_csv(&tmp);
     let spec = tmp.write("spec.toml", SPEC);
     let bad = tmp.write("bad_val.csv", "x0,x1,y\n1,2,1\n3,4,2\n");
@@ -681,7 +626,7 @@ fn train_rejects_a_bad_val_target_naming_the_file() {
 #[test]
 
 fn train_rejects_zero_threads_before_writing() {
-    let tmp = TempDir::new("train-threads0");
+    let tmp = TempDir::new_in("model-cmds", "train-threads0");
     let moons = moons_csv(&tmp);
     let spec = tmp.write("spec.toml", SPEC);
     assert_train_rejected(&tmp, &spec, &moons, "y", &["--threads", "0"], &["threads"]);
@@ -693,7 +638,7 @@ fn train_rejects_zero_threads_before_writing() {
 
 #[test]
 fn model_file_is_plain_safetensors_with_shrink_metadata() {
-    let tmp = TempDir::new("file-format");
+    let tmp = TempDir::new_in("model-cmds", "file-format");
     let (_, model) = trained(&tmp);
     let (tensors, meta) = read_model(&model);
     assert_eq!(tensors["dense_0.kernel"].0, [2, 16]);
@@ -728,7 +673,7 @@ fn model_file_is_plain_safetensors_with_shrink_metadata() {
 
 #[test]
 fn commands_reject_corrupt_and_foreign_model_files() {
-    let tmp = TempDir::new("bad-model");
+    let tmp = TempDir::new_in("model-cmds", "bad-model");
     let (moons, model) = trained(&tmp);
     let bytes = fs::read(&model).unwrap();
     let truncated = tmp.join("truncated.safetensors");
@@ -787,7 +732,7 @@ fn commands_reject_corrupt_and_foreign_model_files() {
 
 #[test]
 fn predict_round_trip_out_file_and_column_order() {
-    let tmp = TempDir::new("predict");
+    let tmp = TempDir::new_in("model-cmds", "predict");
     let (moons, model) = trained(&tmp);
     let o = shrink(args(&[&"predict", &"--model", &model, &"--data", &moons]));
     assert_success(&o);
@@ -835,7 +780,7 @@ fn predict_round_trip_out_file_and_column_order() {
 
 #[test]
 fn predict_rejects_bad_data() {
-    let tmp = TempDir::new("predict-bad");
+    let tmp = TempDir::new_in("model-cmds", "predict-bad");
     let (_, model) = trained(&tmp);
     let cases = [
         ("nan.csv", "x0,x1\n1,NaN\n", vec!["nan.csv", "line 2", "NaN"]),
@@ -859,7 +804,7 @@ fn predict_rejects_bad_data() {
 #[test]
 
 fn predict_ignores_non_numeric_extra_columns() {
-    let tmp = TempDir::new("predict-extra-text");
+    let tmp = TempDir::new_in("model-cmds", "predict-extra-text");
     let (_, model) = trained(&tmp);
     let plain = tmp.write("plain.csv", "x0,x1\n1.0,0.5\n-0.5,0.25\n");
     let o = shrink(args(&[&"predict", &"--model", &model, &"--data", &plain]));
@@ -877,7 +822,7 @@ fn predict_ignores_non_numeric_extra_columns() {
 
 #[test]
 fn evaluate_table_and_json_agree_with_predict_and_the_tensors() {
-    let tmp = TempDir::new("evaluate");
+    let tmp = TempDir::new_in("model-cmds", "evaluate");
     let (moons, model) = trained(&tmp);
     let e = json(&shrink(args(&[&"evaluate", &"--model", &model, &"--data", &moons, &"--json"])));
     let keys: Vec<&String> = e.as_object().unwrap().keys().collect();
@@ -934,7 +879,7 @@ fn evaluate_table_and_json_agree_with_predict_and_the_tensors() {
 
 #[test]
 fn evaluate_rejects_bad_data() {
-    let tmp = TempDir::new("evaluate-bad");
+    let tmp = TempDir::new_in("model-cmds", "evaluate-bad");
     let (moons, model) = trained(&tmp);
     let renamed = tmp.write("renamed.csv", &fs::read_to_string(&moons).unwrap().replacen(",y", ",label", 1));
     let cases: Vec<(PathBuf, Vec<&str>, Vec<&str>)> = vec![
@@ -960,7 +905,7 @@ fn evaluate_rejects_bad_data() {
 
 #[test]
 fn inspect_table_json_and_plots_match_the_tensors() {
-    let tmp = TempDir::new("inspect");
+    let tmp = TempDir::new_in("model-cmds", "inspect");
     let (_, model) = trained(&tmp);
     let (tensors, _) = read_model(&model);
 
@@ -1032,7 +977,7 @@ fn weights_only(t: &Tensors) -> Tensors {
 
 #[test]
 fn fine_tune_zero_epochs_keeps_the_weights() {
-    let tmp = TempDir::new("ft-zero");
+    let tmp = TempDir::new_in("model-cmds", "ft-zero");
     let (moons, model) = trained(&tmp);
     let out = tmp.join("ft");
     let o = fine_tune(&model, &moons, &out, &["--penalty", "dense_0.kernel=l2:0", "--epochs", "0"]);
@@ -1054,7 +999,7 @@ fn fine_tune_zero_epochs_keeps_the_weights() {
 
 #[test]
 fn fine_tune_growing_schedule_shrinks_the_kernel_stage_by_stage() {
-    let tmp = TempDir::new("ft-schedule");
+    let tmp = TempDir::new_in("model-cmds", "ft-schedule");
     let (moons, model) = trained(&tmp);
     let out = tmp.join("ft");
     let o = fine_tune(
@@ -1095,7 +1040,7 @@ fn fine_tune_growing_schedule_shrinks_the_kernel_stage_by_stage() {
 
 #[test]
 fn fine_tune_ramp_and_wildcard_selector() {
-    let tmp = TempDir::new("ft-ramp");
+    let tmp = TempDir::new_in("model-cmds", "ft-ramp");
     let (moons, model) = trained(&tmp);
     let out = tmp.join("ramp");
     let o = fine_tune(
@@ -1132,7 +1077,7 @@ fn fine_tune_ramp_and_wildcard_selector() {
 
 #[test]
 fn fine_tune_sets_and_removes_penalties_and_continues_the_optimizer() {
-    let tmp = TempDir::new("ft-penalties");
+    let tmp = TempDir::new_in("model-cmds", "ft-penalties");
     let (moons, model) = trained(&tmp);
     // `=none` removes the spec's penalty.
     let none = tmp.join("none");
@@ -1176,7 +1121,7 @@ fn fine_tune_sets_and_removes_penalties_and_continues_the_optimizer() {
 
 #[test]
 fn fine_tune_rejects_bad_penalties_and_schedules() {
-    let tmp = TempDir::new("ft-bad");
+    let tmp = TempDir::new_in("model-cmds", "ft-bad");
     let (moons, model) = trained(&tmp);
     let out = tmp.join("ft-out");
     let available = "dense_0.kernel, dense_0.bias, dense_1.kernel, dense_1.bias";
@@ -1247,7 +1192,7 @@ fn fine_tune_rejects_bad_penalties_and_schedules() {
 #[test]
 
 fn fine_tune_schedule_error_names_the_right_kind() {
-    let tmp = TempDir::new("ft-schedule-kind");
+    let tmp = TempDir::new_in("model-cmds", "ft-schedule-kind");
     let (moons, model) = trained(&tmp);
     let o = fine_tune(
         &model,
@@ -1297,7 +1242,7 @@ fn import(torch: &Path, spec: &Path, out: &Path, extra: &[&str]) -> Output {
 
 #[test]
 fn import_from_torch_round_trips_a_trained_model() {
-    let tmp = TempDir::new("import");
+    let tmp = TempDir::new_in("model-cmds", "import");
     let unscaled = SPEC.replace("\"standard\"", "\"none\"");
     let (moons, model) = trained_with(&tmp, &unscaled, "run");
     let spec = tmp.join("run.toml");
@@ -1349,7 +1294,7 @@ fn import_from_torch_round_trips_a_trained_model() {
 
 #[test]
 fn import_rejects_mismatched_and_unreadable_files() {
-    let tmp = TempDir::new("import-bad");
+    let tmp = TempDir::new_in("model-cmds", "import-bad");
     let (_, model) = trained(&tmp);
     let spec = tmp.join("run.toml");
     let (original, _) = read_model(&model);
@@ -1407,7 +1352,7 @@ fn import_rejects_mismatched_and_unreadable_files() {
 #[test]
 
 fn import_rejects_non_finite_weights() {
-    let tmp = TempDir::new("import-nan");
+    let tmp = TempDir::new_in("model-cmds", "import-nan");
     let (_, model) = trained(&tmp);
     let (original, _) = read_model(&model);
     let mut tensors = torch_tensors(&original, ["0", "2"], Dtype::F32);
@@ -1428,7 +1373,7 @@ fn import_rejects_non_finite_weights() {
 #[test]
 
 fn inspect_without_optimizer_state_reads_well() {
-    let tmp = TempDir::new("inspect-no-optimizer");
+    let tmp = TempDir::new_in("model-cmds", "inspect-no-optimizer");
     let (_, model) = trained(&tmp);
     let (original, _) = read_model(&model);
     let torch = tmp.join("torch.safetensors");
