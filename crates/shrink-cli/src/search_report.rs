@@ -139,7 +139,10 @@ pub fn print_report(
     }
     let mut text = format!("{table}\n");
     match &outcome.selection {
-        Some(sel) => text += &format!("Chosen alpha: {} ({:?} rule): {}.\n", sel.alpha, config.rule, sel.reason),
+        Some(sel) => {
+            let rule = if config.rule == shrink::search::Rule::OneSe { "1se" } else { "best" };
+            text += &format!("Chosen alpha: {} (rule {rule}): {}.\n", sel.alpha, sel.reason);
+        }
         None => text += "No alpha could be chosen: every trial diverged.\n",
     }
     if let Some(c) = comparison {
