@@ -131,3 +131,6 @@ mod tests {
         assert_eq!(mean_sd(&[5.0]), (5.0, 0.0));
     }
 }
+
+#[cfg(test)]
+mod search_tests;
