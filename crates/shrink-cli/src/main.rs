@@ -2,6 +2,7 @@
 //! everything numeric lives in the `shrink` library.
 
 mod bench;
+mod bench_search;
 mod case_study;
 mod examples;
 mod model_cmds;

@@ -150,3 +150,10 @@ fn bad_input_is_an_error_and_writes_nothing() {
         assert!(!out.exists(), "{extra:?} wrote {}", out.display());
     }
 }
+
+#[test]
+fn bench_search_quick_prints_rates() {
+    let o = Command::new(env!("CARGO_BIN_EXE_shrink")).args(["bench", "--search", "--quick"]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && out.contains("trials per second") && out.contains("warm path"), "{out}");
+}
