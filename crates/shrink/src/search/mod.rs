@@ -6,18 +6,17 @@
 //! trials to other processes or machines.
 //!
 //! On top of it sits the alpha search (`shrink search`): [`grid`] (which alphas),
-//! [`folds`] and [`data`] (which rows validate), [`warm`] and [`run`] (training the trials),
+//! [`data`] (which rows validate: hold-out, test table, K folds), [`warm`] and [`run`] (training the trials),
 //! [`trial_log`] (the resumable `trials.csv`) and [`select`] (best or one-standard-error).
 
 pub mod data;
-pub mod folds;
 pub mod grid;
 pub mod run;
 pub mod select;
 pub mod trial_log;
 pub mod warm;
 
-pub use data::{make_folds, Fold, Validation};
+pub use data::{kfold, make_folds, stratified_kfold, Fold, Validation};
 pub use grid::{parse_alphas, refine_points};
 pub use run::{run_search, PathKind, PenaltyKind, SearchConfig, SearchOutcome};
 pub use select::{select, AlphaScore, Rule, Selection};
