@@ -25,6 +25,9 @@ pub struct Args {
     /// Skip the whole-case-study timing.
     #[arg(long)]
     no_case_study: bool,
+    /// Time the alpha search instead: trials per second on 1 and 2 threads, warm path vs cold grid.
+    #[arg(long)]
+    search: bool,
 }
 
 /// FLOPs of one training step of an MLP: forward, kernel gradients, and input gradients of all
@@ -43,6 +46,9 @@ struct Row {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if args.search {
+        return crate::bench_search::run(args.quick);
+    }
     let mut rows = Vec::new();
     let steps = if args.quick { 300 } else { 4000 };
 

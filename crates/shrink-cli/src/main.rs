@@ -2,9 +2,12 @@
 //! everything numeric lives in the `shrink` library.
 
 mod bench;
+mod bench_search;
 mod case_study;
 mod examples;
 mod model_cmds;
+mod search;
+mod search_report;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -37,6 +40,9 @@ enum Command {
     FineTune(model_cmds::FineTuneArgs),
     /// Make a shrink model from PyTorch nn.Linear weights saved with safetensors.
     Import(model_cmds::ImportArgs),
+    /// Choose a penalty strength: alpha grid, refinement, repeats, K-fold CV, 1-SE rule,
+    /// warm-started paths; resumable from DIR/trials.csv.
+    Search(search::Args),
     /// Run a bundled example study (digits-cnn, sunspots-lstm).
     #[command(subcommand)]
     Example(examples::Example),
@@ -64,6 +70,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::CaseStudy(args) => case_study::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Search(args) => search::run(args),
         Command::Example(example) => examples::run(example),
         Command::Train(args) => model_cmds::train(args),
         Command::Evaluate(args) => model_cmds::evaluate(args),

@@ -154,7 +154,7 @@ pub struct ImportArgs {
     force: bool,
 }
 
-fn load_spec(path: &Path) -> Result<ModelSpec> {
+pub(crate) fn load_spec(path: &Path) -> Result<ModelSpec> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read spec {}", path.display()))?;
     let spec = if path.extension().is_some_and(|e| e == "json") {
         ModelSpec::from_json(&text)

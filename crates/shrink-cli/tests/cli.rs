@@ -876,7 +876,9 @@ fn bench_quick_prints_step_times_and_gflops() {
     assert!(out.contains("GFLOP/s"), "{out}");
     let timed: Vec<&str> = out.lines().filter(|l| l.contains("µs/step") || l.contains("ms/step")).collect();
     assert!(timed.len() >= 2, "expected timed benchmark rows:\n{out}");
-    // Each timed row carries a positive GFLOP/s figure and a speed-up "N.NN×".
+    // Each timed row carries a positive GFLOP/s figure and, where it has a baseline (the CNN
+    // and LSTM rows have none and print "-"), a speed-up "N.NN×".
+    assert!(timed.iter().any(|l| l.contains('×')), "no speed-up at all:\n{out}");
     for l in &timed {
         // Rows measured against the in-process baseline carry a speed-up; the others end in "-".
         assert!(l.trim_end().ends_with('-') || l.trim_end().ends_with('×'), "no speed-up in {l:?}");

@@ -10,7 +10,7 @@ use crate::loss::Loss;
 use crate::metrics::Metric;
 use crate::nn::{Activation, Dense, Model};
 use crate::optim::OptimizerConfig;
-use crate::search::{mean_sd, run_trials};
+use crate::search::{mean_sd, run_trials, select, AlphaScore, Rule};
 use crate::train::{FitConfig, Trainer};
 use crate::weights::weight_report;
 use crate::{Error, Penalty};
@@ -252,18 +252,21 @@ pub fn run(
         fits.splice(at..at, copies);
     }
     let summary = summarize(&fits, config);
-    let best_alpha = summary
+    // The search's own rule (best mean test accuracy, ties to the larger alpha), not a copy.
+    let grid_scores: Vec<AlphaScore> = summary
         .iter()
         .filter(|r| r.config == "grid")
-        .fold(None::<&SummaryRow>, |best, r| match best {
-            Some(b)
-                if b.test_acc_mean > r.test_acc_mean || (b.test_acc_mean == r.test_acc_mean && b.alpha >= r.alpha) =>
-            {
-                Some(b)
-            }
-            _ => Some(r),
+        .map(|r| AlphaScore {
+            alpha: r.alpha,
+            n: r.n,
+            mean: r.test_acc_mean,
+            se: r.test_acc_sd / (r.n.max(1) as f64).sqrt(),
+            train_mean: r.train_acc_mean,
+            kernel_l2: r.kernel_l2_mean,
+            zero_fraction: 0.0,
         })
-        .map_or(f64::NAN, |r| r.alpha);
+        .collect();
+    let best_alpha = select(&grid_scores, true, Rule::Best).map_or(f64::NAN, |s| s.alpha);
     Ok(CaseStudy {
         config: config.clone(),
         fits,

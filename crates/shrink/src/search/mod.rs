@@ -4,6 +4,23 @@
 //! pool of an explicit size) and keeps results in input order. Each trial seeds itself, so the
 //! results are identical whatever the thread count — and the same interface can later hand
 //! trials to other processes or machines.
+//!
+//! On top of it sits the alpha search (`shrink search`): [`grid`] (which alphas),
+//! [`data`] (which rows validate: hold-out, test table, K folds), [`warm`] and [`run`] (training the trials),
+//! [`trial_log`] (the resumable `trials.csv`) and [`select`] (best or one-standard-error).
+
+pub mod data;
+pub mod grid;
+pub mod run;
+pub mod select;
+pub mod trial_log;
+pub mod warm;
+
+pub use data::{kfold, make_folds, stratified_kfold, Fold, Validation};
+pub use grid::{parse_alphas, refine_points};
+pub use run::{run_search, PathKind, PenaltyKind, SearchConfig, SearchOutcome};
+pub use select::{select, AlphaScore, Rule, Selection};
+pub use trial_log::{TrialLog, TrialRecord};
 
 use crate::Error;
 use rayon::prelude::*;
@@ -113,3 +130,6 @@ mod tests {
         assert_eq!(mean_sd(&[5.0]), (5.0, 0.0));
     }
 }
+
+#[cfg(test)]
+mod search_tests;

@@ -1,0 +1,204 @@
+//! `shrink search`: choose a penalty strength by grid (and refinement), repeats and
+//! cross-validation, resumable from `DIR/trials.csv`. Everything numeric is in
+//! `shrink::search`; this file parses, checks, draws the progress bar and writes files.
+
+use crate::search_report::{print_report, write_plots, write_summary, Comparison};
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use shrink::data::{read_csv, Dataset, Scaler};
+use shrink::model_file::SavedModel;
+use shrink::pipeline::{encode_inputs, encode_targets};
+use shrink::search::{
+    make_folds, parse_alphas, run_search, Fold, PathKind, PenaltyKind, Rule, SearchConfig, SearchOutcome, TrialLog,
+    Validation,
+};
+use shrink::spec::ModelSpec;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Model spec (TOML or JSON).
+    #[arg(long)]
+    spec: PathBuf,
+    /// Training data (CSV with a header row).
+    #[arg(long)]
+    data: PathBuf,
+    /// Name of the target column.
+    #[arg(long)]
+    target: String,
+    /// Validation table with the same columns (default: hold out 20 % of --data, or --cv).
+    #[arg(long, conflicts_with = "cv")]
+    test: Option<PathBuf>,
+    /// The parameters the penalty goes on: `dense_0.kernel`, `dense_0`, `*.kernel`, `*`.
+    #[arg(long)]
+    param: String,
+    /// Penalty family: l1, l2 or l1l2 (elastic net with --l1-ratio).
+    #[arg(long, value_parser = ["l1", "l2", "l1l2"])]
+    penalty: String,
+    /// Mix of the l1l2 penalty, 0…1: alpha·(r·Σ|w| + (1−r)/2·Σw²).
+    #[arg(long, default_value_t = 0.5)]
+    l1_ratio: f64,
+    /// `HI:LO` for every decade between (1e-1:1e-6), or a list `1e-2,3e-3,1e-3`.
+    #[arg(long)]
+    alphas: String,
+    /// Add 10 points per decade between best/√10 and best·√10 around the best grid alpha.
+    #[arg(long)]
+    refine: bool,
+    /// Seeds per alpha (seed = spec seed + repeat).
+    #[arg(long, default_value_t = 3)]
+    repeats: usize,
+    /// K-fold cross-validation (stratified for classification).
+    #[arg(long)]
+    cv: Option<usize>,
+    /// cold: every trial from fresh weights; warm: weakest alpha first, each stronger one
+    /// continues from the previous weights; warm-reverse: strongest first.
+    #[arg(long, default_value = "cold", value_parser = ["cold", "warm", "warm-reverse"])]
+    path: String,
+    /// Epochs of each continued fit on a warm path (default: a quarter of the spec's epochs).
+    #[arg(long)]
+    warm_epochs: Option<usize>,
+    /// With a warm path, also run the cold grid (in DIR/cold) and report time and agreement.
+    #[arg(long)]
+    compare_cold: bool,
+    /// best: the best mean score; 1se: the largest alpha within one standard error of it.
+    #[arg(long = "select", default_value = "best", value_parser = ["best", "1se"])]
+    rule: String,
+    /// Train the chosen alpha on all of --data and save DIR/model.safetensors.
+    #[arg(long)]
+    refit: bool,
+    /// Output folder: trials.csv, summary.json, plots.
+    #[arg(long)]
+    out: PathBuf,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Discard DIR/trials.csv and start over.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Everything checked and loaded before any file is written.
+struct Plan {
+    spec: ModelSpec,
+    data: Dataset,
+    config: SearchConfig,
+    folds: Vec<Fold>,
+    fingerprint: String,
+}
+
+fn plan(args: &Args) -> Result<Plan> {
+    let spec = crate::model_cmds::load_spec(&args.spec)?;
+    let alphas = parse_alphas(&args.alphas)?;
+    let penalty = match args.penalty.as_str() {
+        "l1" => PenaltyKind::L1,
+        "l2" => PenaltyKind::L2,
+        _ => PenaltyKind::ElasticNet(args.l1_ratio),
+    };
+    if !(0.0..=1.0).contains(&args.l1_ratio) {
+        bail!("--l1-ratio must be between 0 and 1, got {}", args.l1_ratio);
+    }
+    let path = match args.path.as_str() {
+        "warm" => PathKind::Warm,
+        "warm-reverse" => PathKind::WarmReverse,
+        _ => PathKind::Cold,
+    };
+    if args.compare_cold && path == PathKind::Cold {
+        bail!("--compare-cold compares a warm path with the cold grid; add --path warm");
+    }
+    let config = SearchConfig {
+        param: args.param.clone(),
+        penalty,
+        alphas,
+        refine: args.refine,
+        repeats: args.repeats,
+        rule: if args.rule == "1se" { Rule::OneSe } else { Rule::Best },
+        path,
+        warm_epochs: args.warm_epochs.unwrap_or((spec.epochs / 4).max(1)),
+        threads: args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+    };
+    config.validate(&spec).context("--param / --alphas")?;
+    let data = read_csv(&args.data, &args.target)?;
+    let validation = match (&args.test, args.cv) {
+        (Some(test), _) => Validation::Test(read_csv(test, &args.target)?),
+        (None, Some(k)) => Validation::Folds(k),
+        (None, None) => Validation::Holdout,
+    };
+    let folds = make_folds(&spec, &data, &validation).with_context(|| format!("{}", args.data.display()))?;
+    let fingerprint = serde_json::to_string_pretty(&serde_json::json!({
+        "spec": serde_json::from_str::<serde_json::Value>(&spec.to_json())?,
+        "data": args.data, "target": args.target, "test": args.test, "cv": args.cv, "search": config,
+    }))?;
+    Ok(Plan { spec, data, config, folds, fingerprint })
+}
+
+/// Runs one search into `dir`, resuming from its `trials.csv` unless `force`.
+fn search_into(plan: &Plan, config: &SearchConfig, dir: &Path, force: bool, label: &str) -> Result<SearchOutcome> {
+    let settings = dir.join("search.json");
+    if !force {
+        if let Ok(old) = std::fs::read_to_string(&settings) {
+            if old != plan.fingerprint {
+                bail!("{} holds a search with other settings; pass --force to start over", dir.display());
+            }
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    shrink::case_study::write_atomic(&settings, plan.fingerprint.as_bytes())?;
+    let (log, done) = TrialLog::open(&dir.join("trials.csv"), force)?;
+    let log = Mutex::new(log);
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} trials, {elapsed} elapsed, ETA {eta}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar.set_message(label.to_string());
+    let sink = |r: &shrink::search::TrialRecord| {
+        log.lock().map_err(|_| shrink::Error::invalid("trial log", "unpoisoned", "poisoned"))?.append(r)
+    };
+    let progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let outcome = run_search(&plan.spec, config, &plan.folds, done, &sink, &progress)?;
+    bar.finish_and_clear();
+    Ok(outcome)
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let plan = plan(&args)?;
+    let outcome = search_into(&plan, &plan.config, &args.out, args.force, "search")?;
+    let comparison = if args.compare_cold {
+        let cold_config = SearchConfig { path: PathKind::Cold, ..plan.config.clone() };
+        let cold = search_into(&plan, &cold_config, &args.out.join("cold"), args.force, "cold grid")?;
+        Some(Comparison::new(&outcome, &cold))
+    } else {
+        None
+    };
+    let mut files = vec![args.out.join("trials.csv")];
+    files.push(write_summary(&args.out, &plan.config, &outcome, comparison.as_ref())?);
+    files.extend(write_plots(&args.out, &args.param, &outcome)?);
+    if args.refit {
+        if let Some(sel) = &outcome.selection {
+            files.push(refit(&plan, sel.alpha, &args)?);
+        }
+    }
+    print_report(&plan.config, &outcome, comparison.as_ref(), &files)
+}
+
+/// Trains the chosen alpha on every row of --data (scaler fitted on them) and saves it.
+fn refit(plan: &Plan, alpha: f64, args: &Args) -> Result<PathBuf> {
+    let path = args.out.join("model.safetensors");
+    let spec = &plan.spec;
+    let scaler = Scaler::fit(spec.scaling, plan.data.x.view())?;
+    let features = plan.data.feature_names.clone();
+    let x = encode_inputs(spec, &scaler, &features, &plan.data)?;
+    let y = encode_targets(spec, &plan.data)?;
+    let mut model = spec.build_model()?;
+    model.set_penalty(&plan.config.param, Some(plan.config.penalty.at(alpha)?))?;
+    let mut trainer = spec.trainer()?;
+    trainer.fit(&mut model, x.view(), y.view(), None, &spec.fit_config(), None)?;
+    let saved = SavedModel { spec: spec.clone(), scaler, features, target: args.target.clone(), model };
+    saved.save(&path, Some(&trainer), true)?;
+    Ok(path)
+}

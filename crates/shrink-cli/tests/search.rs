@@ -1,0 +1,159 @@
+//! End-to-end tests of `shrink search`: outputs, determinism across thread counts, resuming
+//! after the process is killed mid-run, a torn last line, and bad input.
+//!
+//! Small settings throughout (an 8-unit network, tens of epochs) so the file runs in seconds.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const MOONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/moons_100_0.2_seed1.csv");
+
+fn spec(epochs: usize) -> String {
+    format!(
+        "input_shape = [2]\nscaling = \"standard\"\nloss = \"binary_crossentropy\"\nepochs = {epochs}\nseed = 3\n\
+         [[layers]]\ntype = \"dense\"\nunits = 8\nactivation = \"relu\"\n\
+         [[layers]]\ntype = \"dense\"\nunits = 1\nactivation = \"sigmoid\"\n"
+    )
+}
+
+/// A scratch folder removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str, epochs: usize) -> Self {
+        let dir = std::env::temp_dir().join(format!("shrink-search-test-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("model.toml"), spec(epochs)).unwrap();
+        Scratch(dir)
+    }
+    fn out(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn command(dir: &Scratch, out: &Path, extra: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_shrink"));
+    c.args(["search", "--data", MOONS, "--target", "y"]);
+    for (flag, default) in [("--param", "dense_0.kernel"), ("--penalty", "l2")] {
+        if !extra.contains(&flag) {
+            c.args([flag, default]);
+        }
+    }
+    c.arg("--spec").arg(dir.0.join("model.toml")).arg("--out").arg(out).args(extra).stdin(Stdio::null());
+    c
+}
+
+fn run(dir: &Scratch, out: &Path, extra: &[&str]) -> Output {
+    command(dir, out, extra).output().unwrap()
+}
+
+/// trials.csv rows without the `seconds` column, sorted by key.
+fn trials(out: &Path) -> Vec<String> {
+    let text = fs::read_to_string(out.join("trials.csv")).unwrap();
+    let mut rows: Vec<String> =
+        text.lines().skip(1).map(|l| l.rsplit_once(',').unwrap().0.to_string()).collect::<Vec<_>>();
+    rows.sort();
+    rows
+}
+
+/// summary.json without timing fields.
+fn summary(out: &Path) -> serde_json::Value {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    v.as_object_mut().unwrap().remove("search"); // holds the thread count
+    v
+}
+
+#[test]
+fn outputs_and_thread_independence() {
+    let dir = Scratch::new("threads", 20);
+    let args = ["--alphas", "1e-1:1e-3", "--repeats", "2", "--cv", "3", "--select", "1se", "--refine", "--refit"];
+    let (a, b) = (dir.out("a"), dir.out("b"));
+    let one = run(&dir, &a, &[&args[..], &["--threads", "1"]].concat());
+    assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
+    let two = run(&dir, &b, &[&args[..], &["--threads", "2"]].concat());
+    assert!(two.status.success());
+    assert_eq!(trials(&a), trials(&b));
+    assert_eq!(summary(&a), summary(&b));
+    // 3 grid alphas + 10 refinement points, 2 repeats × 3 folds each.
+    assert_eq!(trials(&a).len(), 13 * 6);
+    let s = summary(&a);
+    assert_eq!(s["refine_points"].as_array().unwrap().len(), 10);
+    assert_eq!(s["rule"], "one_se");
+    assert!(s["why"].as_str().unwrap().contains("standard error"));
+    let stdout = String::from_utf8_lossy(&one.stdout);
+    assert!(stdout.contains("Chosen alpha") && stdout.contains("accuracy (mean ± se)"), "{stdout}");
+    for f in ["score_vs_alpha", "kernel_l2_vs_alpha", "zero_fraction_vs_alpha"] {
+        assert!(a.join(format!("{f}.png")).exists() && a.join(format!("{f}.svg")).exists(), "{f}");
+    }
+    assert!(a.join("model.safetensors").exists());
+    // A rerun finds everything done and trains nothing.
+    let again = run(&dir, &a, &[&args[..], &["--threads", "2"]].concat());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("(0 trained now"));
+}
+
+#[test]
+fn resumes_after_a_kill_without_duplicate_or_lost_trials() {
+    let dir = Scratch::new("resume", 3000);
+    let args = ["--alphas", "1e-1:1e-4", "--repeats", "4", "--threads", "1"];
+    let full = dir.out("full");
+    assert!(run(&dir, &full, &args).status.success());
+    let cut = dir.out("cut");
+    let mut child = command(&dir, &cut, &args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let start = Instant::now();
+    let log = cut.join("trials.csv");
+    while fs::read_to_string(&log).map_or(true, |t| t.lines().count() < 3) && start.elapsed() < Duration::from_secs(60)
+    {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = trials(&cut).len();
+    assert!((2..16).contains(&partial), "killed after {partial} of 16 trials");
+    // A write cut short: the torn line is dropped and its trial run again.
+    let mut text = fs::read_to_string(&log).unwrap();
+    text.push_str("0.1,3,0,6,0.");
+    fs::write(&log, text).unwrap();
+    let resumed = run(&dir, &cut, &args);
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    let rows = trials(&cut);
+    let unique: BTreeSet<String> = rows.iter().map(|r| r.split(',').take(3).collect::<Vec<_>>().join(",")).collect();
+    assert_eq!(unique.len(), rows.len(), "duplicate trial keys");
+    assert_eq!(rows, trials(&full), "lost or different trials");
+    assert_eq!(summary(&cut), summary(&full));
+}
+
+#[test]
+fn bad_input_is_an_error_and_writes_nothing() {
+    let dir = Scratch::new("bad", 5);
+    for (extra, message) in [
+        (&["--alphas", "1e-1:abc"][..], "--alphas"),
+        (&["--alphas", "1e-2", "--param", "dense_9.kernel"][..], "no parameter matches `dense_9.kernel`"),
+        (&["--alphas", "1e-2", "--cv", "1"][..], "--cv"),
+        (&["--alphas", "1e-2", "--penalty", "l1l2", "--l1-ratio", "2"][..], "--l1-ratio"),
+    ] {
+        let out = dir.out("never");
+        let o = run(&dir, &out, extra);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{extra:?}: {err}");
+        assert!(err.contains(message), "{extra:?}: {err}");
+        assert!(!out.exists(), "{extra:?} wrote {}", out.display());
+    }
+}
+
+#[test]
+fn bench_search_quick_prints_rates() {
+    let o = Command::new(env!("CARGO_BIN_EXE_shrink")).args(["bench", "--search", "--quick"]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && out.contains("trials per second") && out.contains("warm path"), "{out}");
+}

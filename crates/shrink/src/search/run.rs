@@ -1,0 +1,275 @@
+//! The search itself: trials (alpha × repeat × fold) planned, skipped when already in the log,
+//! run in parallel with one thread each, then scored and an alpha selected.
+//!
+//! Every trial seeds itself (`spec.seed + repeat` for initialization and shuffling), so the
+//! records are identical whatever the thread count or the order trials finish in.
+
+use super::data::{is_classification, Fold};
+use super::grid::refine_points;
+use super::select::{select, AlphaScore, Rule, Selection};
+use super::trial_log::{TrialKey, TrialRecord};
+use super::{run_trials, warm};
+use crate::metrics::Metric;
+use crate::nn::Model;
+use crate::spec::ModelSpec;
+use crate::train::Trainer;
+use crate::{Error, Penalty};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// The penalty family searched along alpha.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PenaltyKind {
+    /// `alpha·Σ|w|`.
+    L1,
+    /// `alpha·Σw²` (Keras).
+    L2,
+    /// glmnet's elastic net with this `l1_ratio`: `alpha·(r·Σ|w| + (1−r)/2·Σw²)`.
+    ElasticNet(f64),
+}
+
+impl PenaltyKind {
+    /// The penalty at `alpha`.
+    pub fn at(self, alpha: f64) -> Result<Penalty, Error> {
+        Ok(match self {
+            PenaltyKind::L1 => Penalty::l1(alpha)?,
+            PenaltyKind::L2 => Penalty::l2(alpha)?,
+            PenaltyKind::ElasticNet(r) => Penalty::elastic_net(alpha, r)?,
+        })
+    }
+}
+
+/// Cold starts or a warm-started path along alpha.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathKind {
+    /// Every trial trains from fresh weights.
+    Cold,
+    /// Weakest alpha first (cold), then each stronger alpha continues from the previous
+    /// weights and optimizer state.
+    Warm,
+    /// The same from the strongest alpha towards the weakest.
+    WarmReverse,
+}
+
+/// What to search.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchConfig {
+    /// Parameter selector (`dense_0.kernel`, `*.kernel`, …) the penalty is set on; penalties the
+    /// spec puts elsewhere stay as they are.
+    pub param: String,
+    /// The penalty family.
+    pub penalty: PenaltyKind,
+    /// The grid, in the order given.
+    pub alphas: Vec<f64>,
+    /// Add [`refine_points`] around the best grid alpha.
+    pub refine: bool,
+    /// Seeds per alpha, ≥ 1.
+    pub repeats: usize,
+    /// How the alpha is chosen.
+    pub rule: Rule,
+    /// Cold or warm-started trials.
+    pub path: PathKind,
+    /// Epochs of each continued fit on a warm path (the first fit uses the spec's epochs).
+    pub warm_epochs: usize,
+    /// Worker threads, ≥ 1 (results do not depend on it).
+    #[serde(skip)]
+    pub threads: usize,
+}
+
+impl SearchConfig {
+    /// Checks everything a search needs before any file is written or trial run.
+    pub fn validate(&self, spec: &ModelSpec) -> Result<(), Error> {
+        if self.repeats == 0 {
+            return Err(Error::invalid("--repeats", "≥ 1", 0));
+        }
+        if self.threads == 0 {
+            return Err(Error::invalid("--threads", "≥ 1", 0));
+        }
+        if self.alphas.is_empty() {
+            return Err(Error::invalid("--alphas", "at least one value", "nothing"));
+        }
+        for &a in &self.alphas {
+            self.penalty.at(a)?;
+        }
+        spec.build_model()?.select(&self.param)?;
+        Ok(())
+    }
+}
+
+/// The name of the validation score: `accuracy` (higher is better) for binary or categorical
+/// cross-entropy, otherwise the validation data loss (`mse`, lower is better).
+pub fn score_name(spec: &ModelSpec) -> &'static str {
+    if is_classification(spec) {
+        "accuracy"
+    } else {
+        spec.loss.as_str()
+    }
+}
+
+/// Everything a search produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchOutcome {
+    /// Every trial of this search, sorted by (alpha, repeat, fold).
+    pub records: Vec<TrialRecord>,
+    /// The grid.
+    pub grid: Vec<f64>,
+    /// Refinement points added (empty without refine).
+    pub refined: Vec<f64>,
+    /// Scores per alpha, largest alpha first.
+    pub scores: Vec<AlphaScore>,
+    /// The chosen alpha and why.
+    pub selection: Option<Selection>,
+    /// `accuracy` or the loss name.
+    pub score_name: &'static str,
+    /// Whether a higher score is better.
+    pub higher_is_better: bool,
+    /// Trials trained by this call (the rest came from the log).
+    pub trained: usize,
+    /// Sum of the trial times of all records (the compute a cold/warm comparison counts).
+    pub trial_seconds: f64,
+    /// Wall time of this call.
+    pub seconds: f64,
+}
+
+/// Receives each finished trial (from worker threads), e.g. to append it to `trials.csv`.
+pub type Sink<'a> = &'a (dyn Fn(&TrialRecord) -> Result<(), Error> + Sync);
+
+/// Runs the search: the grid, then (with `refine`) the refinement points around the best grid
+/// alpha. Trials whose key is in `done` are not run again. `progress(done, total)` counts
+/// trials, including those already done.
+pub fn run_search(
+    spec: &ModelSpec,
+    config: &SearchConfig,
+    folds: &[Fold],
+    done: Vec<TrialRecord>,
+    sink: Sink,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<SearchOutcome, Error> {
+    config.validate(spec)?;
+    let start = Instant::now();
+    let mut have: BTreeMap<TrialKey, TrialRecord> = done.into_iter().map(|r| (r.key(), r)).collect();
+    let per_alpha = config.repeats * folds.len();
+    let counter = AtomicUsize::new(0);
+    let mut trained = 0;
+    let mut phase = |alphas: &[f64], total: usize, have: &mut BTreeMap<TrialKey, TrialRecord>| {
+        let keys: BTreeSet<TrialKey> = have.keys().copied().collect();
+        let before = keys_of(alphas, config.repeats, folds.len()).filter(|k| keys.contains(k)).count();
+        counter.fetch_add(before, Ordering::Relaxed);
+        progress(counter.load(Ordering::Relaxed), total);
+        let collected = std::sync::Mutex::new(Vec::new());
+        let record = |r: &TrialRecord| -> Result<(), Error> {
+            sink(r)?;
+            collected.lock().map_err(|_| poisoned())?.push(r.clone());
+            progress(counter.fetch_add(1, Ordering::Relaxed) + 1, total);
+            Ok(())
+        };
+        let chains = warm::chains(alphas, config, folds.len(), &keys);
+        let results =
+            run_trials(&chains, config.threads, |c| warm::run_chain(spec, config, folds, c, &record), |_, _| {})?;
+        results.into_iter().collect::<Result<Vec<()>, Error>>()?;
+        let new = collected.into_inner().map_err(|_| poisoned())?;
+        trained += new.len();
+        have.extend(new.into_iter().map(|r| (r.key(), r)));
+        Ok::<(), Error>(())
+    };
+    let grid = config.alphas.clone();
+    phase(&grid, grid.len() * per_alpha, &mut have)?;
+    let higher_is_better = is_classification(spec);
+    let mut refined = Vec::new();
+    if config.refine {
+        let scores = score_table(&have, &grid, config.repeats, folds.len());
+        if let Some(best) = select(&scores, higher_is_better, Rule::Best) {
+            refined = refine_points(best.alpha, &grid);
+            phase(&refined, (grid.len() + refined.len()) * per_alpha, &mut have)?;
+        }
+    }
+    let all: Vec<f64> = grid.iter().chain(&refined).copied().collect();
+    let mut scores = score_table(&have, &all, config.repeats, folds.len());
+    scores.sort_by(|a, b| b.alpha.total_cmp(&a.alpha));
+    let selection = select(&scores, higher_is_better, config.rule);
+    let wanted: BTreeSet<TrialKey> = keys_of(&all, config.repeats, folds.len()).collect();
+    let records: Vec<TrialRecord> = have.into_values().filter(|r| wanted.contains(&r.key())).collect();
+    Ok(SearchOutcome {
+        trial_seconds: records.iter().map(|r| r.seconds).sum(),
+        records,
+        grid,
+        refined,
+        scores,
+        selection,
+        score_name: score_name(spec),
+        higher_is_better,
+        trained,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+fn poisoned() -> Error {
+    Error::invalid("trial log", "usable after a failed trial", "a poisoned lock")
+}
+
+fn keys_of(alphas: &[f64], repeats: usize, folds: usize) -> impl Iterator<Item = TrialKey> + '_ {
+    alphas.iter().flat_map(move |a| (0..repeats).flat_map(move |r| (0..folds).map(move |f| (a.to_bits(), r, f))))
+}
+
+/// Mean ± standard error per alpha over the trials present (repeats × folds when complete).
+fn score_table(
+    have: &BTreeMap<TrialKey, TrialRecord>,
+    alphas: &[f64],
+    repeats: usize,
+    folds: usize,
+) -> Vec<AlphaScore> {
+    alphas
+        .iter()
+        .map(|&a| {
+            let rows: Vec<[f64; 4]> = keys_of(&[a], repeats, folds)
+                .filter_map(|k| have.get(&k))
+                .map(|r| [r.score, r.train_score, r.kernel_l2, r.zero_fraction])
+                .collect();
+            AlphaScore::of(a, &rows)
+        })
+        .collect()
+}
+
+/// A fresh model for repeat `repeat` with the searched penalty at `alpha`, and its trainer.
+pub fn start_trial(
+    spec: &ModelSpec,
+    config: &SearchConfig,
+    alpha: f64,
+    repeat: usize,
+) -> Result<(Model<f32>, Trainer<f32>), Error> {
+    let seeded = ModelSpec { seed: spec.seed + repeat as u64, ..spec.clone() };
+    let mut model = seeded.build_model()?;
+    model.set_penalty(&config.param, Some(config.penalty.at(alpha)?))?;
+    let metrics: &[Metric] = if is_classification(spec) { &[Metric::Accuracy] } else { &[] };
+    Ok((model, Trainer::new(spec.loss, &spec.optimizer, metrics)?))
+}
+
+/// Scores a trained model: validation and training score, and the searched parameters' size.
+pub fn measure(
+    spec: &ModelSpec,
+    config: &SearchConfig,
+    model: &mut Model<f32>,
+    trainer: &mut Trainer<f32>,
+    fold: &Fold,
+) -> Result<[f64; 4], Error> {
+    let classify = is_classification(spec);
+    let mut score = |x: &ndarray::Array2<f32>, y: &ndarray::Array2<f32>| -> Result<f64, Error> {
+        let e = trainer.evaluate(model, x.view(), y.view(), 256)?;
+        Ok(if classify { e.metrics[0] } else { e.data_loss })
+    };
+    let val = score(&fold.x_val, &fold.y_val)?;
+    let train = score(&fold.x_train, &fold.y_train)?;
+    let (mut sq, mut zeros, mut count) = (0.0f64, 0usize, 0usize);
+    for id in model.select(&config.param)? {
+        for v in &model.param(id).value {
+            sq += f64::from(*v).powi(2);
+            zeros += usize::from(*v == 0.0);
+            count += 1;
+        }
+    }
+    Ok([val, train, sq.sqrt(), zeros as f64 / count.max(1) as f64])
+}

@@ -1,0 +1,84 @@
+//! The search on a small problem: warm paths against cold trials, and resuming a warm path.
+
+use super::*;
+use crate::spec::ModelSpec;
+use std::sync::Mutex;
+
+const SPEC: &str = r#"
+input_shape = [2]
+scaling = "standard"
+loss = "binary_crossentropy"
+epochs = 40
+seed = 5
+
+[[layers]]
+type = "dense"
+units = 8
+activation = "relu"
+
+[[layers]]
+type = "dense"
+units = 1
+activation = "sigmoid"
+"#;
+
+fn setup(path: PathKind) -> (ModelSpec, SearchConfig, Vec<Fold>) {
+    let spec = ModelSpec::from_toml(SPEC).unwrap();
+    let data = shrink_data::moons(60, 0.2, 1).unwrap();
+    let folds = make_folds(&spec, &data, &Validation::Folds(3)).unwrap();
+    let config = SearchConfig {
+        param: "dense_0.kernel".into(),
+        penalty: PenaltyKind::L2,
+        alphas: vec![1e-1, 1e-2, 1e-3],
+        refine: false,
+        repeats: 2,
+        rule: Rule::OneSe,
+        path,
+        warm_epochs: 10,
+        threads: 2,
+    };
+    (spec, config, folds)
+}
+
+fn search(path: PathKind, done: Vec<TrialRecord>) -> (SearchOutcome, Vec<TrialRecord>) {
+    let (spec, config, folds) = setup(path);
+    let new = Mutex::new(Vec::new());
+    let sink = |r: &TrialRecord| {
+        new.lock().unwrap().push(r.clone());
+        Ok(())
+    };
+    let outcome = run_search(&spec, &config, &folds, done, &sink, &|_, _| {}).unwrap();
+    (outcome, new.into_inner().unwrap())
+}
+
+fn without_time(records: &[TrialRecord]) -> Vec<TrialRecord> {
+    records.iter().map(|r| TrialRecord { seconds: 0.0, ..r.clone() }).collect()
+}
+
+#[test]
+fn warm_path_starts_cold_at_the_weakest_alpha_and_continues() {
+    let (cold, _) = search(PathKind::Cold, Vec::new());
+    let (warm, _) = search(PathKind::Warm, Vec::new());
+    assert_eq!((cold.records.len(), warm.records.len()), (18, 18));
+    let at = |o: &SearchOutcome, a: f64| {
+        without_time(&o.records.iter().filter(|r| r.alpha == a).cloned().collect::<Vec<_>>())
+    };
+    // The weakest alpha is trained from fresh weights on both paths: identical records.
+    assert_eq!(at(&cold, 1e-3), at(&warm, 1e-3));
+    // The stronger ones continue from the previous weights: different records.
+    assert_ne!(at(&cold, 1e-1), at(&warm, 1e-1));
+    assert!(warm.selection.is_some());
+    let (reverse, _) = search(PathKind::WarmReverse, Vec::new());
+    assert_eq!(at(&cold, 1e-1), at(&reverse, 1e-1));
+}
+
+#[test]
+fn an_interrupted_warm_path_resumes_to_the_same_records() {
+    let (full, _) = search(PathKind::Warm, Vec::new());
+    // Pretend the run died after a third of its trials.
+    let done: Vec<TrialRecord> = full.records.iter().step_by(3).cloned().collect();
+    let (resumed, new) = search(PathKind::Warm, done.clone());
+    assert_eq!(new.len(), full.records.len() - done.len());
+    assert_eq!(without_time(&resumed.records), without_time(&full.records));
+    assert_eq!(resumed.trained, new.len());
+}
