@@ -25,6 +25,7 @@ pub mod nn;
 pub mod optim;
 pub mod penalty;
 pub mod pipeline;
+pub mod prox;
 pub mod rng;
 pub mod schedule;
 pub mod search;
@@ -38,5 +39,5 @@ pub use nn::{
     AveragePooling1D, AveragePooling2D, Conv1D, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling1D,
     GlobalAveragePooling2D, Layer, Lstm, MaxPooling1D, MaxPooling2D, Model, Padding, Param, Role,
 };
-pub use penalty::{Penalty, PenaltyError};
+pub use penalty::{Penalty, PenaltyError, PenaltyMode};
 pub use shrink_data as data;

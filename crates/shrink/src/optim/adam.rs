@@ -52,6 +52,11 @@ impl<F: Float> Optimizer<F> for Adam<F> {
         }
     }
 
+    fn step_sizes(&self, slot: usize, out: &mut [F]) {
+        let (alpha, eps) = (F::of(self.alpha), F::of(self.epsilon));
+        super::per_coordinate(&self.v, slot, out, F::of(self.lr), |v| alpha / (v.sqrt() + eps));
+    }
+
     fn learning_rate(&self) -> f64 {
         self.lr
     }
@@ -106,6 +111,10 @@ impl<F: Float> Optimizer<F> for AdamW<F> {
         let shrink = F::one() - F::of(self.adam.lr * self.weight_decay);
         value.iter_mut().for_each(|w| *w *= shrink);
         self.adam.update(slot, value, grad, par);
+    }
+
+    fn step_sizes(&self, slot: usize, out: &mut [F]) {
+        self.adam.step_sizes(slot, out);
     }
 
     fn learning_rate(&self) -> f64 {
