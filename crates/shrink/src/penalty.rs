@@ -444,6 +444,45 @@ mod tests {
     }
 
     #[test]
+    fn modes_parse_validate_and_round_trip() {
+        let p: Penalty = serde_json::from_str(r#"{"l1": 0.001, "mode": "proximal"}"#).unwrap();
+        assert_eq!(p, Penalty::l1(0.001).unwrap().with_mode(PenaltyMode::Proximal).unwrap());
+        let g: Penalty = serde_json::from_str(r#"{"group": 0.01, "groups": "columns", "mode": "proximal"}"#).unwrap();
+        assert_eq!((g.group_strength(), g.groups(), g.mode()), (0.01, Groups::Columns, PenaltyMode::Proximal));
+        assert_eq!(serde_json::from_str::<Penalty>(&serde_json::to_string(&g).unwrap()).unwrap(), g);
+        // a plain penalty is written as before (no new keys)
+        assert_eq!(serde_json::to_string(&Penalty::l2(0.5).unwrap()).unwrap(), r#"{"l1":0.0,"l2":0.5}"#);
+        let d: Penalty = serde_json::from_str(r#"{"l2": 0.01, "mode": "decoupled"}"#).unwrap();
+        assert_eq!(d.mode(), PenaltyMode::Decoupled);
+        let e = serde_json::from_str::<Penalty>(r#"{"l1": 0.01, "l2": 0.01, "mode": "decoupled"}"#).unwrap_err();
+        assert!(e.to_string().contains("pure L2"), "{e}");
+        assert!(serde_json::from_str::<Penalty>(r#"{"l1": 0.01, "mode": "sideways"}"#).is_err());
+        assert!(serde_json::from_str::<Penalty>(r#"{"group": -1}"#).is_err());
+        assert!(serde_json::from_str::<Penalty>(r#"{"group": 1, "groups": "diagonals"}"#).is_err());
+        assert_eq!(p.to_string(), "L1(0.001) [proximal]");
+    }
+
+    #[test]
+    fn proximal_mode_keeps_only_the_l2_gradient_and_reports_the_full_value() {
+        let w = [1.0f64, -2.0];
+        let p = Penalty::l1_l2(0.1, 0.01).unwrap().with_mode(PenaltyMode::Proximal).unwrap();
+        let mut g = [0.0; 2];
+        let v = p.accumulate(&w, &mut g);
+        assert!((v - (0.1 * 3.0 + 0.01 * 5.0)).abs() < 1e-15);
+        assert_eq!(g, [0.02, -0.04]);
+        let d = Penalty::l2(0.01).unwrap().with_mode(PenaltyMode::Decoupled).unwrap();
+        let mut g = [0.0; 2];
+        assert!((d.accumulate(&w, &mut g) - 0.05).abs() < 1e-15);
+        assert_eq!(g, [0.0, 0.0]);
+        let mut w2 = w;
+        d.before_update(&mut w2, 0.5);
+        assert_eq!(w2, [1.0 - 0.01, -2.0 + 0.02]);
+        // the group value of a [2, 2] kernel by rows: ‖(3, 4)‖ + ‖(0, 0)‖ = 5
+        let grp = Penalty::group_lasso(0.5, Groups::Rows).unwrap();
+        assert_eq!(grp.value_shaped(&[3.0f64, 4.0, 0.0, 0.0], &[2, 2]), 2.5);
+    }
+
+    #[test]
     fn conversions() {
         assert_eq!(Penalty::from_torch_weight_decay(0.01).unwrap().l2_strength(), 0.005);
         assert_eq!(Penalty::from_sklearn_alpha(0.0001, 50).unwrap().l2_strength(), 0.0001 / 100.0);

@@ -170,6 +170,22 @@ mod tests {
     }
 
     #[test]
+    fn step_sizes_are_alpha_over_root_v_plus_epsilon() {
+        let mut adam = Adam::<f64>::new(0.01, 0.9, 0.999, 1e-7);
+        let mut w = [1.0, -1.0];
+        let mut steps = [0.0; 2];
+        adam.step_sizes(0, &mut steps);
+        assert_eq!(steps, [0.01, 0.01]); // before the first update: lr
+        adam.begin_step();
+        adam.update(0, &mut w, &[0.5, -2.0], Parallelism::Sequential);
+        adam.step_sizes(0, &mut steps);
+        let alpha = 0.01 * 0.001f64.sqrt() / 0.1;
+        for (s, g) in steps.iter().zip([0.5f64, -2.0]) {
+            assert!((s - alpha / ((0.001 * g * g).sqrt() + 1e-7)).abs() < 1e-15);
+        }
+    }
+
+    #[test]
     fn adamw_decays_with_zero_gradient() {
         let mut opt = AdamW::<f64>::new(0.1, 0.9, 0.999, 1e-7, 0.5);
         let mut w = [2.0];
