@@ -12,12 +12,12 @@ use shrink::{Penalty, PenaltyMode};
 
 /// `n × p` standardized inputs (column mean 0, variance 1 with the 1/n convention) with some
 /// correlation between neighbouring columns, and a centered target from `beta` plus noise.
-fn regression(n: usize, p: usize, beta: &[f64], noise: f64, seed: u64) -> (Array2<f64>, Array2<f64>) {
+fn regression(n: usize, p: usize, beta: &[f64], noise: f64, corr: f64, seed: u64) -> (Array2<f64>, Array2<f64>) {
     let mut rng = Rng::new(seed);
     let mut x = Array2::from_shape_fn((n, p), |_| rng.normal());
     for r in 0..n {
         for c in 1..p {
-            x[[r, c]] += 0.3 * x[[r, c - 1]];
+            x[[r, c]] += corr * x[[r, c - 1]];
         }
     }
     for mut col in x.columns_mut() {
@@ -79,7 +79,7 @@ fn lasso_cd(x: &Array2<f64>, y: &Array2<f64>, alpha: f64) -> Vec<f64> {
 #[test]
 fn proximal_sgd_reaches_the_lasso_solution_of_coordinate_descent() {
     let beta = [1.5, -1.0, 0.0, 0.0, 0.5, 0.0, 0.05, 0.0];
-    let (x, y) = regression(120, beta.len(), &beta, 0.5, 11);
+    let (x, y) = regression(120, beta.len(), &beta, 0.5, 0.3, 11);
     // Objective mapping: shrink minimises mean((y − Xw − b)²) + l1·Σ|w| = (1/n)·RSS + l1·Σ|w|;
     // with X standardized and y centered the best b is 0. Halving gives 1/(2n)·RSS +
     // (l1/2)·Σ|w|, scikit-learn's Lasso objective with α = l1/2: same minimiser.
@@ -102,7 +102,7 @@ fn proximal_sgd_reaches_the_lasso_solution_of_coordinate_descent() {
 #[test]
 fn proximal_l1_zeros_stay_zero_while_gradient_mode_makes_none() {
     let beta = [1.0, -0.8, 0.6, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
-    let (x, y) = regression(200, beta.len(), &beta, 0.3, 5);
+    let (x, y) = regression(200, beta.len(), &beta, 0.3, 0.3, 5);
     let prox = Penalty::l1(0.1).unwrap().with_mode(PenaltyMode::Proximal).unwrap();
     let mut model = linear_model(beta.len(), prox);
     full_batch_sgd(&mut model, &x, &y, 0.05, 300);
@@ -127,17 +127,19 @@ fn proximal_l1_zeros_stay_zero_while_gradient_mode_makes_none() {
 fn proximal_group_lasso_selects_the_informative_inputs() {
     let mut beta = vec![0.0; 50];
     beta[..5].copy_from_slice(&[1.0, -1.0, 0.8, -0.6, 0.5]);
-    let (x, y) = regression(600, 50, &beta, 0.2, 17);
+    let (x, y) = regression(600, 50, &beta, 0.2, 0.0, 17);
     let run = |penalty: Penalty| {
         let mut model = Model::<f64>::builder(&[50])
             .layer(Dense::new(6).activation(Activation::Tanh).kernel_penalty(penalty))
             .layer(Dense::new(1))
             .build(5)
             .unwrap();
-        full_batch_sgd(&mut model, &x, &y, 0.1, 400);
+        full_batch_sgd(&mut model, &x, &y, 0.1, 300);
         kernel(&model)
     };
-    let alpha = 0.05;
+    // Large enough that a noise row's data gradient (≈ 2·‖v‖·σ_residual/√n) stays below it,
+    // small enough that the informative rows survive; 0.05 keeps some noise rows, 0.1–0.3 none.
+    let alpha = 0.1;
     let group = Penalty::group_lasso(alpha, Groups::Rows).unwrap().with_mode(PenaltyMode::Proximal).unwrap();
     let w = run(group);
     let row_zero = |w: &[f64], r: usize| w[r * 6..(r + 1) * 6].iter().all(|v| *v == 0.0);
