@@ -456,6 +456,20 @@ activation = "sigmoid"
     }
 
     #[test]
+    fn penalty_modes_and_groups_in_spec_form() {
+        let prox = SPEC.replace("l2 = 1e-3", "group = 1e-2, groups = \"rows\", mode = \"proximal\"");
+        let model = ModelSpec::from_toml(&prox).unwrap().build_model().unwrap();
+        let pen = model.param(model.select("dense_0.kernel").unwrap()[0]).penalty.unwrap();
+        assert_eq!((pen.group_strength(), pen.mode()), (1e-2, crate::PenaltyMode::Proximal));
+        let e = ModelSpec::from_toml(&SPEC.replace("l2 = 1e-3", "l1 = 1e-3, mode = \"decoupled\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("pure L2") && e.contains("line 13"), "{e}");
+        let e = ModelSpec::from_toml(&SPEC.replace("l2 = 1e-3", "l1 = 1e-3, mode = \"prox\"")).unwrap_err().to_string();
+        assert!(e.contains("prox") && e.contains("line 13"), "{e}");
+    }
+
+    #[test]
     fn errors_name_the_key_and_line() {
         let unknown = SPEC.replace("units = 8", "units = 8\nunit_count = 3");
         let e = ModelSpec::from_toml(&unknown).unwrap_err().to_string();

@@ -57,15 +57,15 @@ fn lasso_cd(x: &Array2<f64>, y: &Array2<f64>, alpha: f64) -> Vec<f64> {
     let mut r: Vec<f64> = y.column(0).to_vec();
     for _ in 0..10_000 {
         let mut change = 0.0f64;
-        for j in 0..p {
+        for (j, wj) in w.iter_mut().enumerate() {
             let col = x.column(j);
             let norm = col.iter().map(|v| v * v).sum::<f64>() / n as f64;
-            let rho = col.iter().zip(&r).map(|(a, b)| a * b).sum::<f64>() / n as f64 + norm * w[j];
+            let rho = col.iter().zip(&r).map(|(a, b)| a * b).sum::<f64>() / n as f64 + norm * *wj;
             let new = rho.signum() * (rho.abs() - alpha).max(0.0) / norm;
-            let delta = new - w[j];
+            let delta = new - *wj;
             if delta != 0.0 {
                 col.iter().zip(r.iter_mut()).for_each(|(a, ri)| *ri -= a * delta);
-                w[j] = new;
+                *wj = new;
             }
             change = change.max(delta.abs());
         }
