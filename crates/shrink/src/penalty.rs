@@ -232,6 +232,11 @@ impl Penalty {
         Ok(Penalty { mode, ..self })
     }
 
+    /// Every strength times `factor` (≥ 0; per-row penalty factors), mode and grouping kept.
+    pub fn scaled(&self, factor: f64) -> Penalty {
+        Penalty { l1: self.l1 * factor, l2: self.l2 * factor, group: self.group * factor, ..*self }
+    }
+
     /// How the penalty is applied.
     pub fn mode(&self) -> PenaltyMode {
         self.mode

@@ -50,8 +50,8 @@ fn kernel(model: &Model<f64>) -> Vec<f64> {
 }
 
 /// The Lasso `min_w 1/(2n)·‖y − Xw‖² + α·Σ|w|` by cyclic coordinate descent (X standardized,
-/// y centered, so no intercept is needed).
-fn lasso_cd(x: &Array2<f64>, y: &Array2<f64>, alpha: f64) -> Vec<f64> {
+/// y centered, so no intercept is needed); coordinate `j` is penalized with `α·factors[j]`.
+fn lasso_cd(x: &Array2<f64>, y: &Array2<f64>, alpha: f64, factors: &[f64]) -> Vec<f64> {
     let (n, p) = x.dim();
     let mut w = vec![0.0; p];
     let mut r: Vec<f64> = y.column(0).to_vec();
@@ -61,7 +61,7 @@ fn lasso_cd(x: &Array2<f64>, y: &Array2<f64>, alpha: f64) -> Vec<f64> {
             let col = x.column(j);
             let norm = col.iter().map(|v| v * v).sum::<f64>() / n as f64;
             let rho = col.iter().zip(&r).map(|(a, b)| a * b).sum::<f64>() / n as f64 + norm * *wj;
-            let new = rho.signum() * (rho.abs() - alpha).max(0.0) / norm;
+            let new = rho.signum() * (rho.abs() - alpha * factors[j]).max(0.0) / norm;
             let delta = new - *wj;
             if delta != 0.0 {
                 col.iter().zip(r.iter_mut()).for_each(|(a, ri)| *ri -= a * delta);
@@ -84,7 +84,7 @@ fn proximal_sgd_reaches_the_lasso_solution_of_coordinate_descent() {
     // with X standardized and y centered the best b is 0. Halving gives 1/(2n)·RSS +
     // (l1/2)·Σ|w|, scikit-learn's Lasso objective with α = l1/2: same minimiser.
     let l1 = 0.2;
-    let reference = lasso_cd(&x, &y, l1 / 2.0);
+    let reference = lasso_cd(&x, &y, l1 / 2.0, &[1.0; 8]);
     let mut model = linear_model(beta.len(), Penalty::l1(l1).unwrap().with_mode(PenaltyMode::Proximal).unwrap());
     // Proximal gradient descent (ISTA) with lr below 1/L (L = 2·λmax(XᵀX/n) < 2·(1 + 2·0.3)·…
     // ≈ 4 here): the problem is strongly convex (n > p, X of full rank), so ISTA converges
@@ -97,6 +97,33 @@ fn proximal_sgd_reaches_the_lasso_solution_of_coordinate_descent() {
         assert!((a - b).abs() < 1e-7, "coefficient {j}: {a} vs {b}");
     }
     assert!(reference.iter().filter(|v| **v == 0.0).count() >= 3, "{reference:?}");
+}
+
+/// glmnet's penalty.factor: factor 0 frees input 3 (a noise input) from the penalty, factor 2
+/// doubles it on input 4; the result is the weighted Lasso of coordinate descent.
+#[test]
+fn row_factors_give_the_weighted_lasso() {
+    let beta = [1.5, -1.0, 0.0, 0.0, 0.5, 0.0, 0.05, 0.0];
+    let (x, y) = regression(120, beta.len(), &beta, 0.5, 0.3, 11);
+    let factors = vec![1.0, 1.0, 1.0, 0.0, 2.0, 1.0, 1.0, 1.0];
+    let reference = lasso_cd(&x, &y, 0.1, &factors);
+    let penalty = Penalty::l1(0.2).unwrap().with_mode(PenaltyMode::Proximal).unwrap();
+    let mut model = Model::<f64>::builder(&[8])
+        .layer(Dense::new(1).kernel_penalty(penalty).kernel_row_factors(factors))
+        .build(3)
+        .unwrap();
+    full_batch_sgd(&mut model, &x, &y, 0.05, 3000);
+    let w = kernel(&model);
+    assert!(w[3] != 0.0, "{w:?}");
+    for (j, (a, b)) in w.iter().zip(&reference).enumerate() {
+        assert_eq!(*a == 0.0, *b == 0.0, "zero pattern differs at {j}: {w:?} vs {reference:?}");
+        assert!((a - b).abs() < 1e-7, "coefficient {j}: {a} vs {b}");
+    }
+    for bad in [vec![1.0; 7], vec![1.0, -1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], vec![f64::NAN; 8]] {
+        let built =
+            Model::<f64>::builder(&[8]).layer(Dense::new(1).kernel_penalty(penalty).kernel_row_factors(bad)).build(0);
+        assert!(built.is_err());
+    }
 }
 
 #[test]

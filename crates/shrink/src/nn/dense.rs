@@ -12,6 +12,7 @@ pub struct Dense<F> {
     kernel_initializer: Initializer,
     use_bias: bool,
     kernel_penalty: Option<Penalty>,
+    kernel_row_factors: Option<Vec<f64>>,
     bias_penalty: Option<Penalty>,
     inputs: usize,
     params: Vec<Param<F>>,
@@ -30,6 +31,7 @@ impl<F: Float> Dense<F> {
             kernel_initializer: Initializer::GlorotUniform,
             use_bias: true,
             kernel_penalty: None,
+            kernel_row_factors: None,
             bias_penalty: None,
             inputs: 0,
             params: Vec::new(),
@@ -60,6 +62,14 @@ impl<F: Float> Dense<F> {
     /// Penalizes the kernel.
     pub fn kernel_penalty(mut self, penalty: Penalty) -> Self {
         self.kernel_penalty = Some(penalty);
+        self
+    }
+
+    /// Per-input penalty factors on the kernel (glmnet's `penalty.factor`): input `i`'s row is
+    /// penalized with the kernel penalty times `factors[i]`; 0 never penalizes that input.
+    /// Checked at build: finite, ≥ 0, one per input, not with column groups.
+    pub fn kernel_row_factors(mut self, factors: Vec<f64>) -> Self {
+        self.kernel_row_factors = Some(factors);
         self
     }
 
@@ -112,6 +122,11 @@ impl<F: Float> Layer<F> for Dense<F> {
         let mut kernel = Param::zeros(Role::Kernel, vec![inputs, self.units]);
         self.kernel_initializer.fill(&mut kernel.value, inputs, self.units, rng);
         kernel.penalty = self.kernel_penalty;
+        if let Some(factors) = &self.kernel_row_factors {
+            super::check_row_factors(factors, inputs, self.kernel_penalty)
+                .map_err(|e| Error::Layer { layer: self.name.clone(), message: e.to_string() })?;
+            kernel.row_factors = Some(factors.clone());
+        }
         self.params = vec![kernel];
         if self.use_bias {
             let mut bias = Param::zeros(Role::Bias, vec![self.units]);

@@ -309,14 +309,14 @@ impl<F: Float> Trainer<F> {
                 optimizer.update(slot, &mut p.value, &p.grad, par);
                 return;
             };
-            penalty += pen.accumulate_shaped(&p.value, &mut p.grad, &p.shape);
-            pen.before_update(&mut p.value, lr);
+            penalty += p.penalty_gradient();
+            p.penalty_before_update(lr);
             optimizer.update(slot, &mut p.value, &p.grad, par);
             if pen.is_proximal() {
                 let n = p.value.len();
                 crate::nn::ensure_len(steps, n);
                 optimizer.step_sizes(slot, &mut steps[..n]);
-                pen.after_update(&mut p.value, &steps[..n], &p.shape);
+                p.penalty_after_update(&steps[..n]);
             }
         });
         (data_loss, penalty)
