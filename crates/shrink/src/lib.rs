@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 pub mod case_study;
+pub mod constraint;
 mod error;
 mod float;
 pub mod kernels;
@@ -33,6 +34,7 @@ pub mod spec;
 pub mod train;
 pub mod weights;
 
+pub use constraint::Constraint;
 pub use error::Error;
 pub use float::Float;
 pub use nn::{

@@ -176,3 +176,28 @@ fn proximal_group_lasso_selects_the_informative_inputs() {
     let w = run(Penalty::l1(alpha).unwrap());
     assert!(w.iter().all(|v| *v != 0.0));
 }
+
+/// Constraints hold after every step of a fit (Keras `NonNeg`, `MaxNorm`).
+#[test]
+fn constraints_hold_after_training() {
+    use shrink::Constraint;
+    let beta = [1.5, -1.0, 0.5, 0.0];
+    let (x, y) = regression(100, 4, &beta, 0.3, 0.0, 2);
+    let mut model = Model::<f64>::builder(&[4])
+        .layer(
+            Dense::new(3)
+                .activation(Activation::Tanh)
+                .kernel_constraint(Constraint::MaxNorm { max_value: 0.5, axis: 0 }),
+        )
+        .layer(Dense::new(1).kernel_constraint(Constraint::NonNeg))
+        .build(1)
+        .unwrap();
+    full_batch_sgd(&mut model, &x, &y, 0.1, 50);
+    let params: Vec<_> = model.params().map(|(_, p)| p.value.clone()).collect();
+    let first = &params[0];
+    for unit in 0..3 {
+        let norm = (0..4).map(|r| first[r * 3 + unit].powi(2)).sum::<f64>().sqrt();
+        assert!(norm <= 0.5 + 1e-12, "unit {unit}: {norm}");
+    }
+    assert!(params[2].iter().all(|w| *w >= 0.0), "{:?}", params[2]);
+}

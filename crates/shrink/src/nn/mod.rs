@@ -93,13 +93,23 @@ pub struct Param<F> {
     /// matrix (for a Dense kernel, input feature `r`) is penalized with every strength times
     /// `row_factors[r]`; 0 leaves the row unpenalized. Validated by the layer's build.
     pub row_factors: Option<Vec<f64>>,
+    /// A constraint projected onto after every optimizer step; `None` means unconstrained.
+    pub constraint: Option<crate::Constraint>,
 }
 
 impl<F: Float> Param<F> {
     /// A zero-filled parameter of the given shape.
     pub fn zeros(role: Role, shape: Vec<usize>) -> Self {
         let len = shape.iter().product();
-        Param { role, shape, value: vec![F::zero(); len], grad: vec![F::zero(); len], penalty: None, row_factors: None }
+        Param {
+            role,
+            shape,
+            value: vec![F::zero(); len],
+            grad: vec![F::zero(); len],
+            penalty: None,
+            row_factors: None,
+            constraint: None,
+        }
     }
 
     /// The attached penalty's value on the current weights (0 without one).

@@ -307,6 +307,9 @@ impl<F: Float> Trainer<F> {
         model.for_each_param_mut(|slot, p| {
             let Some(pen) = p.penalty else {
                 optimizer.update(slot, &mut p.value, &p.grad, par);
+                if let Some(c) = p.constraint {
+                    c.apply(&mut p.value, &p.shape);
+                }
                 return;
             };
             penalty += p.penalty_gradient();
@@ -317,6 +320,9 @@ impl<F: Float> Trainer<F> {
                 crate::nn::ensure_len(steps, n);
                 optimizer.step_sizes(slot, &mut steps[..n]);
                 p.penalty_after_update(&steps[..n]);
+            }
+            if let Some(c) = p.constraint {
+                c.apply(&mut p.value, &p.shape);
             }
         });
         (data_loss, penalty)
