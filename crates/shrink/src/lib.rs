@@ -27,6 +27,7 @@ pub mod optim;
 pub mod penalty;
 pub mod pipeline;
 pub mod prox;
+pub mod prune;
 pub mod rng;
 pub mod schedule;
 pub mod search;
