@@ -91,23 +91,27 @@ pub fn prune(saved: &SavedModel) -> Result<(SavedModel, PruneReport), Error> {
         let (layer, next) = (&mut head[i], &mut tail[0]);
         let mut removed = Vec::new();
         for unit in 0..layer.cols {
-            let removable = if next.row_is_zero(unit) {
+            // At least one unit stays; checked first so that no constant is folded for a kept unit.
+            let removable = if removed.len() + 1 >= layer.cols {
+                false
+            } else if next.row_is_zero(unit) {
                 true
             } else if layer.column_is_zero(unit) && layer.activation != Activation::Softmax {
                 let mut constant = [layer.bias.as_ref().map_or(0.0, |b| b[unit])];
                 layer.activation.forward(&mut constant, 1);
-                match (&mut next.bias, constant[0]) {
-                    (_, c) if c == 0.0 => true,
-                    (Some(bias), c) => {
-                        bias.iter_mut().enumerate().for_each(|(k, b)| *b += c * next.kernel[unit * next.cols + k]);
-                        true
-                    }
-                    (None, _) => false,
+                if constant[0] == 0.0 {
+                    true
+                } else if let Some(bias) = &mut next.bias {
+                    let c = constant[0];
+                    bias.iter_mut().enumerate().for_each(|(k, b)| *b += c * next.kernel[unit * next.cols + k]);
+                    true
+                } else {
+                    false
                 }
             } else {
                 false
             };
-            if removable && removed.len() + 1 < layer.cols {
+            if removable {
                 removed.push(unit);
             }
         }
