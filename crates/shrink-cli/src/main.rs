@@ -6,6 +6,7 @@ mod bench_search;
 mod case_study;
 mod examples;
 mod model_cmds;
+mod prune;
 mod search;
 mod search_report;
 
@@ -38,6 +39,8 @@ enum Command {
     Inspect(model_cmds::InspectArgs),
     /// Continue training a saved model with a penalty or a growing penalty schedule.
     FineTune(model_cmds::FineTuneArgs),
+    /// Write a smaller equivalent model without unused inputs and dead hidden units (Dense only).
+    Prune(prune::Args),
     /// Make a shrink model from PyTorch nn.Linear weights saved with safetensors.
     Import(model_cmds::ImportArgs),
     /// Choose a penalty strength: alpha grid, refinement, repeats, K-fold CV, 1-SE rule,
@@ -78,6 +81,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Inspect(args) => model_cmds::inspect(args),
         Command::FineTune(args) => model_cmds::fine_tune(args),
         Command::Import(args) => model_cmds::import(args),
+        Command::Prune(args) => prune::run(args),
         Command::Data(DataCommand::Moons { n, noise, seed }) => {
             let ds = shrink::data::moons(n, noise, seed)?;
             let mut csv = Vec::new();

@@ -320,7 +320,9 @@ fn write_learning_curves(history: &History, out: &Path) -> Result<Vec<PathBuf>> 
 }
 
 fn weights_table(model: &Model<f32>) -> Table {
-    let mut table = Table::new(["parameter", "shape", "penalty", "L1", "L2", "max |w|", "zeros"]);
+    let mut table =
+        Table::new(["parameter", "shape", "penalty", "L1", "L2", "max |w|", "zeros", "inputs used", "dead units"]);
+    let count = |v: Option<usize>| v.map_or(String::from("-"), |v| v.to_string());
     for (w, (_, p)) in weight_report(model).iter().zip(model.params()) {
         table.push_row([
             w.name.clone(),
@@ -330,6 +332,8 @@ fn weights_table(model: &Model<f32>) -> Table {
             format!("{:.4}", w.l2),
             format!("{:.4}", w.max_abs),
             format!("{} ({:.1}%)", w.zeros, 100.0 * w.zero_fraction),
+            count(w.selected_features),
+            count(w.dead_units),
         ]);
     }
     table
@@ -337,13 +341,15 @@ fn weights_table(model: &Model<f32>) -> Table {
 
 fn weights_csv(model: &Model<f32>) -> String {
     let mut out =
-        String::from("parameter,layer,role,shape,count,l1,l2,max_abs,zeros,zero_fraction,penalty_l1,penalty_l2\n");
+        String::from(
+        "parameter,layer,role,shape,count,l1,l2,max_abs,zeros,zero_fraction,penalty_l1,penalty_l2,selected_features,dead_units\n",
+    );
     for (w, (_, p)) in weight_report(model).iter().zip(model.params()) {
         let pen = p.penalty_or_none();
         let shape = w.shape.iter().map(usize::to_string).collect::<Vec<_>>().join("x");
         let _ = writeln!(
             out,
-            "{},{},{},{shape},{},{},{},{},{},{},{},{}",
+            "{},{},{},{shape},{},{},{},{},{},{},{},{},{},{}",
             w.name,
             w.layer,
             w.role,
@@ -354,7 +360,9 @@ fn weights_csv(model: &Model<f32>) -> String {
             w.zeros,
             w.zero_fraction,
             pen.l1_strength(),
-            pen.l2_strength()
+            pen.l2_strength(),
+            w.selected_features.map_or(String::new(), |v| v.to_string()),
+            w.dead_units.map_or(String::new(), |v| v.to_string())
         );
     }
     out

@@ -957,3 +957,60 @@ fn example_sunspots_lstm_compares_penalties_per_role() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("--alpha") && !stderr(&o).contains("panicked"));
 }
+
+#[test]
+fn prune_writes_a_smaller_model_and_says_what_it_removed() {
+    let tmp = TempDir::new_in("cli-test", "prune");
+    let mut csv = String::from("a,b,noise1,noise2,y\n");
+    let mut state = 7u64;
+    let mut next = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    for _ in 0..200 {
+        let (a, b, n1, n2) = (next(), next(), next(), next());
+        csv.push_str(&format!("{a},{b},{n1},{n2},{}\n", a - b));
+    }
+    let data = tmp.write("data.csv", &csv);
+    let spec = tmp.write(
+        "spec.toml",
+        r#"input_shape = [4]
+loss = "mse"
+epochs = 100
+batch_size = 200
+optimizer = { name = "sgd", lr = 0.1 }
+[[layers]]
+type = "dense"
+units = 4
+activation = "tanh"
+kernel_penalty = { group = 0.05, groups = "rows", mode = "proximal" }
+[[layers]]
+type = "dense"
+units = 1
+"#,
+    );
+    let run = tmp.join("run");
+    let o = shrink([
+        "train",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--target",
+        "y",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert_success(&o);
+    let model = run.join("model.safetensors");
+    let out = tmp.join("pruned.safetensors");
+    let args = ["prune", "--model", model.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let o = shrink(args);
+    assert_success(&o);
+    let text = stdout(&o);
+    assert!(text.contains("removed inputs") && text.contains("parameters:"), "{text}");
+    assert!(out.exists());
+    let again = shrink(args);
+    assert!(!again.status.success() && stderr(&again).contains("--force"), "{}", stderr(&again));
+    assert_success(&shrink(["inspect", "--model", out.to_str().unwrap()]));
+}

@@ -100,7 +100,8 @@ units = 1
 
 const TRAIN_HEADER: &str = "epoch,loss,data_loss,penalty,accuracy";
 const TRAIN_VAL_HEADER: &str = "epoch,loss,data_loss,penalty,accuracy,val_loss,val_data_loss,val_penalty,val_accuracy";
-const WEIGHTS_HEADER: &str = "parameter,layer,role,shape,count,l1,l2,max_abs,zeros,zero_fraction,penalty_l1,penalty_l2";
+const WEIGHTS_HEADER: &str =
+    "parameter,layer,role,shape,count,l1,l2,max_abs,zeros,zero_fraction,penalty_l1,penalty_l2,selected_features,dead_units";
 const PARAMS: [&str; 4] = ["dense_0.kernel", "dense_0.bias", "dense_1.kernel", "dense_1.bias"];
 
 /// Asserts a failed run: exit code 1, no panic, an `error:` line on stderr naming every needle.

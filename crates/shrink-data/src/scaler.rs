@@ -65,6 +65,19 @@ impl TryFrom<RawScaler> for Scaler {
 }
 
 impl Scaler {
+    /// A scaler for the columns `keep` of this one, in that order (pruning unused inputs).
+    pub fn select(&self, keep: &[usize]) -> Result<Scaler, DataError> {
+        let n = self.offset.len();
+        if let Some(&bad) = keep.iter().find(|&&c| c >= n) {
+            return Err(DataError::InvalidScaler(format!("column {bad} selected from a scaler of {n} columns")));
+        }
+        Ok(Scaler {
+            kind: self.kind,
+            offset: keep.iter().map(|&c| self.offset[c]).collect(),
+            scale: keep.iter().map(|&c| self.scale[c]).collect(),
+        })
+    }
+
     /// Learns per-column parameters from `x` (rows are samples).
     ///
     /// Fails on an empty matrix or any NaN/infinite value, since either would silently

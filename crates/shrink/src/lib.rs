@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 pub mod case_study;
+pub mod constraint;
 mod error;
 mod float;
 pub mod kernels;
@@ -25,6 +26,8 @@ pub mod nn;
 pub mod optim;
 pub mod penalty;
 pub mod pipeline;
+pub mod prox;
+pub mod prune;
 pub mod rng;
 pub mod schedule;
 pub mod search;
@@ -32,11 +35,12 @@ pub mod spec;
 pub mod train;
 pub mod weights;
 
+pub use constraint::Constraint;
 pub use error::Error;
 pub use float::Float;
 pub use nn::{
     AveragePooling1D, AveragePooling2D, Conv1D, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling1D,
     GlobalAveragePooling2D, Layer, Lstm, MaxPooling1D, MaxPooling2D, Model, Padding, Param, Role,
 };
-pub use penalty::{Penalty, PenaltyError};
+pub use penalty::{Penalty, PenaltyError, PenaltyMode};
 pub use shrink_data as data;

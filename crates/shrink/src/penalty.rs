@@ -12,9 +12,40 @@
 //! | scikit-learn `MLPClassifier(alpha=a)` | adds `a/(2·n_batch)·Σw²` | `Penalty::from_sklearn_alpha(a, n_batch)` = `l2 = a/(2·n_batch)` |
 //! | glmnet / sklearn `ElasticNet(alpha, l1_ratio)` | `alpha·(r·Σ|w| + (1−r)/2·Σw²)` | `Penalty::elastic_net(alpha, r)` |
 //!
-//! Decoupled weight decay (AdamW) is not a penalty on the loss: it shrinks weights outside the
-//! adaptive update and so differs from L2 under Adam; see [`crate::optim::AdamW`].
+//! # Group lasso
+//! `group = g` adds `g·Σ_groups ‖w_group‖₂` over the rows (`groups = "rows"`: one group per
+//! input feature of a Dense kernel `[in, out]`) or columns (`"columns"`: one group per unit) of
+//! the parameter read as a matrix (see [`crate::prox::Groups`]). It is not scaled by
+//! `√group size`: in one kernel all groups have the same size, so the standard group lasso's
+//! `√p` is a constant that folds into `g` (`g = λ·√p` reproduces it).
+//!
+//! # How a penalty is applied: [`PenaltyMode`]
+//! - `gradient` (default, identical to Keras): the penalty's (sub)gradient joins the data
+//!   gradient before the optimizer. L1 weights then oscillate around zero and are almost never
+//!   exactly zero.
+//! - `proximal`: the L1 and group parts are applied after the optimizer step as proximal steps
+//!   (soft-thresholding, group soft-thresholding; [`crate::prox`]) with the step size the
+//!   optimizer actually used for each coordinate ([`crate::optim::Optimizer::step_sizes`]):
+//!   `lr` for SGD (also with momentum), `α_t/(√v + ε)` for Adam/AdamW, `lr/√(v + ε)` for
+//!   RMSprop. Weights become exactly zero and stay zero while the data gradient is weaker than
+//!   the threshold. The L2 part stays a gradient term. Right for sparsity and feature
+//!   selection; with SGD it is proximal gradient descent (ISTA) and reaches the Lasso solution.
+//! - `decoupled` (pure L2 only): `w ← w·(1 − lr·2·l2)` before the optimizer's update, outside
+//!   any adaptive scaling. This is exactly AdamW's decay with `weight_decay = 2·l2` (the factor 2
+//!   keeps `l2` meaning the same as in gradient mode: under plain SGD both modes give the same
+//!   training). Right with Adam/RMSprop when every weight should decay at the same relative rate.
+//!
+//! In every mode the reported loss includes the full penalty value.
+//!
+//! ## Converting alphas between modes and libraries
+//! The strengths mean the same objective in every mode; only the optimization differs.
+//! PyTorch `weight_decay = wd` (coupled) is `l2 = wd/2` in gradient mode; PyTorch `AdamW(weight_decay = wd)`
+//! multiplies by `1 − lr·wd` and so is `l2 = wd/2` in decoupled mode. scikit-learn's `Lasso(alpha = a)`
+//! minimises `1/(2n)·RSS + a·Σ|w|`; shrink's MSE loss is `RSS/n`, twice that data term, so the
+//! same solution needs `l1 = 2a` (mean-squared-error models; for other losses there is no fixed
+//! conversion).
 
+use crate::prox::{self, Groups};
 use crate::Float;
 use serde::{Deserialize, Serialize};
 
@@ -35,14 +66,49 @@ pub enum PenaltyError {
     /// A batch size of zero cannot scale a scikit-learn alpha.
     #[error("batch_size must be ≥ 1 to convert a scikit-learn alpha, got 0")]
     ZeroBatch,
+    /// `decoupled` applies to pure L2 penalties only.
+    #[error("mode `decoupled` needs a pure L2 penalty (l1 = 0, group = 0), got l1 = {l1}, group = {group}")]
+    DecoupledNeedsPureL2 {
+        /// The L1 strength given.
+        l1: f64,
+        /// The group strength given.
+        group: f64,
+    },
 }
 
-/// L1 and L2 strengths of one penalty, validated on construction.
+/// How a penalty acts on training; see the module documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PenaltyMode {
+    /// The penalty's gradient joins the data gradient (Keras).
+    #[default]
+    Gradient,
+    /// L1 and group parts as proximal steps after the optimizer's update: exact zeros.
+    Proximal,
+    /// Pure L2 as decoupled decay `w ← w·(1 − lr·2·l2)` (AdamW with `weight_decay = 2·l2`).
+    Decoupled,
+}
+
+impl PenaltyMode {
+    /// The name used in specs and files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PenaltyMode::Gradient => "gradient",
+            PenaltyMode::Proximal => "proximal",
+            PenaltyMode::Decoupled => "decoupled",
+        }
+    }
+}
+
+/// L1, L2 and group strengths of one penalty and how it is applied, validated on construction.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(try_from = "RawPenalty", into = "RawPenalty")]
 pub struct Penalty {
     l1: f64,
     l2: f64,
+    group: f64,
+    groups: Groups,
+    mode: PenaltyMode,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -52,6 +118,24 @@ struct RawPenalty {
     l1: f64,
     #[serde(default, deserialize_with = "l2_alpha")]
     l2: f64,
+    #[serde(default, deserialize_with = "group_alpha", skip_serializing_if = "is_zero")]
+    group: f64,
+    #[serde(default, skip_serializing_if = "is_default")]
+    groups: Groups,
+    #[serde(default, skip_serializing_if = "is_default")]
+    mode: PenaltyMode,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+fn group_alpha<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check("group", f64::deserialize(d)?).map_err(serde::de::Error::custom)
 }
 
 // Checked per field, so a spec parser can point at the offending value.
@@ -66,13 +150,13 @@ fn l2_alpha<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 impl TryFrom<RawPenalty> for Penalty {
     type Error = PenaltyError;
     fn try_from(raw: RawPenalty) -> Result<Self, PenaltyError> {
-        Penalty::l1_l2(raw.l1, raw.l2)
+        Penalty::l1_l2(raw.l1, raw.l2)?.with_group(raw.group, raw.groups)?.with_mode(raw.mode)
     }
 }
 
 impl From<Penalty> for RawPenalty {
     fn from(p: Penalty) -> Self {
-        RawPenalty { l1: p.l1, l2: p.l2 }
+        RawPenalty { l1: p.l1, l2: p.l2, group: p.group, groups: p.groups, mode: p.mode }
     }
 }
 
@@ -86,21 +170,22 @@ fn check(parameter: &'static str, value: f64) -> Result<f64, PenaltyError> {
 
 impl Penalty {
     /// No penalty; the same as not attaching one.
-    pub const NONE: Penalty = Penalty { l1: 0.0, l2: 0.0 };
+    pub const NONE: Penalty =
+        Penalty { l1: 0.0, l2: 0.0, group: 0.0, groups: Groups::Rows, mode: PenaltyMode::Gradient };
 
     /// `alpha·Σ|w|` (Keras `L1(alpha)`); drives weights towards zero at a constant rate.
     pub fn l1(alpha: f64) -> Result<Self, PenaltyError> {
-        Ok(Penalty { l1: check("l1", alpha)?, l2: 0.0 })
+        Ok(Penalty { l1: check("l1", alpha)?, ..Penalty::NONE })
     }
 
     /// `alpha·Σw²` (Keras `L2(alpha)`, no ½); shrinks large weights hardest.
     pub fn l2(alpha: f64) -> Result<Self, PenaltyError> {
-        Ok(Penalty { l1: 0.0, l2: check("l2", alpha)? })
+        Ok(Penalty { l2: check("l2", alpha)?, ..Penalty::NONE })
     }
 
     /// `l1·Σ|w| + l2·Σw²` (Keras `L1L2`).
     pub fn l1_l2(l1: f64, l2: f64) -> Result<Self, PenaltyError> {
-        Ok(Penalty { l1: check("l1", l1)?, l2: check("l2", l2)? })
+        Ok(Penalty { l1: check("l1", l1)?, l2: check("l2", l2)?, ..Penalty::NONE })
     }
 
     /// glmnet's parametrisation `alpha·(r·Σ|w| + (1−r)/2·Σw²)`, so a search can move along
@@ -110,14 +195,14 @@ impl Penalty {
         if !(0.0..=1.0).contains(&l1_ratio) {
             return Err(PenaltyError::InvalidL1Ratio(l1_ratio));
         }
-        Ok(Penalty { l1: alpha * l1_ratio, l2: alpha * (1.0 - l1_ratio) / 2.0 })
+        Ok(Penalty { l1: alpha * l1_ratio, l2: alpha * (1.0 - l1_ratio) / 2.0, ..Penalty::NONE })
     }
 
     /// PyTorch's coupled `weight_decay` adds `wd·w` to the gradient, which is the gradient of
     /// `wd/2·Σw²`: the same training as `l2 = wd/2`.
     pub fn from_torch_weight_decay(weight_decay: f64) -> Result<Self, PenaltyError> {
         let wd = check("weight_decay", weight_decay)?;
-        Ok(Penalty { l1: 0.0, l2: wd / 2.0 })
+        Ok(Penalty { l2: wd / 2.0, ..Penalty::NONE })
     }
 
     /// scikit-learn's MLP adds `alpha/(2·n)·Σw²` per batch of `n` rows: `l2 = alpha/(2·n)`.
@@ -126,7 +211,45 @@ impl Penalty {
         if batch_size == 0 {
             return Err(PenaltyError::ZeroBatch);
         }
-        Ok(Penalty { l1: 0.0, l2: alpha / (2.0 * batch_size as f64) })
+        Ok(Penalty { l2: alpha / (2.0 * batch_size as f64), ..Penalty::NONE })
+    }
+
+    /// Group lasso `g·Σ_groups ‖w_group‖₂` alone (gradient mode).
+    pub fn group_lasso(g: f64, groups: Groups) -> Result<Self, PenaltyError> {
+        Penalty::NONE.with_group(g, groups)
+    }
+
+    /// This penalty with its group strength set to `g` over `groups`.
+    pub fn with_group(self, g: f64, groups: Groups) -> Result<Self, PenaltyError> {
+        Penalty { group: check("group", g)?, groups, ..self }.with_mode(self.mode)
+    }
+
+    /// This penalty applied in `mode`; `decoupled` needs `l1 = 0` and `group = 0`.
+    pub fn with_mode(self, mode: PenaltyMode) -> Result<Self, PenaltyError> {
+        if mode == PenaltyMode::Decoupled && (self.l1 != 0.0 || self.group != 0.0) {
+            return Err(PenaltyError::DecoupledNeedsPureL2 { l1: self.l1, group: self.group });
+        }
+        Ok(Penalty { mode, ..self })
+    }
+
+    /// Every strength times `factor` (≥ 0; per-row penalty factors), mode and grouping kept.
+    pub fn scaled(&self, factor: f64) -> Penalty {
+        Penalty { l1: self.l1 * factor, l2: self.l2 * factor, group: self.group * factor, ..*self }
+    }
+
+    /// How the penalty is applied.
+    pub fn mode(&self) -> PenaltyMode {
+        self.mode
+    }
+
+    /// The group lasso strength.
+    pub fn group_strength(&self) -> f64 {
+        self.group
+    }
+
+    /// How the group lasso groups the elements.
+    pub fn groups(&self) -> Groups {
+        self.groups
     }
 
     /// The L1 strength.
@@ -141,41 +264,107 @@ impl Penalty {
 
     /// True when this penalty adds nothing.
     pub fn is_zero(&self) -> bool {
-        self.l1 == 0.0 && self.l2 == 0.0
+        self.l1 == 0.0 && self.l2 == 0.0 && self.group == 0.0
     }
 
-    /// The penalty's value on `weights`, accumulated in `f64`.
+    /// The penalty's value on a 1-D `weights` (a group per element for `rows`, one group for
+    /// `columns`), accumulated in `f64`.
     pub fn value<F: Float>(&self, weights: &[F]) -> f64 {
+        self.value_shaped(weights, &[weights.len()])
+    }
+
+    /// The penalty's value on `weights` of shape `shape`, accumulated in `f64`.
+    pub fn value_shaped<F: Float>(&self, weights: &[F], shape: &[usize]) -> f64 {
         let (mut abs, mut sq) = (0.0f64, 0.0f64);
         for w in weights {
             let w = w.f64();
             abs += w.abs();
             sq += w * w;
         }
-        self.l1 * abs + self.l2 * sq
+        self.l1 * abs + self.l2 * sq + self.group_value(weights, shape)
     }
 
-    /// Adds the penalty's gradient to `grad` and returns its value, in one pass over the
-    /// weights (the step's hot path).
+    fn group_value<F: Float>(&self, weights: &[F], shape: &[usize]) -> f64 {
+        if self.group == 0.0 {
+            return 0.0;
+        }
+        self.group * prox::group_norm_sum(weights, shape, self.groups)
+    }
+
+    /// [`Penalty::accumulate_shaped`] of a 1-D parameter.
     ///
     /// # Panics
     /// If `weights` and `grad` differ in length.
     pub fn accumulate<F: Float>(&self, weights: &[F], grad: &mut [F]) -> f64 {
+        self.accumulate_shaped(weights, grad, &[weights.len()])
+    }
+
+    /// Adds the gradient terms of this penalty's mode to `grad` (gradient mode: all of them;
+    /// proximal: the L2 term; decoupled: none) and returns the full value, in one pass over the
+    /// weights for L1/L2 (the step's hot path).
+    ///
+    /// # Panics
+    /// If `weights` and `grad` differ in length.
+    pub fn accumulate_shaped<F: Float>(&self, weights: &[F], grad: &mut [F], shape: &[usize]) -> f64 {
         assert_eq!(weights.len(), grad.len());
-        let (l1, two_l2) = (F::of(self.l1), F::of(2.0 * self.l2));
-        let (abs, sq) = penalty_accumulate(weights, grad, l1, two_l2);
-        self.l1 * abs.f64() + self.l2 * sq.f64()
+        let (l1, two_l2) = match self.mode {
+            PenaltyMode::Gradient => (self.l1, 2.0 * self.l2),
+            PenaltyMode::Proximal => (0.0, 2.0 * self.l2),
+            PenaltyMode::Decoupled => (0.0, 0.0),
+        };
+        let (abs, sq) = penalty_accumulate(weights, grad, F::of(l1), F::of(two_l2));
+        if self.mode == PenaltyMode::Gradient && self.group != 0.0 {
+            prox::group_gradient(weights, grad, shape, self.groups, self.group);
+        }
+        self.l1 * abs.f64() + self.l2 * sq.f64() + self.group_value(weights, shape)
+    }
+
+    /// Work to do on the weights before the optimizer's update: decoupled decay with learning
+    /// rate `lr` (nothing in the other modes).
+    pub fn before_update<F: Float>(&self, weights: &mut [F], lr: f64) {
+        if self.mode == PenaltyMode::Decoupled && self.l2 != 0.0 {
+            prox::decoupled_shrink(weights, lr, self.l2);
+        }
+    }
+
+    /// True when [`Penalty::after_update`] has work to do (proximal mode with L1 or group).
+    pub fn is_proximal(&self) -> bool {
+        self.mode == PenaltyMode::Proximal && (self.l1 != 0.0 || self.group != 0.0)
+    }
+
+    /// The proximal steps after the optimizer's update, with the per-coordinate `steps` it used:
+    /// soft-thresholding by `step·l1`, then group soft-thresholding by `step·group` (together the
+    /// exact proximal operator of the sparse group lasso). Nothing outside proximal mode.
+    pub fn after_update<F: Float>(&self, weights: &mut [F], steps: &[F], shape: &[usize]) {
+        if !self.is_proximal() {
+            return;
+        }
+        if self.l1 != 0.0 {
+            prox::soft_threshold(weights, steps, F::of(self.l1));
+        }
+        if self.group != 0.0 {
+            prox::group_soft_threshold(weights, steps, shape, self.groups, self.group);
+        }
     }
 }
 
 impl std::fmt::Display for Penalty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (self.l1 > 0.0, self.l2 > 0.0) {
+            (false, false) if self.group > 0.0 => Ok(()),
             (false, false) => write!(f, "none"),
             (true, false) => write!(f, "L1({})", self.l1),
             (false, true) => write!(f, "L2({})", self.l2),
             (true, true) => write!(f, "L1L2(l1={}, l2={})", self.l1, self.l2),
+        }?;
+        if self.group > 0.0 {
+            let sep = if self.l1 > 0.0 || self.l2 > 0.0 { " + " } else { "" };
+            write!(f, "{sep}Group({}, {})", self.group, self.groups.as_str())?;
         }
+        if self.mode != PenaltyMode::Gradient {
+            write!(f, " [{}]", self.mode.as_str())?;
+        }
+        Ok(())
     }
 }
 
@@ -212,60 +401,4 @@ fn sign<F: Float>(w: F) -> F {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keras_convention_values_by_hand() {
-        let w = [1.0f64, -2.0, 0.5, 0.0];
-        // Σ|w| = 3.5, Σw² = 5.25
-        assert_eq!(Penalty::l1(0.1).unwrap().value(&w), 0.1 * 3.5);
-        assert_eq!(Penalty::l2(0.01).unwrap().value(&w), 0.01 * 5.25);
-        let both = Penalty::l1_l2(0.1, 0.01).unwrap();
-        assert!((both.value(&w) - (0.35 + 0.0525)).abs() < 1e-15);
-        let mut g = [0.0f64; 4];
-        let v = both.accumulate(&w, &mut g);
-        assert!((v - 0.4025).abs() < 1e-15);
-        // l1·sign(w) + 2·l2·w, sign(0) = 0
-        assert_eq!(g, [0.1 + 0.02, -0.1 - 0.04, 0.1 + 0.01, 0.0]);
-    }
-
-    #[test]
-    fn gradient_matches_finite_differences_away_from_zero() {
-        let w = [0.3f64, -1.7, 2.2, -0.05];
-        for p in [Penalty::l1(0.3).unwrap(), Penalty::l2(0.7).unwrap(), Penalty::l1_l2(0.2, 0.9).unwrap()] {
-            let mut g = [0.0; 4];
-            p.accumulate(&w, &mut g);
-            for i in 0..4 {
-                let h = 1e-6;
-                let (mut up, mut down) = (w, w);
-                up[i] += h;
-                down[i] -= h;
-                let fd = (p.value(&up) - p.value(&down)) / (2.0 * h);
-                assert!((fd - g[i]).abs() <= 1e-6 * fd.abs().max(1.0), "{p}: {fd} vs {}", g[i]);
-            }
-        }
-    }
-
-    #[test]
-    fn invalid_alpha_is_a_typed_error_naming_the_parameter() {
-        let e = Penalty::l2(-1.0).unwrap_err();
-        assert_eq!(e.to_string(), "alpha `l2` must be finite and ≥ 0, got -1");
-        assert!(Penalty::l1(f64::NAN).is_err());
-        assert!(Penalty::l1_l2(0.0, f64::INFINITY).is_err());
-        assert!(Penalty::elastic_net(0.1, 1.5).is_err());
-        assert!(Penalty::from_sklearn_alpha(0.1, 0).is_err());
-        assert!(serde_json::from_str::<Penalty>(r#"{"l2": -0.5}"#).is_err());
-        assert!(serde_json::from_str::<Penalty>(r#"{"l3": 0.5}"#).is_err());
-    }
-
-    #[test]
-    fn conversions() {
-        assert_eq!(Penalty::from_torch_weight_decay(0.01).unwrap().l2_strength(), 0.005);
-        assert_eq!(Penalty::from_sklearn_alpha(0.0001, 50).unwrap().l2_strength(), 0.0001 / 100.0);
-        let en = Penalty::elastic_net(0.2, 0.25).unwrap();
-        assert!((en.l1_strength() - 0.05).abs() < 1e-15 && (en.l2_strength() - 0.075).abs() < 1e-15);
-        let p: Penalty = serde_json::from_str(r#"{"l2": 0.001}"#).unwrap();
-        assert_eq!(p, Penalty::l2(0.001).unwrap());
-    }
-}
+mod tests;

@@ -33,7 +33,7 @@ use crate::nn::{
 };
 use crate::optim::OptimizerConfig;
 use crate::train::{FitConfig, Trainer};
-use crate::{Error, Penalty};
+use crate::{Constraint, Error, Penalty};
 use serde::{Deserialize, Serialize};
 use shrink_data::Scaling;
 
@@ -61,6 +61,13 @@ pub enum LayerSpec {
         /// Penalty on the bias; none by default.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         bias_penalty: Option<Penalty>,
+        /// Constraint on the kernel (`{ name = "max_norm", max_value = 2 }`, `unit_norm`,
+        /// `non_neg`); none by default.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kernel_constraint: Option<Constraint>,
+        /// Constraint on the bias; none by default.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bias_constraint: Option<Constraint>,
     },
     /// A 2-D convolution over `[height, width, channels]`.
     Conv2d {
@@ -283,11 +290,26 @@ impl ModelSpec {
         let mut builder = Model::builder(&self.input_shape);
         for layer in &self.layers {
             builder = match layer {
-                LayerSpec::Dense { units, activation, use_bias, kernel_initializer, kernel_penalty, bias_penalty } => {
-                    let l = Dense::new(*units)
+                LayerSpec::Dense {
+                    units,
+                    activation,
+                    use_bias,
+                    kernel_initializer,
+                    kernel_penalty,
+                    bias_penalty,
+                    kernel_constraint,
+                    bias_constraint,
+                } => {
+                    let mut l = Dense::new(*units)
                         .activation(*activation)
                         .use_bias(*use_bias)
                         .kernel_initializer(*kernel_initializer);
+                    if let Some(c) = kernel_constraint {
+                        l = l.kernel_constraint(*c);
+                    }
+                    if let Some(c) = bias_constraint {
+                        l = l.bias_constraint(*c);
+                    }
                     builder.layer(with_penalties(l, *kernel_penalty, *bias_penalty))
                 }
                 LayerSpec::Conv2d {
@@ -483,6 +505,31 @@ activation = "sigmoid"
         assert_eq!(kernel.penalty, Some(Penalty::l2(1e-3).unwrap()));
         assert!(model.param(model.select("dense_0.bias").unwrap()[0]).penalty.is_none());
         assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec);
+    }
+
+    #[test]
+    fn penalty_modes_and_groups_in_spec_form() {
+        let prox = SPEC.replace("l2 = 1e-3", "group = 1e-2, groups = \"rows\", mode = \"proximal\"");
+        let model = ModelSpec::from_toml(&prox).unwrap().build_model().unwrap();
+        let pen = model.param(model.select("dense_0.kernel").unwrap()[0]).penalty.unwrap();
+        assert_eq!((pen.group_strength(), pen.mode()), (1e-2, crate::PenaltyMode::Proximal));
+        let e = ModelSpec::from_toml(&SPEC.replace("l2 = 1e-3", "l1 = 1e-3, mode = \"decoupled\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("pure L2") && e.contains("line 13"), "{e}");
+        let e = ModelSpec::from_toml(&SPEC.replace("l2 = 1e-3", "l1 = 1e-3, mode = \"prox\"")).unwrap_err().to_string();
+        assert!(e.contains("prox") && e.contains("line 13"), "{e}");
+    }
+
+    #[test]
+    fn constraints_in_spec_form() {
+        let with = SPEC.replace("l2 = 1e-3 }", "l2 = 1e-3 }\nkernel_constraint = { name = \"non_neg\" }");
+        let model = ModelSpec::from_toml(&with).unwrap().build_model().unwrap();
+        let kernel = model.param(model.select("dense_0.kernel").unwrap()[0]);
+        assert_eq!(kernel.constraint, Some(Constraint::NonNeg));
+        let bad =
+            SPEC.replace("l2 = 1e-3 }", "l2 = 1e-3 }\nkernel_constraint = { name = \"max_norm\", max_value = -1 }");
+        assert!(ModelSpec::from_toml(&bad).unwrap_err().to_string().contains("max_value"));
     }
 
     #[test]

@@ -27,6 +27,11 @@ pub struct WeightStats {
     pub zeros: usize,
     /// `zeros / count`.
     pub zero_fraction: f64,
+    /// For a 2-D kernel `[in, out]` (Dense): inputs (rows) with at least one non-zero weight; on
+    /// the first layer, the selected input features. `None` for other parameters.
+    pub selected_features: Option<usize>,
+    /// For a 2-D kernel `[in, out]`: units (columns) whose incoming weights are all exactly zero.
+    pub dead_units: Option<usize>,
 }
 
 impl WeightStats {
@@ -41,6 +46,13 @@ impl WeightStats {
             zeros += usize::from(a == 0.0);
         }
         let count = values.len();
+        let (mut selected_features, mut dead_units) = (None, None);
+        if role == Role::Kernel && shape.len() == 2 && shape[0] * shape[1] == count {
+            let (rows, cols) = (shape[0], shape[1]);
+            let nonzero = |i: usize| values[i].f64() != 0.0;
+            selected_features = Some((0..rows).filter(|&r| (0..cols).any(|c| nonzero(r * cols + c))).count());
+            dead_units = Some((0..cols).filter(|&c| (0..rows).all(|r| !nonzero(r * cols + c))).count());
+        }
         WeightStats {
             name,
             layer,
@@ -52,6 +64,8 @@ impl WeightStats {
             max_abs,
             zeros,
             zero_fraction: zeros as f64 / count.max(1) as f64,
+            selected_features,
+            dead_units,
         }
     }
 }
@@ -83,6 +97,12 @@ mod tests {
     fn stats_by_hand() {
         let s = WeightStats::of("a.kernel".into(), "a".into(), Role::Kernel, vec![2, 2], &[3.0f32, -4.0, 0.0, 0.0]);
         assert_eq!((s.l1, s.l2, s.max_abs, s.zeros, s.zero_fraction), (7.0, 5.0, 4.0, 2, 0.5));
+        // [[3, -4], [0, 0]]: input 1 unused, no dead unit; [[3, 0], [1, 0]]: unit 1 dead
+        assert_eq!((s.selected_features, s.dead_units), (Some(1), Some(0)));
+        let s = WeightStats::of("a.kernel".into(), "a".into(), Role::Kernel, vec![2, 2], &[3.0f32, 0.0, 1.0, 0.0]);
+        assert_eq!((s.selected_features, s.dead_units), (Some(2), Some(1)));
+        let b = WeightStats::of("a.bias".into(), "a".into(), Role::Bias, vec![2], &[0.0f32, 0.0]);
+        assert_eq!((b.selected_features, b.dead_units), (None, None));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use shrink::nn::{
 };
 use shrink::optim::OptimizerConfig;
 use shrink::train::{FitConfig, Trainer};
-use shrink::Penalty;
+use shrink::{Penalty, PenaltyMode};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
@@ -153,4 +153,27 @@ fn lstm_steps_allocate_nothing_after_the_first_batch() {
             .unwrap();
         allocations(model, Loss::MeanSquaredError, &OptimizerConfig::adam(), &x, &y)
     });
+}
+
+#[test]
+fn proximal_and_decoupled_steps_allocate_nothing_after_the_first_batch() {
+    let prox = Penalty::l1(1e-3).unwrap().with_group(1e-3, shrink::prox::Groups::Rows).unwrap();
+    let prox = prox.with_mode(PenaltyMode::Proximal).unwrap();
+    let decoupled = Penalty::l2(1e-3).unwrap().with_mode(PenaltyMode::Decoupled).unwrap();
+    for optimizer in [
+        OptimizerConfig::adam(),
+        OptimizerConfig::Sgd { lr: 0.01, momentum: 0.9, nesterov: false },
+        OptimizerConfig::RmsProp { lr: 0.001, rho: 0.9, momentum: 0.0, epsilon: 1e-7 },
+    ] {
+        assert_step_allocation_free(&format!("proximal dense, {optimizer:?}"), |rows| {
+            let (x, y) = moons(rows);
+            let model = Model::<f32>::builder(&[2])
+                .layer(Dense::new(32).activation(Activation::Relu).kernel_penalty(prox))
+                .layer(Dense::new(8).activation(Activation::Tanh).kernel_penalty(decoupled))
+                .layer(Dense::new(1).activation(Activation::Sigmoid))
+                .build(0)
+                .unwrap();
+            allocations(model, Loss::BinaryCrossEntropy, &optimizer, &x, &y)
+        });
+    }
 }

@@ -70,6 +70,11 @@ impl SavedModel {
             ("shrink.target".to_string(), json(&self.target)),
             ("shrink.penalties".to_string(), json(&penalties)),
         ]);
+        let factors: BTreeMap<String, &Vec<f64>> =
+            self.model.params().filter_map(|(name, p)| p.row_factors.as_ref().map(|f| (name, f))).collect();
+        if !factors.is_empty() {
+            meta.insert("shrink.row_factors".to_string(), json(&factors));
+        }
         if let Some(trainer) = trainer {
             let optimizer = trainer.optimizer();
             let names: Vec<(String, Vec<usize>)> = self.model.params().map(|(n, p)| (n, p.shape.clone())).collect();
@@ -114,12 +119,23 @@ impl SavedModel {
             .map_err(|e| corrupt(path, format!("metadata `shrink.target`: {e}")))?;
         let penalties: BTreeMap<String, Penalty> = serde_json::from_value(parse("shrink.penalties")?)
             .map_err(|e| corrupt(path, format!("metadata `shrink.penalties`: {e}")))?;
+        let factors: BTreeMap<String, Vec<f64>> = match meta.get("shrink.row_factors") {
+            None => BTreeMap::new(),
+            Some(_) => serde_json::from_value(parse("shrink.row_factors")?)
+                .map_err(|e| corrupt(path, format!("metadata `shrink.row_factors`: {e}")))?,
+        };
         let mut model = spec.build_model()?;
         let names: Vec<String> = model.params().map(|(n, _)| n).collect();
         for (name, id) in names.iter().zip(model.select("*")?) {
             let p = model.param_mut(id);
             p.value = read_f32(path, &tensors, name, &p.shape)?;
             p.penalty = penalties.get(name).copied();
+            p.row_factors = factors.get(name).cloned();
+            if let Some(f) = &p.row_factors {
+                let rows = crate::prox::matrix_dims(p.value.len(), &p.shape).0;
+                crate::nn::check_row_factors(f, rows, p.penalty)
+                    .map_err(|e| corrupt(path, format!("row factors of `{name}`: {e}")))?;
+            }
         }
         if scaler.n_features() != model.input_size() || features.len() != model.input_size() {
             return Err(corrupt(path, "scaler or feature list does not match the model's inputs"));

@@ -46,6 +46,11 @@ fn round_trip_predicts_identically_and_continues_identically() {
     let path = d.join("model.safetensors");
     let (mut saved, mut trainer, x, y) = trained();
     saved.model.set_penalty("dense_1.bias", Some(Penalty::l1(1e-4).unwrap())).unwrap();
+    let proximal = Penalty::l1(1e-4).unwrap().with_mode(crate::PenaltyMode::Proximal).unwrap();
+    saved.model.set_penalty("dense_0.kernel", Some(proximal)).unwrap();
+    let id = saved.model.select("dense_0.kernel").unwrap()[0];
+    let rows = saved.model.param(id).shape[0];
+    saved.model.param_mut(id).row_factors = Some((0..rows).map(|r| r as f64).collect());
     saved.save(&path, Some(&trainer), false).unwrap();
     let (mut loaded, optimizer) = SavedModel::load(&path).unwrap();
     assert_eq!(loaded.model.predict(x.view(), 32).unwrap(), saved.model.predict(x.view(), 32).unwrap());
@@ -54,6 +59,8 @@ fn round_trip_predicts_identically_and_continues_identically() {
     let pens: Vec<_> = loaded.model.params().map(|(n, p)| (n, p.penalty)).collect();
     let want: Vec<_> = saved.model.params().map(|(n, p)| (n, p.penalty)).collect();
     assert_eq!(pens, want);
+    let factors: Vec<_> = loaded.model.params().map(|(_, p)| p.row_factors.clone()).collect();
+    assert_eq!(factors, saved.model.params().map(|(_, p)| p.row_factors.clone()).collect::<Vec<_>>());
     // Continuing from the file equals continuing in memory: weights and Adam state round-trip.
     let mut resumed = loaded.spec.trainer().unwrap();
     optimizer.expect("saved with its optimizer").restore(&mut resumed).unwrap();

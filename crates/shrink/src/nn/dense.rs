@@ -1,7 +1,7 @@
 use super::{ensure_len, Activation, Initializer, Layer, Param, Role};
 use crate::kernels::{matmul, matmul_nt, matmul_tn, multiversion, Mat, Parallelism};
 use crate::rng::Rng;
-use crate::{Error, Float, Penalty};
+use crate::{Constraint, Error, Float, Penalty};
 
 /// A fully connected layer `y = f(x·W + b)` with `W` stored `[in, out]` (Keras layout).
 #[derive(Debug, Clone)]
@@ -12,6 +12,9 @@ pub struct Dense<F> {
     kernel_initializer: Initializer,
     use_bias: bool,
     kernel_penalty: Option<Penalty>,
+    kernel_row_factors: Option<Vec<f64>>,
+    kernel_constraint: Option<Constraint>,
+    bias_constraint: Option<Constraint>,
     bias_penalty: Option<Penalty>,
     inputs: usize,
     params: Vec<Param<F>>,
@@ -30,6 +33,9 @@ impl<F: Float> Dense<F> {
             kernel_initializer: Initializer::GlorotUniform,
             use_bias: true,
             kernel_penalty: None,
+            kernel_row_factors: None,
+            kernel_constraint: None,
+            bias_constraint: None,
             bias_penalty: None,
             inputs: 0,
             params: Vec::new(),
@@ -60,6 +66,26 @@ impl<F: Float> Dense<F> {
     /// Penalizes the kernel.
     pub fn kernel_penalty(mut self, penalty: Penalty) -> Self {
         self.kernel_penalty = Some(penalty);
+        self
+    }
+
+    /// Per-input penalty factors on the kernel (glmnet's `penalty.factor`): input `i`'s row is
+    /// penalized with the kernel penalty times `factors[i]`; 0 never penalizes that input.
+    /// Checked at build: finite, ≥ 0, one per input, not with column groups.
+    pub fn kernel_row_factors(mut self, factors: Vec<f64>) -> Self {
+        self.kernel_row_factors = Some(factors);
+        self
+    }
+
+    /// Constrains the kernel after every step (Keras `kernel_constraint`); checked at build.
+    pub fn kernel_constraint(mut self, constraint: Constraint) -> Self {
+        self.kernel_constraint = Some(constraint);
+        self
+    }
+
+    /// Constrains the bias after every step (Keras `bias_constraint`); checked at build.
+    pub fn bias_constraint(mut self, constraint: Constraint) -> Self {
+        self.bias_constraint = Some(constraint);
         self
     }
 
@@ -112,10 +138,20 @@ impl<F: Float> Layer<F> for Dense<F> {
         let mut kernel = Param::zeros(Role::Kernel, vec![inputs, self.units]);
         self.kernel_initializer.fill(&mut kernel.value, inputs, self.units, rng);
         kernel.penalty = self.kernel_penalty;
+        for c in self.kernel_constraint.iter().chain(&self.bias_constraint) {
+            c.validate().map_err(|e| Error::Layer { layer: self.name.clone(), message: e.to_string() })?;
+        }
+        kernel.constraint = self.kernel_constraint;
+        if let Some(factors) = &self.kernel_row_factors {
+            super::check_row_factors(factors, inputs, self.kernel_penalty)
+                .map_err(|e| Error::Layer { layer: self.name.clone(), message: e.to_string() })?;
+            kernel.row_factors = Some(factors.clone());
+        }
         self.params = vec![kernel];
         if self.use_bias {
             let mut bias = Param::zeros(Role::Bias, vec![self.units]);
             bias.penalty = self.bias_penalty;
+            bias.constraint = self.bias_constraint;
             self.params.push(bias);
         }
         Ok(vec![self.units])

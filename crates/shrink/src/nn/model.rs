@@ -200,7 +200,9 @@ impl<F: Float> Model<F> {
     /// The total penalty on the current weights (what a step adds to the mean data loss).
     pub fn penalty_value(&self) -> f64 {
         // A fold from +0.0: an empty float sum is −0.0, which prints as "-0".
-        self.params().filter_map(|(_, p)| p.penalty.map(|pen| pen.value(&p.value))).fold(0.0, |a, b| a + b)
+        self.params()
+            .filter_map(|(_, p)| p.penalty.map(|pen| pen.value_shaped(&p.value, &p.shape)))
+            .fold(0.0, |a, b| a + b)
     }
 
     /// Runs a batch forward; returns the output (`batch × output_size` elements).

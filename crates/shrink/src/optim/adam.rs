@@ -52,6 +52,11 @@ impl<F: Float> Optimizer<F> for Adam<F> {
         }
     }
 
+    fn step_sizes(&self, slot: usize, out: &mut [F]) {
+        let (alpha, eps) = (F::of(self.alpha), F::of(self.epsilon));
+        super::per_coordinate(&self.v, slot, out, F::of(self.lr), |v| alpha / (v.sqrt() + eps));
+    }
+
     fn learning_rate(&self) -> f64 {
         self.lr
     }
@@ -108,6 +113,10 @@ impl<F: Float> Optimizer<F> for AdamW<F> {
         self.adam.update(slot, value, grad, par);
     }
 
+    fn step_sizes(&self, slot: usize, out: &mut [F]) {
+        self.adam.step_sizes(slot, out);
+    }
+
     fn learning_rate(&self) -> f64 {
         self.adam.lr
     }
@@ -158,6 +167,22 @@ mod tests {
         };
         assert!((w[0] - (1.0 - step(0.5))).abs() < 1e-15);
         assert!((w[1] - (-1.0 - step(-2.0))).abs() < 1e-15);
+    }
+
+    #[test]
+    fn step_sizes_are_alpha_over_root_v_plus_epsilon() {
+        let mut adam = Adam::<f64>::new(0.01, 0.9, 0.999, 1e-7);
+        let mut w = [1.0, -1.0];
+        let mut steps = [0.0; 2];
+        adam.step_sizes(0, &mut steps);
+        assert_eq!(steps, [0.01, 0.01]); // before the first update: lr
+        adam.begin_step();
+        adam.update(0, &mut w, &[0.5, -2.0], Parallelism::Sequential);
+        adam.step_sizes(0, &mut steps);
+        let alpha = 0.01 * 0.001f64.sqrt() / 0.1;
+        for (s, g) in steps.iter().zip([0.5f64, -2.0]) {
+            assert!((s - alpha / ((0.001 * g * g).sqrt() + 1e-7)).abs() < 1e-15);
+        }
     }
 
     #[test]

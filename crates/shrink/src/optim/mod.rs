@@ -23,6 +23,15 @@ pub trait Optimizer<F: Float>: Send {
     /// Updates one parameter (`slot` identifies it across steps); large parameters may be
     /// split across the threads of `par` (element-wise, so the result does not depend on it).
     fn update(&mut self, slot: usize, value: &mut [F], grad: &[F], par: Parallelism);
+    /// The per-coordinate step size of the last [`Optimizer::update`] of `slot`, written into
+    /// `out` (one entry per element of the parameter): the factor by which that update scaled the
+    /// gradient (or its momentum average). Proximal penalties threshold with it.
+    ///
+    /// SGD: `lr` (with momentum too: the step actually taken also carries past velocity, which
+    /// a proximal step cannot attribute; `lr` is the step of the current gradient). Adam and
+    /// AdamW: `α_t/(√v + ε)` with `α_t = lr·√(1−β₂ᵗ)/(1−β₁ᵗ)` (Keras' form of `lr/(√v̂ + ε)`).
+    /// RMSprop: `lr/√(v + ε)`. Before a slot's first update: `lr`.
+    fn step_sizes(&self, slot: usize, out: &mut [F]);
     /// The current learning rate.
     fn learning_rate(&self) -> f64;
     /// Number of steps taken.
@@ -229,6 +238,15 @@ impl OptimizerConfig {
             OptimizerConfig::AdamW { .. } => "adam_w",
             OptimizerConfig::RmsProp { .. } => "rms_prop",
         }
+    }
+}
+
+/// Fills `out` with `f(v)` per coordinate of slot `slot` of `states`, or with `fallback` when
+/// the slot has no state of the right length yet.
+pub(crate) fn per_coordinate<F: Float>(states: &[Vec<F>], slot: usize, out: &mut [F], fallback: F, f: impl Fn(F) -> F) {
+    match states.get(slot) {
+        Some(v) if v.len() == out.len() => out.iter_mut().zip(v).for_each(|(o, &v)| *o = f(v)),
+        _ => out.fill(fallback),
     }
 }
 

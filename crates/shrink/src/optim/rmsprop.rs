@@ -46,6 +46,11 @@ impl<F: Float> Optimizer<F> for RmsProp<F> {
         }
     }
 
+    fn step_sizes(&self, slot: usize, out: &mut [F]) {
+        let (lr, eps) = (F::of(self.lr), F::of(self.epsilon));
+        super::per_coordinate(&self.v, slot, out, lr, |v| lr / (v + eps).sqrt());
+    }
+
     fn learning_rate(&self) -> f64 {
         self.lr
     }

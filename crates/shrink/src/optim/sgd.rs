@@ -40,6 +40,10 @@ impl<F: Float> Optimizer<F> for Sgd<F> {
         }
     }
 
+    fn step_sizes(&self, _slot: usize, out: &mut [F]) {
+        out.fill(F::of(self.lr));
+    }
+
     fn learning_rate(&self) -> f64 {
         self.lr
     }

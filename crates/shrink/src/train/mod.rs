@@ -113,6 +113,7 @@ struct Buffers<F> {
     x: Vec<F>,
     y: Vec<F>,
     grad: Vec<F>,
+    steps: Vec<F>,
     metric_sums: Vec<f64>,
 }
 
@@ -299,13 +300,30 @@ impl<F: Float> Trainer<F> {
         }
         model.backward(&buf.x[..b * wi], &buf.grad[..b * wo], b, par);
         let optimizer = &mut self.optimizer;
+        let steps = &mut buf.steps;
         optimizer.begin_step();
+        let lr = optimizer.learning_rate();
         let mut penalty = 0.0;
         model.for_each_param_mut(|slot, p| {
-            if let Some(pen) = p.penalty {
-                penalty += pen.accumulate(&p.value, &mut p.grad);
-            }
+            let Some(pen) = p.penalty else {
+                optimizer.update(slot, &mut p.value, &p.grad, par);
+                if let Some(c) = p.constraint {
+                    c.apply(&mut p.value, &p.shape);
+                }
+                return;
+            };
+            penalty += p.penalty_gradient();
+            p.penalty_before_update(lr);
             optimizer.update(slot, &mut p.value, &p.grad, par);
+            if pen.is_proximal() {
+                let n = p.value.len();
+                crate::nn::ensure_len(steps, n);
+                optimizer.step_sizes(slot, &mut steps[..n]);
+                p.penalty_after_update(&steps[..n]);
+            }
+            if let Some(c) = p.constraint {
+                c.apply(&mut p.value, &p.shape);
+            }
         });
         (data_loss, penalty)
     }
