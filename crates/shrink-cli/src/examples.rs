@@ -1,5 +1,5 @@
 //! `shrink example digits-cnn` and `shrink example sunspots-lstm`: the penalty story on a
-//! convolutional and a recurrent network, with data sets compiled into the binary.
+//! convolutional and a recurrent network (and `breast-cancer`, in `examples_breast.rs`), with data sets compiled into the binary.
 
 use anyhow::{bail, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -29,6 +29,8 @@ pub enum Example {
     DigitsCnn(DigitsArgs),
     /// An LSTM forecaster of yearly sunspots with L1/L2 on the bias, input kernel or recurrent kernel.
     SunspotsLstm(SunspotsArgs),
+    /// Feature selection on breast-cancer data: proximal group lasso on the input rows, alpha by CV (1-SE).
+    BreastCancer(crate::examples_breast::BreastArgs),
 }
 
 #[derive(clap::Args)]
@@ -71,14 +73,14 @@ pub struct SunspotsArgs {
 pub struct Common {
     /// Output folder.
     #[arg(long)]
-    out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Worker threads (fits side by side); results do not depend on it.
     #[arg(long)]
-    threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
 }
 
 impl Common {
-    fn threads(&self) -> usize {
+    pub(crate) fn threads(&self) -> usize {
         self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
     }
 }
@@ -87,10 +89,11 @@ pub fn run(example: Example) -> Result<()> {
     match example {
         Example::DigitsCnn(args) => digits(args),
         Example::SunspotsLstm(args) => sunspots(args),
+        Example::BreastCancer(args) => crate::examples_breast::breast_cancer(args),
     }
 }
 
-fn progress(total: usize, what: &str) -> ProgressBar {
+pub(crate) fn progress(total: usize, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(total as u64);
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} fits, ETA {eta}")
@@ -113,7 +116,7 @@ fn one_hot(y: &Array1<f64>, classes: usize) -> Array2<f32> {
     out
 }
 
-fn write_text(path: &Path, text: &str, files: &mut Vec<PathBuf>) -> Result<()> {
+pub(crate) fn write_text(path: &Path, text: &str, files: &mut Vec<PathBuf>) -> Result<()> {
     shrink::case_study::write_atomic(path, text.as_bytes())?;
     files.push(path.to_path_buf());
     Ok(())

@@ -5,6 +5,7 @@ mod bench;
 mod bench_search;
 mod case_study;
 mod examples;
+mod examples_breast;
 mod model_cmds;
 mod prune;
 mod search;
@@ -46,7 +47,7 @@ enum Command {
     /// Choose a penalty strength: alpha grid, refinement, repeats, K-fold CV, 1-SE rule,
     /// warm-started paths; resumable from DIR/trials.csv.
     Search(search::Args),
-    /// Run a bundled example study (digits-cnn, sunspots-lstm).
+    /// Run a bundled example study (digits-cnn, sunspots-lstm, breast-cancer).
     #[command(subcommand)]
     Example(examples::Example),
     /// Measure training speed (µs per step, GFLOP/s) against a baseline run in the same process.
