@@ -177,3 +177,17 @@ fn proximal_and_decoupled_steps_allocate_nothing_after_the_first_batch() {
         });
     }
 }
+
+#[test]
+fn activity_penalty_steps_allocate_nothing_after_the_first_batch() {
+    assert_step_allocation_free("dense with activity penalties", |rows| {
+        let (x, y) = moons(rows);
+        let model = Model::<f32>::builder(&[2])
+            .layer(Dense::new(32).activation(Activation::Relu).activity_penalty(Penalty::l1_l2(1e-4, 1e-3).unwrap()))
+            .layer(Dense::new(8).activation(Activation::Tanh).activity_penalty(Penalty::l2(1e-3).unwrap()))
+            .layer(Dense::new(1).activation(Activation::Sigmoid))
+            .build(0)
+            .unwrap();
+        allocations(model, Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &x, &y)
+    });
+}

@@ -16,11 +16,14 @@ pub struct Dense<F> {
     kernel_constraint: Option<Constraint>,
     bias_constraint: Option<Constraint>,
     bias_penalty: Option<Penalty>,
+    activity_penalty: Option<Penalty>,
     inputs: usize,
     params: Vec<Param<F>>,
     output: Vec<F>,
     dz: Vec<F>,
     dx: Vec<F>,
+    /// `grad_output` plus the activity penalty's gradient (used only with an activity penalty).
+    da: Vec<F>,
 }
 
 impl<F: Float> Dense<F> {
@@ -37,11 +40,13 @@ impl<F: Float> Dense<F> {
             kernel_constraint: None,
             bias_constraint: None,
             bias_penalty: None,
+            activity_penalty: None,
             inputs: 0,
             params: Vec::new(),
             output: Vec::new(),
             dz: Vec::new(),
             dx: Vec::new(),
+            da: Vec::new(),
         }
     }
 
@@ -95,6 +100,14 @@ impl<F: Float> Dense<F> {
         self
     }
 
+    /// Penalizes the layer's outputs (Keras `activity_regularizer`): `(l1·Σ|a| + l2·Σa²)/batch`
+    /// over the batch's activations joins the loss once per step, and its gradient joins the
+    /// gradient at this layer's output. Gradient mode, L1/L2 only (checked at build).
+    pub fn activity_penalty(mut self, penalty: Penalty) -> Self {
+        self.activity_penalty = Some(penalty);
+        self
+    }
+
     /// The activation in use.
     pub fn activation_kind(&self) -> Activation {
         self.activation
@@ -133,6 +146,15 @@ impl<F: Float> Layer<F> for Dense<F> {
                 layer: self.name.clone(),
                 message: format!("Dense needs ≥ 1 input and ≥ 1 unit, got {inputs} → {}", self.units),
             });
+        }
+        if let Some(p) = self.activity_penalty {
+            if p.mode() != crate::PenaltyMode::Gradient || p.group_strength() != 0.0 {
+                return Err(Error::Layer {
+                    layer: self.name.clone(),
+                    message: "an activity penalty takes l1 and l2 in gradient mode only (no group, not proximal or decoupled)"
+                        .to_string(),
+                });
+            }
         }
         self.inputs = inputs;
         let mut kernel = Param::zeros(Role::Kernel, vec![inputs, self.units]);
@@ -183,11 +205,28 @@ impl<F: Float> Layer<F> for Dense<F> {
         if need_input_grad {
             ensure_len(&mut self.dx, batch * k);
         }
+        let mut grad_output = &grad_output[..batch * n];
+        if let Some(p) = self.activity_penalty {
+            ensure_len(&mut self.da, batch * n);
+            let (l1, l2, inv) = (p.l1_strength(), p.l2_strength(), 1.0 / batch as f64);
+            let (c1, c2) = (F::of(l1 * inv), F::of(2.0 * l2 * inv));
+            for ((d, &g), &a) in self.da.iter_mut().zip(grad_output).zip(&self.output[..batch * n]) {
+                let sign = if a > F::zero() {
+                    F::one()
+                } else if a < F::zero() {
+                    -F::one()
+                } else {
+                    F::zero()
+                };
+                *d = g + c1 * sign + c2 * a;
+            }
+            grad_output = &self.da[..batch * n];
+        }
         let (kernel, rest) = self.params.split_first_mut().expect("built Dense has a kernel");
         let dx = if need_input_grad { Some(&mut self.dx[..batch * k]) } else { None };
         dense_backward(
             input,
-            &grad_output[..batch * n],
+            grad_output,
             &self.output[..batch * n],
             &mut self.dz[..batch * n],
             &kernel.value,
@@ -212,6 +251,22 @@ impl<F: Float> Layer<F> for Dense<F> {
 
     fn clone_box(&self) -> Box<dyn Layer<F>> {
         Box::new(self.clone())
+    }
+
+    fn activity_penalty(&self) -> Option<Penalty> {
+        self.activity_penalty
+    }
+
+    fn activity_penalty_value(&self, batch: usize) -> f64 {
+        let Some(p) = self.activity_penalty else { return 0.0 };
+        let (l1, l2) = (p.l1_strength(), p.l2_strength());
+        let (mut s1, mut s2) = (0.0, 0.0);
+        for &a in &self.output[..batch * self.units] {
+            let a = a.f64();
+            s1 += a.abs();
+            s2 += a * a;
+        }
+        (l1 * s1 + l2 * s2) / batch as f64
     }
 }
 

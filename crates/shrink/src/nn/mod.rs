@@ -223,6 +223,15 @@ pub trait Layer<F: Float>: Send + Sync {
     fn forward_macs(&self) -> usize;
     /// A boxed copy (warm starts and repeated runs from one fitted model).
     fn clone_box(&self) -> Box<dyn Layer<F>>;
+    /// The penalty on this layer's outputs (Keras `activity_regularizer`), if any.
+    fn activity_penalty(&self) -> Option<Penalty> {
+        None
+    }
+    /// `(l1·Σ|a| + l2·Σa²) / batch` over the outputs of the last forward pass of `batch` rows
+    /// (0 without an activity penalty).
+    fn activity_penalty_value(&self, _batch: usize) -> f64 {
+        0.0
+    }
 }
 
 /// Grows `buf` to hold at least `len` elements; a no-op once the largest batch has been seen.

@@ -205,6 +205,17 @@ impl<F: Float> Model<F> {
             .fold(0.0, |a, b| a + b)
     }
 
+    /// The activity penalties of the last forward pass of `batch` rows (each layer's
+    /// `(l1·Σ|a| + l2·Σa²)/batch`), summed over layers.
+    pub fn activity_penalty_value(&self, batch: usize) -> f64 {
+        self.layers.iter().map(|l| l.activity_penalty_value(batch)).sum()
+    }
+
+    /// Whether any layer penalizes its outputs.
+    pub fn has_activity_penalty(&self) -> bool {
+        self.layers.iter().any(|l| l.activity_penalty().is_some())
+    }
+
     /// Runs a batch forward; returns the output (`batch × output_size` elements).
     ///
     /// # Panics

@@ -298,12 +298,15 @@ impl<F: Float> Trainer<F> {
         if !data_loss.is_finite() {
             return (data_loss, 0.0);
         }
+        // Activity penalties (Keras `activity_regularizer`): on this batch's outputs, once per
+        // step; their gradients join the backward pass inside each layer.
+        let activity = model.activity_penalty_value(b);
         model.backward(&buf.x[..b * wi], &buf.grad[..b * wo], b, par);
         let optimizer = &mut self.optimizer;
         let steps = &mut buf.steps;
         optimizer.begin_step();
         let lr = optimizer.learning_rate();
-        let mut penalty = 0.0;
+        let mut penalty = activity;
         model.for_each_param_mut(|slot, p| {
             let Some(pen) = p.penalty else {
                 optimizer.update(slot, &mut p.value, &p.grad, par);
@@ -345,7 +348,7 @@ impl<F: Float> Trainer<F> {
         let buf = &mut self.buffers;
         crate::nn::ensure_len(&mut buf.grad, batch_size.min(n) * wo);
         let mut sums = vec![0.0; self.metrics.len()];
-        let mut data_sum = 0.0;
+        let (mut data_sum, mut activity_sum) = (0.0, 0.0);
         let mut start = 0;
         while start < n {
             let b = batch_size.min(n - start);
@@ -355,10 +358,11 @@ impl<F: Float> Trainer<F> {
             for (m, s) in self.metrics.iter().zip(sums.iter_mut()) {
                 *s += m.batch_sum(out, target, wo);
             }
+            activity_sum += model.activity_penalty_value(b) * b as f64;
             start += b;
         }
         let data_loss = data_sum / n as f64;
-        let penalty = model.penalty_value();
+        let penalty = model.penalty_value() + activity_sum / n as f64;
         let metrics = self.metrics.iter().zip(&sums).map(|(m, s)| m.finish(s / n as f64)).collect();
         Ok(Evaluation { loss: data_loss + penalty, data_loss, penalty, metrics })
     }

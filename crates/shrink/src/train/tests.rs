@@ -82,6 +82,100 @@ fn dense_network_gradients_match_finite_differences() {
     }
 }
 
+/// Activity penalties (Keras `activity_regularizer`): the back-propagated gradient of
+/// mean data loss + `Σ_layers (l1·Σ|a| + l2·Σa²)/batch` matches central differences in f64.
+#[test]
+#[allow(clippy::needless_range_loop)]
+fn activity_penalty_gradients_match_finite_differences() {
+    let rows = 7;
+    let mut model = Model::<f64>::builder(&[4])
+        .layer(Dense::new(6).activation(Activation::Tanh).activity_penalty(Penalty::l1_l2(0.05, 0.1).unwrap()))
+        .layer(Dense::new(5).activation(Activation::Sigmoid).activity_penalty(Penalty::l2(0.2).unwrap()))
+        .layer(Dense::new(2).activity_penalty(Penalty::l1(0.03).unwrap()))
+        .build(11)
+        .unwrap();
+    let (x, y) = (random(rows, 4, 300), random(rows, 2, 301));
+    let loss = Loss::MeanSquaredError;
+    let objective = |model: &mut Model<f64>| {
+        let out = model.forward(x.as_slice().unwrap(), rows, false, Parallelism::Sequential).to_vec();
+        let mut scratch = vec![0.0; out.len()];
+        loss.value(&out, y.as_slice().unwrap(), 2, &mut scratch) + model.activity_penalty_value(rows)
+    };
+    let out = model.forward(x.as_slice().unwrap(), rows, true, Parallelism::Sequential).to_vec();
+    assert!(out.iter().all(|a| a.abs() > 1e-3), "an output at the |a| kink: {out:?}");
+    let mut g = vec![0.0; out.len()];
+    loss.value_and_grad(&out, y.as_slice().unwrap(), &mut g, 2);
+    let activity = model.activity_penalty_value(rows);
+    assert!(activity > 0.0);
+    model.backward(x.as_slice().unwrap(), &g, rows, Parallelism::Sequential);
+    let analytic: Vec<Vec<f64>> = model.params().map(|(_, p)| p.grad.clone()).collect();
+    let ids: Vec<_> = model.select("*").unwrap();
+    let mut checked = 0;
+    for (pi, id) in ids.iter().enumerate() {
+        for k in 0..model.param(*id).value.len() {
+            let w = model.param(*id).value[k];
+            let h = 1e-6;
+            model.param_mut(*id).value[k] = w + h;
+            let up = objective(&mut model);
+            model.param_mut(*id).value[k] = w - h;
+            let down = objective(&mut model);
+            model.param_mut(*id).value[k] = w;
+            let fd = (up - down) / (2.0 * h);
+            let a = analytic[pi][k];
+            let err = (fd - a).abs() / fd.abs().max(a.abs()).max(1e-7);
+            assert!(err < 1e-6 || (fd - a).abs() < 1e-10, "param {pi}[{k}]: fd {fd} vs {a}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4 * 6 + 6 + 6 * 5 + 5 + 5 * 2 + 2);
+    // Without the activity term the gradients differ (the penalty really enters backward).
+    let mut plain = Model::<f64>::builder(&[4])
+        .layer(Dense::new(6).activation(Activation::Tanh))
+        .layer(Dense::new(5).activation(Activation::Sigmoid))
+        .layer(Dense::new(2))
+        .build(11)
+        .unwrap();
+    plain.forward(x.as_slice().unwrap(), rows, true, Parallelism::Sequential);
+    plain.backward(x.as_slice().unwrap(), &g, rows, Parallelism::Sequential);
+    assert_ne!(plain.params().next().unwrap().1.grad, analytic[0]);
+}
+
+/// The activity penalty is reported in the penalty part of the loss, by `evaluate` and by
+/// training, and only gradient-mode L1/L2 is accepted.
+#[test]
+fn activity_penalty_is_reported_and_checked() {
+    let (x, y) = moons_like(40);
+    let build = |p: Option<Penalty>| {
+        let mut hidden = Dense::new(8).activation(Activation::Relu);
+        if let Some(p) = p {
+            hidden = hidden.activity_penalty(p);
+        }
+        Model::<f32>::builder(&[2]).layer(hidden).layer(Dense::new(1).activation(Activation::Sigmoid)).build(3)
+    };
+    let mut model = build(Some(Penalty::l1_l2(0.01, 0.02).unwrap())).unwrap();
+    let mut trainer = Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &[]).unwrap();
+    let e = trainer.evaluate(&mut model, x.view(), y.view(), 40).unwrap();
+    // By hand: the hidden outputs on all 40 rows.
+    let hidden = {
+        let mut m = model.clone();
+        m.forward(x.as_slice().unwrap(), 40, false, Parallelism::Sequential);
+        m.layers()[0].output()[..40 * 8].iter().map(|&a| a as f64).collect::<Vec<_>>()
+    };
+    let expected =
+        (0.01 * hidden.iter().map(|a| a.abs()).sum::<f64>() + 0.02 * hidden.iter().map(|a| a * a).sum::<f64>()) / 40.0;
+    assert!(expected > 0.0);
+    assert!((e.penalty - expected).abs() < 1e-6 * expected.max(1.0), "{} vs {expected}", e.penalty);
+    assert!((e.loss - e.data_loss - e.penalty).abs() < 1e-12);
+    let config = FitConfig { epochs: 1, batch_size: 40, shuffle: false, ..FitConfig::default() };
+    let h = trainer.fit(&mut model, x.view(), y.view(), None, &config, None).unwrap();
+    assert!((h.epochs[0].train.penalty - expected).abs() < 1e-6 * expected.max(1.0), "{:?}", h.epochs[0]);
+    let prox = Penalty::l1(0.01).unwrap().with_mode(crate::PenaltyMode::Proximal).unwrap();
+    assert!(build(Some(prox)).is_err());
+    let group = Penalty::group_lasso(0.01, crate::prox::Groups::Rows).unwrap();
+    assert!(build(Some(group)).is_err());
+    assert!(build(None).unwrap().layers()[0].activity_penalty().is_none());
+}
+
 fn moons_like(n: usize) -> (Array2<f32>, Array2<f32>) {
     let ds = shrink_data::moons(n, 0.2, 3).unwrap();
     (ds.x.mapv(|v| v as f32), ds.y.mapv(|v| v as f32).insert_axis(ndarray::Axis(1)))
