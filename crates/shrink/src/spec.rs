@@ -61,6 +61,10 @@ pub enum LayerSpec {
         /// Penalty on the bias; none by default.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         bias_penalty: Option<Penalty>,
+        /// Penalty on the layer's outputs (Keras `activity_regularizer`, `{ l1 = …, l2 = … }`,
+        /// divided by the batch size); none by default.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        activity_penalty: Option<Penalty>,
         /// Constraint on the kernel (`{ name = "max_norm", max_value = 2 }`, `unit_norm`,
         /// `non_neg`); none by default.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -297,6 +301,7 @@ impl ModelSpec {
                     kernel_initializer,
                     kernel_penalty,
                     bias_penalty,
+                    activity_penalty,
                     kernel_constraint,
                     bias_constraint,
                 } => {
@@ -309,6 +314,9 @@ impl ModelSpec {
                     }
                     if let Some(c) = bias_constraint {
                         l = l.bias_constraint(*c);
+                    }
+                    if let Some(p) = activity_penalty {
+                        l = l.activity_penalty(*p);
                     }
                     builder.layer(with_penalties(l, *kernel_penalty, *bias_penalty))
                 }
@@ -519,6 +527,21 @@ activation = "sigmoid"
         assert!(e.contains("pure L2") && e.contains("line 13"), "{e}");
         let e = ModelSpec::from_toml(&SPEC.replace("l2 = 1e-3", "l1 = 1e-3, mode = \"prox\"")).unwrap_err().to_string();
         assert!(e.contains("prox") && e.contains("line 13"), "{e}");
+    }
+
+    #[test]
+    fn activity_penalty_in_spec_form() {
+        let with = SPEC.replace("l2 = 1e-3 }", "l2 = 1e-3 }\nactivity_penalty = { l1 = 1e-4, l2 = 1e-3 }");
+        let spec = ModelSpec::from_toml(&with).unwrap();
+        let model = spec.build_model().unwrap();
+        assert_eq!(model.layers()[0].activity_penalty(), Some(Penalty::l1_l2(1e-4, 1e-3).unwrap()));
+        assert!(model.layers()[1].activity_penalty().is_none());
+        assert!(model.has_activity_penalty());
+        assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec); // kept in model files
+        let prox = SPEC.replace("l2 = 1e-3 }", "l2 = 1e-3 }\nactivity_penalty = { l1 = 1e-4, mode = \"proximal\" }");
+        let Err(e) = ModelSpec::from_toml(&prox).and_then(|s| s.build_model()) else { panic!("accepted") };
+        let e = e.to_string();
+        assert!(e.contains("activity penalty"), "{e}");
     }
 
     #[test]
