@@ -3,7 +3,8 @@
 //! is near-linear scaling (≥ 1.8× on 2 cores).
 
 use anyhow::Result;
-use shrink::search::{make_folds, run_search, PathKind, PenaltyKind, Rule, SearchConfig, SearchOutcome, Validation};
+use shrink::penalty::Family;
+use shrink::search::{make_folds, run_search, PathKind, Rule, SearchConfig, SearchOutcome, Validation};
 use shrink::spec::ModelSpec;
 use shrink_report::Table;
 
@@ -36,7 +37,7 @@ pub fn run(quick: bool) -> Result<()> {
     let folds = make_folds(&spec, &data, &Validation::Folds(5))?;
     let config = SearchConfig {
         param: "dense_0.kernel".into(),
-        penalty: PenaltyKind::L2,
+        penalty: Family::L2,
         alphas: vec![1e-1, 1e-2, 1e-3, 1e-4, 1e-5],
         refine: false,
         repeats: if quick { 1 } else { 4 },

@@ -7,8 +7,9 @@ use ndarray::Array2;
 use shrink::data::{read_csv, read_csv_columns, shuffle_split, Dataset, Scaler, Scaling};
 use shrink::model_file::SavedModel;
 use shrink::nn::Model;
+use shrink::penalty::Family;
 use shrink::pipeline::{encode_inputs, encode_targets};
-use shrink::schedule::{PenaltyKind, PenaltySchedule, Schedule, ScheduleRecord};
+use shrink::schedule::{PenaltySchedule, Schedule, ScheduleRecord};
 use shrink::spec::ModelSpec;
 use shrink::train::{Callback, EpochRecord, History, Trainer};
 use shrink::weights::weight_report;
@@ -116,11 +117,13 @@ pub struct FineTuneArgs {
     target: Option<String>,
     #[command(flatten)]
     val: ValArgs,
-    /// Penalty to apply, `PARAM=KIND:ALPHA` with KIND l1, l2 or l1l2 (`l1l2:L1,L2`), e.g.
-    /// `dense_0.kernel=l2:1e-4`; PARAM may be `*.kernel`. Repeatable. `=none` removes one.
+    /// Penalty to apply, `PARAM=PENALTY` in the penalty text form, e.g. `dense_0.kernel=l2:1e-4`,
+    /// `*.kernel=l1:1e-3@proximal`, `dense_0.kernel=group-rows:0.1@proximal`; PARAM is a
+    /// selector (`conv2d_*.kernel,dense_0.kernel`). Repeatable. `=none` removes one. With
+    /// --schedule: `PARAM=FAMILY` (`dense_0.kernel=l1@proximal`), the schedule sets its alpha.
     #[arg(long)]
     penalty: Vec<String>,
-    /// Alpha over the epochs of this fine-tune (0-based) for the one --penalty (l1 or l2):
+    /// Alpha over the epochs of this fine-tune (0-based) for the one --penalty family:
     /// steps `0:0,1200:1e-5,2500:1e-4` or a ramp `ramp:0..1e-3@0..2000`.
     #[arg(long)]
     schedule: Option<String>,
@@ -488,43 +491,37 @@ pub fn train(args: TrainArgs) -> Result<()> {
     report(outcome)
 }
 
-/// Parses `PARAM=KIND:ALPHA` (`KIND` l1, l2, l1l2 with `L1,L2`) or `PARAM=none`.
-fn parse_penalty(text: &str) -> Result<(String, Option<Penalty>, Option<PenaltyKind>)> {
-    let (param, rest) = text
-        .split_once('=')
-        .with_context(|| format!("--penalty {text}: expected PARAM=KIND:ALPHA, e.g. dense_0.kernel=l2:1e-4"))?;
-    if rest == "none" {
-        return Ok((param.to_string(), None, None));
-    }
-    let (kind, alpha) =
-        rest.split_once(':').with_context(|| format!("--penalty {text}: expected KIND:ALPHA after `=`"))?;
-    let num = |s: &str| s.trim().parse::<f64>().with_context(|| format!("--penalty {text}: `{s}` is not a number"));
-    let (penalty, kind) = match kind {
-        "l1" => (Penalty::l1(num(alpha)?), Some(PenaltyKind::L1)),
-        "l2" => (Penalty::l2(num(alpha)?), Some(PenaltyKind::L2)),
-        "l1l2" => {
-            let (a, b) = alpha.split_once(',').with_context(|| format!("--penalty {text}: l1l2 takes L1,L2"))?;
-            (Penalty::l1_l2(num(a)?, num(b)?), None)
-        }
-        other => bail!("--penalty {text}: unknown kind `{other}` (l1, l2, l1l2 or none)"),
-    };
-    let penalty = penalty.with_context(|| format!("--penalty {text}"))?;
-    Ok((param.to_string(), (!penalty.is_zero()).then_some(penalty), kind))
+/// Splits `PARAM=TEXT` (a selector, then a penalty or, with a schedule, a family).
+fn split_penalty_arg(text: &str) -> Result<(&str, &str)> {
+    text.split_once('=').with_context(|| {
+        format!("--penalty {text}: expected PARAM=PENALTY, e.g. dense_0.kernel=l2:1e-4 or *.kernel=l1:1e-3@proximal")
+    })
 }
 
 pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
-    let penalties = args.penalty.iter().map(|p| parse_penalty(p)).collect::<Result<Vec<_>>>()?;
     let schedule = args.schedule.as_deref().map(|s| Schedule::parse(s).context("--schedule")).transpose()?;
-    if schedule.is_some() && (penalties.len() != 1 || penalties[0].2.is_none()) {
-        bail!("--schedule needs exactly one --penalty of kind l1 or l2 (its alpha is then taken from the schedule)");
+    let pairs = args.penalty.iter().map(|p| split_penalty_arg(p)).collect::<Result<Vec<_>>>()?;
+    let mut penalties = Vec::new();
+    let mut family = None;
+    if schedule.is_some() {
+        let [(param, text)] = pairs.as_slice() else {
+            bail!("--schedule needs exactly one --penalty PARAM=FAMILY (e.g. dense_0.kernel=l1@proximal): the schedule sets its alpha");
+        };
+        let f: Family = text.parse().with_context(|| format!("--penalty {param}={text}"))?;
+        family = Some((param.to_string(), f));
+    } else {
+        for (param, text) in &pairs {
+            let penalty: Penalty = text.parse().with_context(|| format!("--penalty {param}={text}"))?;
+            penalties.push((param.to_string(), penalty));
+        }
     }
     let (mut saved, optimizer) = load_model(&args.model)?;
     let mut trainer = saved.spec.trainer()?;
     if let Some(state) = optimizer {
         state.restore(&mut trainer)?;
     }
-    for (param, penalty, _) in &penalties {
-        saved.model.set_penalty(param, *penalty).with_context(|| format!("--penalty {param}"))?;
+    for (param, penalty) in &penalties {
+        saved.model.set_penalty(param, Some(*penalty)).with_context(|| format!("--penalty {param}"))?;
     }
     refuse_existing(&args.run.out.join("model.safetensors"), args.run.force)?;
     let target = args.target.clone().unwrap_or_else(|| saved.target.clone());
@@ -535,10 +532,12 @@ pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
         None => None,
     };
     encode_targets(&saved.spec, &train).with_context(|| format!("{}", args.data.display()))?;
-    let mut scheduled = match (&schedule, penalties.first()) {
-        (Some(s), Some((param, _, Some(kind)))) => {
-            Some((PenaltySchedule::new(&saved.model, param, *kind, s.clone())?, param.clone()))
-        }
+    let mut scheduled = match (&schedule, &family) {
+        (Some(s), Some((param, family))) => Some((
+            PenaltySchedule::new(&saved.model, param, *family, s.clone())
+                .with_context(|| format!("--penalty {param}={family} with --schedule"))?,
+            param.clone(),
+        )),
         _ => None,
     };
     check_before_writing(&saved, val.as_ref(), args.val.val.as_deref().unwrap_or(&args.data), args.run.threads)?;

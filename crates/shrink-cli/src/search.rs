@@ -7,10 +7,10 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use shrink::data::{read_csv, Dataset, Scaler};
 use shrink::model_file::SavedModel;
+use shrink::penalty::Family;
 use shrink::pipeline::{encode_inputs, encode_targets};
 use shrink::search::{
-    make_folds, parse_alphas, run_search, Fold, PathKind, PenaltyKind, Rule, SearchConfig, SearchOutcome, TrialLog,
-    Validation,
+    make_folds, parse_alphas, run_search, Fold, PathKind, Rule, SearchConfig, SearchOutcome, TrialLog, Validation,
 };
 use shrink::spec::ModelSpec;
 use std::path::{Path, PathBuf};
@@ -33,12 +33,11 @@ pub struct Args {
     /// The parameters the penalty goes on: `dense_0.kernel`, `dense_0`, `*.kernel`, `*`.
     #[arg(long)]
     param: String,
-    /// Penalty family: l1, l2 or l1l2 (elastic net with --l1-ratio).
-    #[arg(long, value_parser = ["l1", "l2", "l1l2"])]
-    penalty: String,
-    /// Mix of the l1l2 penalty, 0…1: alpha·(r·Σ|w| + (1−r)/2·Σw²).
-    #[arg(long, default_value_t = 0.5)]
-    l1_ratio: f64,
+    /// Penalty family, the alpha of a trial sets its strength: l1, l2, l1l2 (alpha on both),
+    /// elastic-net:RATIO (alpha·(r·Σ|w| + (1−r)/2·Σw²)), group-rows, group-columns, each with
+    /// an optional mode `@proximal` (exact zeros) or `@decoupled` (l2 only).
+    #[arg(long)]
+    penalty: Family,
     /// `HI:LO` for every decade between (1e-1:1e-6), or a list `1e-2,3e-3,1e-3`.
     #[arg(long)]
     alphas: String,
@@ -90,14 +89,7 @@ struct Plan {
 fn plan(args: &Args) -> Result<Plan> {
     let spec = crate::model_cmds::load_spec(&args.spec)?;
     let alphas = parse_alphas(&args.alphas)?;
-    let penalty = match args.penalty.as_str() {
-        "l1" => PenaltyKind::L1,
-        "l2" => PenaltyKind::L2,
-        _ => PenaltyKind::ElasticNet(args.l1_ratio),
-    };
-    if !(0.0..=1.0).contains(&args.l1_ratio) {
-        bail!("--l1-ratio must be between 0 and 1, got {}", args.l1_ratio);
-    }
+    let penalty = args.penalty;
     let path = match args.path.as_str() {
         "warm" => PathKind::Warm,
         "warm-reverse" => PathKind::WarmReverse,

@@ -285,7 +285,7 @@ fn train_writes_model_history_weights_and_curves() {
     assert_success(&o);
     let text = stdout(&o);
     assert!(text.contains("epoch 20: loss") && text.contains("validation: loss"), "{text}");
-    assert!(text.contains("dense_0.kernel") && text.contains("L2(0.001)"), "{text}");
+    assert!(text.contains("dense_0.kernel") && text.contains("l2:0.001"), "{text}");
     assert!(text.contains("wrote:") && text.contains("model.safetensors"), "{text}");
 
     for f in ["model.safetensors", "history.csv", "weights.csv"] {
@@ -921,7 +921,7 @@ fn inspect_table_json_and_plots_match_the_tensors() {
         let l2 = format!("{:.4}", l2_norm(&tensors[p].1));
         assert!(line.contains(&l2), "{p}: {line:?} should show L2 {l2}");
     }
-    assert!(table.lines().any(|l| l.starts_with("dense_0.kernel") && l.contains("[2, 16]") && l.contains("L2(0.001)")));
+    assert!(table.lines().any(|l| l.starts_with("dense_0.kernel") && l.contains("[2, 16]") && l.contains("l2:0.001")));
     assert!(table.lines().any(|l| l.starts_with("dense_0.bias") && l.contains("none")));
 
     let v = json(&shrink(args(&[&"inspect", &"--model", &model, &"--json"])));
@@ -1007,7 +1007,7 @@ fn fine_tune_growing_schedule_shrinks_the_kernel_stage_by_stage() {
         &model,
         &moons,
         &out,
-        &["--penalty", "dense_0.kernel=l2:0", "--schedule", "0:0,20:1e-2,40:1e-1", "--epochs", "60"],
+        &["--penalty", "dense_0.kernel=l2", "--schedule", "0:0,20:1e-2,40:1e-1", "--epochs", "60"],
     );
     assert_success(&o);
     let (header, rows) = read_numeric_csv(&out.join("history.csv"));
@@ -1048,7 +1048,7 @@ fn fine_tune_ramp_and_wildcard_selector() {
         &model,
         &moons,
         &out,
-        &["--penalty", "dense_0.kernel=l2:0", "--schedule", "ramp:0..1e-1@0..10", "--epochs", "12"],
+        &["--penalty", "dense_0.kernel=l2", "--schedule", "ramp:0..1e-1@0..10", "--epochs", "12"],
     );
     assert_success(&o);
     let (header, rows) = read_numeric_csv(&out.join("history.csv"));
@@ -1060,8 +1060,7 @@ fn fine_tune_ramp_and_wildcard_selector() {
 
     // `*.kernel` schedules both kernels; the history has one norm column each.
     let out = tmp.join("wild");
-    let o =
-        fine_tune(&model, &moons, &out, &["--penalty", "*.kernel=l1:0", "--schedule", "0:0,2:1e-3", "--epochs", "4"]);
+    let o = fine_tune(&model, &moons, &out, &["--penalty", "*.kernel=l1", "--schedule", "0:0,2:1e-3", "--epochs", "4"]);
     assert_success(&o);
     let (header, rows) = read_numeric_csv(&out.join("history.csv"));
     assert_eq!(header.join(","), format!("{TRAIN_HEADER},alpha,dense_0.kernel_l2,dense_1.kernel_l2"));
@@ -1127,25 +1126,28 @@ fn fine_tune_rejects_bad_penalties_and_schedules() {
     let out = tmp.join("ft-out");
     let available = "dense_0.kernel, dense_0.bias, dense_1.kernel, dense_1.bias";
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
-        (vec!["--penalty", "dense_0.kernel"], vec!["--penalty dense_0.kernel", "PARAM=KIND:ALPHA"]),
-        (vec!["--penalty", "dense_0.kernel=l2"], vec!["KIND:ALPHA"]),
-        (vec!["--penalty", "dense_0.kernel="], vec!["KIND:ALPHA"]),
-        (vec!["--penalty", "dense_0.kernel=l2:abc"], vec!["`abc` is not a number"]),
-        (vec!["--penalty", "dense_0.kernel=l3:1e-3"], vec!["unknown kind `l3`"]),
+        (vec!["--penalty", "dense_0.kernel"], vec!["--penalty dense_0.kernel", "PARAM=PENALTY"]),
+        (vec!["--penalty", "dense_0.kernel=l2"], vec!["penalty `l2`", "l1:A"]),
+        (vec!["--penalty", "dense_0.kernel="], vec!["l1:A"]),
+        (vec!["--penalty", "dense_0.kernel=l2:abc"], vec!["`abc`", "a number"]),
+        (vec!["--penalty", "dense_0.kernel=l3:1e-3"], vec!["`l3:1e-3`", "group-rows:G"]),
         (vec!["--penalty", "dense_0.kernel=NONE"], vec!["dense_0.kernel=NONE"]),
         (vec!["--penalty", "dense_0.kernel=l2:-1"], vec!["dense_0.kernel=l2:-1", "≥ 0"]),
         (vec!["--penalty", "dense_0.kernel=l2:nan"], vec!["finite"]),
         (vec!["--penalty", "dense_0.kernel=l1:inf"], vec!["finite"]),
-        (vec!["--penalty", "dense_0.kernel=l1l2:1e-3"], vec!["l1l2 takes L1,L2"]),
+        (vec!["--penalty", "dense_0.kernel=l1l2:1e-3"], vec!["l1l2:L1,L2"]),
         (vec!["--penalty", "dense_0.kernel=l1l2:1e-3,-1"], vec!["≥ 0"]),
         (vec!["--penalty", "dense_9.kernel=l2:1e-3"], vec!["dense_9.kernel", available]),
         (vec!["--penalty", "dense_0.weight=l2:1e-3"], vec!["dense_0.weight", available]),
         (
-            vec!["--penalty", "dense_0.kernel=l2:0", "--penalty", "dense_1.kernel=l2:0", "--schedule", "0:0"],
+            vec!["--penalty", "dense_0.kernel=l2", "--penalty", "dense_1.kernel=l2", "--schedule", "0:0"],
             vec!["--schedule needs exactly one --penalty"],
         ),
-        (vec!["--penalty", "dense_0.kernel=l1l2:0,0", "--schedule", "0:0"], vec!["--schedule", "l1 or l2"]),
-        (vec!["--penalty", "dense_0.kernel=none", "--schedule", "0:0"], vec!["--schedule", "l1 or l2"]),
+        (
+            vec!["--penalty", "dense_0.kernel=l1l2:0,0", "--schedule", "0:0"],
+            vec!["--penalty", "family without a strength"],
+        ),
+        (vec!["--penalty", "dense_0.kernel=none", "--schedule", "0:0"], vec!["--penalty", "a family l1, l2"]),
         (vec!["--schedule", "0:0"], vec!["--schedule needs exactly one --penalty"]),
     ];
     let mut cases = cases;
@@ -1162,7 +1164,7 @@ fn fine_tune_rejects_bad_penalties_and_schedules() {
         ("ramp:x..1@0..3", "number"),
         ("0:0;10:1", "number"),
     ] {
-        cases.push((vec!["--penalty", "dense_0.kernel=l2:0", "--schedule", bad], vec!["--schedule", needle]));
+        cases.push((vec!["--penalty", "dense_0.kernel=l2", "--schedule", bad], vec!["--schedule", needle]));
     }
     for (extra, needles) in &cases {
         let mut a = extra.clone();
@@ -1199,7 +1201,7 @@ fn fine_tune_schedule_error_names_the_right_kind() {
         &model,
         &moons,
         &tmp.join("ft"),
-        &["--penalty", "dense_0.kernel=l2:0", "--schedule", "0:0,5:-1", "--epochs", "1"],
+        &["--penalty", "dense_0.kernel=l2", "--schedule", "0:0,5:-1", "--epochs", "1"],
     );
     let err = assert_fails(&o, &["--schedule", "-1"]);
     assert!(!err.contains("`l1`"), "the penalty is l2:\n{err}");

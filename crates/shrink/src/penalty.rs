@@ -10,7 +10,8 @@
 //! | Keras `regularizers.L1L2(l1, l2)` | `l1`, `l2` | `Penalty::l1_l2(l1, l2)` (identical) |
 //! | PyTorch `weight_decay=wd` (SGD, Adam) | adds `wd·w` to the gradient | `Penalty::from_torch_weight_decay(wd)` = `l2 = wd/2` |
 //! | scikit-learn `MLPClassifier(alpha=a)` | adds `a/(2·n_batch)·Σw²` | `Penalty::from_sklearn_alpha(a, n_batch)` = `l2 = a/(2·n_batch)` |
-//! | glmnet / sklearn `ElasticNet(alpha, l1_ratio)` | `alpha·(r·Σ|w| + (1−r)/2·Σw²)` | `Penalty::elastic_net(alpha, r)` |
+//! | glmnet `alpha·(r·Σ|w| + (1−r)/2·Σw²)` beside a loss with the same scale as shrink's | `alpha`, `l1_ratio = r` | `Penalty::elastic_net(alpha, r)` |
+//! | scikit-learn `ElasticNet(alpha, l1_ratio)` (data term `RSS/(2n)`) on an MSE model | `alpha`, `l1_ratio` | `Penalty::elastic_net(2·alpha, r)`: shrink's MSE is `RSS/n`, twice sklearn's data term |
 //!
 //! # Group lasso
 //! `group = g` adds `g·Σ_groups ‖w_group‖₂` over the rows (`groups = "rows"`: one group per
@@ -45,6 +46,13 @@
 //! same solution needs `l1 = 2a` (mean-squared-error models; for other losses there is no fixed
 //! conversion).
 
+mod apply;
+mod family;
+pub mod text;
+
+pub(crate) use apply::check_row_factors;
+pub use family::{Family, FamilyKind};
+
 use crate::prox::{self, Groups};
 use crate::Float;
 use serde::{Deserialize, Serialize};
@@ -74,6 +82,18 @@ pub enum PenaltyError {
         /// The group strength given.
         group: f64,
     },
+    /// A penalty or family in text form that does not parse.
+    #[error("penalty `{text}`: expected {expected}")]
+    Syntax {
+        /// The offending text (a prefix, if it was long).
+        text: String,
+        /// What was expected there.
+        expected: &'static str,
+    },
+    /// A factor scaling a penalty (a per-row factor, a schedule's multiplier) that is negative
+    /// or not finite.
+    #[error("penalty factor must be finite and ≥ 0, got {0}")]
+    InvalidFactor(f64),
 }
 
 /// How a penalty acts on training; see the module documentation.
@@ -101,8 +121,11 @@ impl PenaltyMode {
 }
 
 /// L1, L2 and group strengths of one penalty and how it is applied, validated on construction.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-#[serde(try_from = "RawPenalty", into = "RawPenalty")]
+///
+/// Written in specs and flags either as text (`"l1:1e-3@proximal"`, see [`text`]) or as a
+/// table (`{ l1 = 1e-3, mode = "proximal" }`); files store the table form.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[serde(into = "RawPenalty")]
 pub struct Penalty {
     l1: f64,
     l2: f64,
@@ -145,6 +168,26 @@ fn l1_alpha<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 
 fn l2_alpha<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     check("l2", f64::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
+impl<'de> Deserialize<'de> for Penalty {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = Penalty;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a penalty as text (\"l2:1e-4\") or as a table ({ l2 = 1e-4 })")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Penalty, E> {
+                text.parse().map_err(E::custom)
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, map: M) -> Result<Penalty, M::Error> {
+                let raw = RawPenalty::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Penalty::try_from(raw).map_err(serde::de::Error::custom)
+            }
+        }
+        d.deserialize_any(Either)
+    }
 }
 
 impl TryFrom<RawPenalty> for Penalty {
@@ -232,8 +275,23 @@ impl Penalty {
         Ok(Penalty { mode, ..self })
     }
 
-    /// Every strength times `factor` (≥ 0; per-row penalty factors), mode and grouping kept.
-    pub fn scaled(&self, factor: f64) -> Penalty {
+    /// Every strength times `factor` (finite, ≥ 0: per-row penalty factors, an alpha's
+    /// multiplier), mode and grouping kept.
+    pub fn scaled(&self, factor: f64) -> Result<Penalty, PenaltyError> {
+        if !(factor.is_finite() && factor >= 0.0) {
+            return Err(PenaltyError::InvalidFactor(factor));
+        }
+        let scale = |v: f64, name| check(name, v * factor);
+        Ok(Penalty {
+            l1: scale(self.l1, "l1")?,
+            l2: scale(self.l2, "l2")?,
+            group: scale(self.group, "group")?,
+            ..*self
+        })
+    }
+
+    /// [`Penalty::scaled`] by a factor already checked finite and ≥ 0 (the step's hot path).
+    fn scaled_unchecked(&self, factor: f64) -> Penalty {
         Penalty { l1: self.l1 * factor, l2: self.l2 * factor, group: self.group * factor, ..*self }
     }
 
@@ -275,12 +333,9 @@ impl Penalty {
 
     /// The penalty's value on `weights` of shape `shape`, accumulated in `f64`.
     pub fn value_shaped<F: Float>(&self, weights: &[F], shape: &[usize]) -> f64 {
-        let (mut abs, mut sq) = (0.0f64, 0.0f64);
-        for w in weights {
-            let w = w.f64();
-            abs += w.abs();
-            sq += w * w;
-        }
+        // The same sums in the same order as the step's `accumulate_shaped`, so that a fit and
+        // an evaluation of the same weights report the same penalty to the last bit.
+        let (abs, sq) = penalty_sums(weights);
         self.l1 * abs + self.l2 * sq + self.group_value(weights, shape)
     }
 
@@ -316,7 +371,7 @@ impl Penalty {
         if self.mode == PenaltyMode::Gradient && self.group != 0.0 {
             prox::group_gradient(weights, grad, shape, self.groups, self.group);
         }
-        self.l1 * abs.f64() + self.l2 * sq.f64() + self.group_value(weights, shape)
+        self.l1 * abs + self.l2 * sq + self.group_value(weights, shape)
     }
 
     /// Work to do on the weights before the optimizer's update: decoupled decay with learning
@@ -348,48 +403,36 @@ impl Penalty {
     }
 }
 
-impl std::fmt::Display for Penalty {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.l1 > 0.0, self.l2 > 0.0) {
-            (false, false) if self.group > 0.0 => Ok(()),
-            (false, false) => write!(f, "none"),
-            (true, false) => write!(f, "L1({})", self.l1),
-            (false, true) => write!(f, "L2({})", self.l2),
-            (true, true) => write!(f, "L1L2(l1={}, l2={})", self.l1, self.l2),
-        }?;
-        if self.group > 0.0 {
-            let sep = if self.l1 > 0.0 || self.l2 > 0.0 { " + " } else { "" };
-            write!(f, "{sep}Group({}, {})", self.group, self.groups.as_str())?;
+crate::kernels::multiversion! {
+    /// Adds `l1·sign(w) + 2·l2·w` to `grad`; returns (Σ|w|, Σw²) from [`penalty_sums`].
+    fn penalty_accumulate<F: Float>(weights: &[F], grad: &mut [F], l1: F, two_l2: F) -> (f64, f64) {
+        for (g, &w) in grad.iter_mut().zip(weights) {
+            *g += l1 * sign(w) + two_l2 * w;
         }
-        if self.mode != PenaltyMode::Gradient {
-            write!(f, " [{}]", self.mode.as_str())?;
-        }
-        Ok(())
+        penalty_sums(weights)
     }
 }
 
 crate::kernels::multiversion! {
-    /// Adds `l1·sign(w) + 2·l2·w` to `grad`; returns (Σ|w|, Σw²). Eight partial sums per norm
-    /// keep the reductions vectorizable and their order fixed.
-    fn penalty_accumulate<F: Float>(weights: &[F], grad: &mut [F], l1: F, two_l2: F) -> (F, F) {
-        let (mut abs, mut sq) = ([F::zero(); 8], [F::zero(); 8]);
+    /// (Σ|w|, Σw²) accumulated in `f64` with eight partial sums in a fixed order: the one
+    /// reduction behind both the step's and an evaluation's penalty value, so they agree to
+    /// the last bit whatever the CPU.
+    fn penalty_sums<F: Float>(weights: &[F]) -> (f64, f64) {
+        let (mut abs, mut sq) = ([0.0f64; 8], [0.0f64; 8]);
         let split = weights.len() / 8 * 8;
-        let (gh, gt) = grad.split_at_mut(split);
-        let (wh, wt) = weights.split_at(split);
-        for (g8, w8) in gh.chunks_exact_mut(8).zip(wh.chunks_exact(8)) {
+        for w8 in weights[..split].chunks_exact(8) {
             for l in 0..8 {
-                let w = w8[l];
-                g8[l] += l1 * sign(w) + two_l2 * w;
+                let w = w8[l].f64();
                 abs[l] += w.abs();
                 sq[l] += w * w;
             }
         }
-        for (g, &w) in gt.iter_mut().zip(wt) {
-            *g += l1 * sign(w) + two_l2 * w;
+        for &w in &weights[split..] {
+            let w = w.f64();
             abs[0] += w.abs();
             sq[0] += w * w;
         }
-        (abs.iter().copied().sum::<F>(), sq.iter().copied().sum::<F>())
+        (abs.iter().sum(), sq.iter().sum())
     }
 }
 

@@ -2,8 +2,9 @@
 //! grows", applied to a trained network without rebuilding it.
 
 use crate::nn::{Model, ParamId};
+use crate::penalty::Family;
 use crate::train::{Callback, EpochRecord};
-use crate::{Error, Float, Penalty};
+use crate::{Error, Float};
 use serde::Serialize;
 
 /// Alpha as a function of the (0-based, like Keras callbacks) epoch of a fit.
@@ -82,26 +83,6 @@ impl Schedule {
     }
 }
 
-/// Whether a scheduled alpha is an L1 or an L2 strength.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PenaltyKind {
-    /// `alpha·Σ|w|`.
-    L1,
-    /// `alpha·Σw²`.
-    L2,
-}
-
-impl PenaltyKind {
-    /// The penalty of this kind with strength `alpha`.
-    pub fn with(self, alpha: f64) -> Result<Penalty, Error> {
-        Ok(match self {
-            PenaltyKind::L1 => Penalty::l1(alpha)?,
-            PenaltyKind::L2 => Penalty::l2(alpha)?,
-        })
-    }
-}
-
 /// What a schedule applied in one epoch and the weights it produced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScheduleRecord {
@@ -116,21 +97,30 @@ pub struct ScheduleRecord {
 /// A [`Callback`] that sets the penalty of some parameters before every epoch.
 pub struct PenaltySchedule {
     params: Vec<ParamId>,
-    kind: PenaltyKind,
+    family: Family,
     schedule: Schedule,
     records: Vec<ScheduleRecord>,
     current: f64,
 }
 
 impl PenaltySchedule {
-    /// A schedule for the parameters `selector` matches in `model`.
-    pub fn new<F: Float>(
-        model: &Model<F>,
-        selector: &str,
-        kind: PenaltyKind,
-        schedule: Schedule,
-    ) -> Result<Self, Error> {
-        Ok(PenaltySchedule { params: model.select(selector)?, kind, schedule, records: Vec::new(), current: 0.0 })
+    /// A schedule of penalties of `family` on the parameters `selector` matches in `model`
+    /// (any family and mode: `l1@proximal` keeps exact zeros while alpha grows).
+    pub fn new<F: Float>(model: &Model<F>, selector: &str, family: Family, schedule: Schedule) -> Result<Self, Error> {
+        let params = model.select(selector)?;
+        // Every alpha the schedule can reach is a valid strength of the family, checked now
+        // rather than at the epoch where it takes effect.
+        let alphas: Vec<f64> = match &schedule {
+            Schedule::Steps(steps) => steps.iter().map(|s| s.1).collect(),
+            Schedule::Ramp { from_alpha, to_alpha, .. } => vec![*from_alpha, *to_alpha],
+        };
+        for alpha in alphas {
+            let penalty = Some(family.at(alpha)?);
+            for &id in &params {
+                model.param(id).check_penalty(penalty)?;
+            }
+        }
+        Ok(PenaltySchedule { params, family, schedule, records: Vec::new(), current: 0.0 })
     }
 
     /// One record per epoch so far.
@@ -142,9 +132,9 @@ impl PenaltySchedule {
 impl<F: Float> Callback<F> for PenaltySchedule {
     fn on_epoch_begin(&mut self, epoch: usize, model: &mut Model<F>) -> Result<(), Error> {
         self.current = self.schedule.alpha_at(epoch - 1);
-        let penalty = self.kind.with(self.current)?;
+        let penalty = self.family.at(self.current)?;
         for &id in &self.params {
-            model.param_mut(id).penalty = (!penalty.is_zero()).then_some(penalty);
+            model.param_mut(id).set_penalty(Some(penalty))?;
         }
         Ok(())
     }
@@ -196,7 +186,7 @@ mod tests {
         let config = FitConfig { epochs: 300, batch_size: 60, ..FitConfig::default() };
         trainer.fit(&mut model, x.view(), y.view(), None, &config, None).unwrap();
         let schedule = Schedule::parse("0:0,100:1e-2,200:3e-2,300:1e-1").unwrap();
-        let mut cb = PenaltySchedule::new(&model, "dense_0.kernel", PenaltyKind::L2, schedule).unwrap();
+        let mut cb = PenaltySchedule::new(&model, "dense_0.kernel", Family::L2, schedule).unwrap();
         let fine = FitConfig { epochs: 400, ..config };
         let history = trainer.fit(&mut model, x.view(), y.view(), None, &fine, Some(&mut cb)).unwrap();
         let r = cb.records();

@@ -76,6 +76,47 @@ fn lasso_cd(x: &Array2<f64>, y: &Array2<f64>, alpha: f64, factors: &[f64]) -> Ve
     w
 }
 
+/// scikit-learn's `ElasticNet(alpha = a, l1_ratio = r)` minimises `1/(2n)·RSS + a·r·Σ|w| +
+/// a·(1−r)/2·Σw²`; shrink's MSE is `RSS/n`, twice sklearn's data term, so the same solution is
+/// `Penalty::elastic_net(2a, r)` (the conversion table's row). Reference coefficients from
+/// scikit-learn 1.9.1 on this data (`X`, `Y` rounded to 4 decimals from
+/// `RandomState(0).normal(size=(24, 4))`, column 1 += 0.4·column 0, `y = X·[1.5, −0.8, 0, 0.3]
+/// + 0.5·normal`):
+/// `ElasticNet(alpha=0.1, l1_ratio=0.5, fit_intercept=False, tol=1e-15, max_iter=10_000_000).fit(X, y).coef_`
+/// and the same with `alpha=0.3, l1_ratio=0.7`.
+#[test]
+fn elastic_net_conversion_reaches_scikit_learns_solution() {
+    #[rustfmt::skip]
+    const X: [[f64; 4]; 24] = [[1.7641, 1.1058, 0.9787, 2.2409], [1.8676, -0.2303, 0.9501, -0.1514], [-0.1032, 0.3693, 0.144, 1.4543], [0.761, 0.4261, 0.4439, 0.3337], [1.4941, 0.3925, 0.3131, -0.8541], [-2.553, -0.3676, 0.8644, -0.7422], [2.2698, -0.5465, 0.0458, -0.1872], [1.5328, 2.0825, 0.1549, 0.3782], [-0.8878, -2.3359, -0.3479, 0.1563], [1.2303, 1.6945, -0.3873, -0.3023], [-1.0486, -1.8394, -1.7063, 1.9508], [-0.5097, -0.6419, -1.2528, 0.7775], [-1.6139, -0.8583, -0.8955, 0.3869], [-0.5108, -1.385, -0.0282, 0.4283], [0.0665, 0.3291, -0.6343, -0.3627], [-0.6725, -0.6285, -0.8131, -1.7263], [0.1774, -0.3308, -1.6302, 0.4628], [-0.9073, -0.311, 0.7291, 0.129], [1.1394, -0.7791, 0.4023, -0.6848], [-0.8708, -0.9272, -0.3116, 0.0562], [-1.1651, 0.4348, 0.4657, -1.5362], [1.4883, 2.4912, 1.1788, -0.1799], [-1.0708, 0.6262, -0.4032, 1.2224], [0.2083, 1.0599, 0.3564, 0.7066]];
+    #[rustfmt::skip]
+    const Y: [f64; 24] = [2.439, 3.8331, 0.0495, 1.1018, 2.6125, -4.432, 3.1504, 1.2313, -0.0026, 1.371, 0.2771, -0.3914, -0.6567, 1.2105, 0.6615, -0.5707, 0.239, -0.1184, 1.9929, -0.1464, -2.0828, 0.1079, -1.4333, 0.1375];
+    let x = Array2::from_shape_fn((24, 4), |(r, c)| X[r][c]);
+    let y = Array2::from_shape_fn((24, 1), |(r, _)| Y[r]);
+    let cases = [
+        (0.1, 0.5, [1.3619659550344372, -0.5403065045997052, 0.0, 0.17979641744284214]),
+        (0.3, 0.7, [1.1352014264509638, -0.2955529949761091, 0.0, 0.02759232261163243]),
+    ];
+    for (alpha, ratio, sklearn) in cases {
+        let fit = |scale: f64| {
+            let penalty = Penalty::elastic_net(scale * alpha, ratio).unwrap().with_mode(PenaltyMode::Proximal).unwrap();
+            let mut model = Model::<f64>::builder(&[4])
+                .layer(Dense::new(1).use_bias(false).kernel_penalty(penalty))
+                .build(3)
+                .unwrap();
+            full_batch_sgd(&mut model, &x, &y, 0.05, 20_000);
+            kernel(&model)
+        };
+        let w = fit(2.0);
+        for (j, (a, b)) in w.iter().zip(&sklearn).enumerate() {
+            assert_eq!(*a == 0.0, *b == 0.0, "zero pattern differs at {j}: {w:?} vs {sklearn:?}");
+            assert!((a - b).abs() < 1e-7, "alpha {alpha}, coefficient {j}: {a} vs {b}");
+        }
+        // Without the factor 2 (the table's old row) the coefficients are visibly off.
+        let off = fit(1.0).iter().zip(&sklearn).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(off > 0.02, "alpha {alpha}: elastic_net(a, r) is {off} from sklearn");
+    }
+}
+
 #[test]
 fn proximal_sgd_reaches_the_lasso_solution_of_coordinate_descent() {
     let beta = [1.5, -1.0, 0.0, 0.0, 0.5, 0.0, 0.05, 0.0];

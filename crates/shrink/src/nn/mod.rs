@@ -15,6 +15,7 @@ mod init;
 mod lstm;
 mod model;
 mod pooling;
+pub mod selector;
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -30,6 +31,8 @@ pub use init::Initializer;
 pub use lstm::Lstm;
 pub use model::{Model, ModelBuilder, ParamId};
 pub use pooling::{AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D};
+
+pub(crate) use crate::penalty::check_row_factors;
 
 use crate::kernels::Parallelism;
 use crate::rng::Rng;
@@ -111,85 +114,6 @@ impl<F: Float> Param<F> {
             constraint: None,
         }
     }
-
-    /// The attached penalty's value on the current weights (0 without one).
-    pub fn penalty_value(&self) -> f64 {
-        let mut total = 0.0;
-        let len = self.value.len();
-        penalty_blocks(self.penalty, self.row_factors.as_deref(), len, &self.shape, |pen, range, shape| {
-            total += pen.value_shaped(&self.value[range], shape)
-        });
-        total
-    }
-
-    /// Adds the penalty's gradient terms to `grad`; returns its value ([`Penalty::accumulate_shaped`]).
-    pub(crate) fn penalty_gradient(&mut self) -> f64 {
-        let mut total = 0.0;
-        let Param { value, grad, penalty, row_factors, shape, .. } = self;
-        penalty_blocks(*penalty, row_factors.as_deref(), value.len(), shape, |pen, range, shape| {
-            total += pen.accumulate_shaped(&value[range.clone()], &mut grad[range], shape)
-        });
-        total
-    }
-
-    /// Decoupled decay before the optimizer's update ([`Penalty::before_update`]).
-    pub(crate) fn penalty_before_update(&mut self, lr: f64) {
-        let Param { value, penalty, row_factors, shape, .. } = self;
-        let len = value.len();
-        penalty_blocks(*penalty, row_factors.as_deref(), len, shape, |pen, range, _| {
-            pen.before_update(&mut value[range], lr)
-        });
-    }
-
-    /// Proximal steps after the optimizer's update ([`Penalty::after_update`]).
-    pub(crate) fn penalty_after_update(&mut self, steps: &[F]) {
-        let Param { value, penalty, row_factors, shape, .. } = self;
-        let len = value.len();
-        penalty_blocks(*penalty, row_factors.as_deref(), len, shape, |pen, range, shape| {
-            pen.after_update(&mut value[range.clone()], &steps[range], shape)
-        });
-    }
-
-    /// The penalty strength in force (zero when none is attached).
-    pub fn penalty_or_none(&self) -> Penalty {
-        self.penalty.unwrap_or(Penalty::NONE)
-    }
-}
-
-/// Calls `f(penalty, element range, shape)` per block of rows sharing one penalty: the whole
-/// parameter without factors, otherwise each row (shape `[1, columns]`) with its scaled penalty.
-fn penalty_blocks(
-    penalty: Option<Penalty>,
-    factors: Option<&[f64]>,
-    len: usize,
-    shape: &[usize],
-    mut f: impl FnMut(Penalty, std::ops::Range<usize>, &[usize]),
-) {
-    let Some(pen) = penalty else { return };
-    match factors {
-        None => f(pen, 0..len, shape),
-        Some(factors) => {
-            let cols = shape.last().copied().unwrap_or(1).max(1);
-            for (r, &factor) in factors.iter().enumerate() {
-                f(pen.scaled(factor), r * cols..((r + 1) * cols).min(len), &[1, cols]);
-            }
-        }
-    }
-}
-
-/// Checks per-row penalty factors against a parameter with `rows` rows: finite, ≥ 0, one per
-/// row, and no column groups (a column spans every row, so it has no single factor).
-pub(crate) fn check_row_factors(factors: &[f64], rows: usize, penalty: Option<Penalty>) -> Result<(), Error> {
-    if let Some(bad) = factors.iter().find(|f| !(f.is_finite() && **f >= 0.0)) {
-        return Err(Error::invalid("row penalty factor", "finite and ≥ 0", bad));
-    }
-    if factors.len() != rows {
-        return Err(Error::Shape(format!("{} row penalty factors for a kernel with {rows} rows", factors.len())));
-    }
-    if penalty.is_some_and(|p| p.group_strength() != 0.0 && p.groups() == crate::prox::Groups::Columns) {
-        return Err(Error::invalid("row penalty factors", "not combined with column groups", "groups = columns"));
-    }
-    Ok(())
 }
 
 /// A layer with a hand-written forward and backward pass over flat, row-major batches.

@@ -1,4 +1,5 @@
-use super::{Layer, Param, Role};
+use super::selector::Selector;
+use super::{Layer, Param};
 use crate::kernels::Parallelism;
 use crate::rng::Rng;
 use crate::{Error, Float, Penalty};
@@ -127,31 +128,31 @@ impl<F: Float> Model<F> {
         }
     }
 
-    /// The parameters matching a selector: `dense_0.kernel`, `dense_0` (all its parameters),
-    /// `*.kernel` / `kernel` (that role in every layer) or `*` (everything).
+    /// The parameters matching a selector ([`super::selector`]): a comma-separated list of
+    /// globs over `layer.role` names (`conv2d_*.kernel,lstm_0.recurrent_kernel`, `*.kernel`,
+    /// `dense_1`, `*`), in model order. An item that matches nothing is an error listing the
+    /// parameters that exist.
     pub fn select(&self, selector: &str) -> Result<Vec<ParamId>, Error> {
-        let (layer_pat, role_pat) = match selector.split_once('.') {
-            Some((l, r)) => (l, Some(r)),
-            None if Role::parse(selector).is_some() => ("*", Some(selector)),
-            None => (selector, None),
-        };
-        let role = match role_pat {
-            Some("*") | None => None,
-            Some(r) => Some(Role::parse(r).ok_or_else(|| self.unknown(selector))?),
-        };
+        let parsed = Selector::parse(selector).ok_or_else(|| self.unknown(selector))?;
+        let mut used = vec![false; parsed.len()];
         let mut ids = Vec::new();
         for (li, layer) in self.layers.iter().enumerate() {
-            if layer_pat != "*" && layer.name() != layer_pat {
-                continue;
-            }
             for (pi, p) in layer.params().iter().enumerate() {
-                if role.is_none_or(|r| r == p.role) {
+                let mut hit = false;
+                for (i, used) in used.iter_mut().enumerate() {
+                    if parsed.item_matches(i, layer.name(), p.role) {
+                        *used = true;
+                        hit = true;
+                    }
+                }
+                if hit {
                     ids.push(ParamId { layer: li, index: pi });
                 }
             }
         }
-        if ids.is_empty() {
-            return Err(self.unknown(selector));
+        if let Some(i) = used.iter().position(|u| !u) {
+            let item = parsed.items().nth(i).unwrap_or_default();
+            return Err(self.unknown(&item));
         }
         Ok(ids)
     }
@@ -191,8 +192,16 @@ impl<F: Float> Model<F> {
     /// Attaches (or, with `None`, removes) a penalty on every parameter the selector matches;
     /// this is how a fitted network gets a penalty without being rebuilt.
     pub fn set_penalty(&mut self, selector: &str, penalty: Option<Penalty>) -> Result<(), Error> {
-        for id in self.select(selector)? {
-            self.param_mut(id).penalty = penalty;
+        let ids = self.select(selector)?;
+        // Checked on copies first, so a refused penalty leaves every parameter as it was.
+        // All checked first, so a refused penalty leaves every parameter as it was.
+        for &id in &ids {
+            self.param(id)
+                .check_penalty(penalty)
+                .map_err(|e| Error::Layer { layer: self.param_name(id), message: e.to_string() })?;
+        }
+        for &id in &ids {
+            self.param_mut(id).set_penalty(penalty)?;
         }
         Ok(())
     }
@@ -200,9 +209,7 @@ impl<F: Float> Model<F> {
     /// The total penalty on the current weights (what a step adds to the mean data loss).
     pub fn penalty_value(&self) -> f64 {
         // A fold from +0.0: an empty float sum is −0.0, which prints as "-0".
-        self.params()
-            .filter_map(|(_, p)| p.penalty.map(|pen| pen.value_shaped(&p.value, &p.shape)))
-            .fold(0.0, |a, b| a + b)
+        self.params().map(|(_, p)| p.penalty_value()).fold(0.0, |a, b| a + b)
     }
 
     /// The activity penalties of the last forward pass of `batch` rows (each layer's
@@ -295,6 +302,29 @@ mod tests {
         let e = m.select("dense_7.kernel").unwrap_err().to_string();
         assert!(e.contains("dense_7.kernel") && e.contains("dense_0.bias"), "{e}");
         assert!(m.select("dense_0.weights").is_err());
+        // Lists and globs, in model order, each parameter once.
+        assert_eq!(
+            m.select("dense_1.bias,dense_0.kernel").unwrap(),
+            [ParamId { layer: 0, index: 0 }, ParamId { layer: 1, index: 1 }]
+        );
+        assert_eq!(m.select("dense_*.kernel,*.kernel").unwrap().len(), 2);
+        assert_eq!(m.select("dense_?").unwrap().len(), 4);
+        // One item matching nothing fails the whole selector, naming that item.
+        let e = m.select("dense_0.kernel,conv2d_*.kernel").unwrap_err().to_string();
+        assert!(e.contains("`conv2d_*.kernel`") && e.contains("dense_1.bias"), "{e}");
+        assert!(m.select("dense_0.kernel,").is_err());
+    }
+
+    #[test]
+    fn set_penalty_is_checked_and_all_or_nothing() {
+        let mut m = mlp();
+        m.param_mut(ParamId { layer: 1, index: 0 }).set_row_factors(Some(vec![1.0; 4])).unwrap();
+        let columns = Penalty::group_lasso(0.1, crate::prox::Groups::Columns).unwrap();
+        let e = m.set_penalty("*.kernel", Some(columns)).unwrap_err().to_string();
+        assert!(e.contains("dense_1") && e.contains("column groups"), "{e}");
+        assert!(m.params().all(|(_, p)| p.penalty.is_none()), "a refused penalty changed nothing");
+        assert!(m.param_mut(ParamId { layer: 1, index: 0 }).set_row_factors(Some(vec![1.0; 3])).is_err());
+        assert!(m.param_mut(ParamId { layer: 1, index: 0 }).set_row_factors(Some(vec![-1.0; 4])).is_err());
     }
 
     #[test]

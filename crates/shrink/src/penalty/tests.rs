@@ -62,7 +62,7 @@ fn modes_parse_validate_and_round_trip() {
     assert!(serde_json::from_str::<Penalty>(r#"{"l1": 0.01, "mode": "sideways"}"#).is_err());
     assert!(serde_json::from_str::<Penalty>(r#"{"group": -1}"#).is_err());
     assert!(serde_json::from_str::<Penalty>(r#"{"group": 1, "groups": "diagonals"}"#).is_err());
-    assert_eq!(p.to_string(), "L1(0.001) [proximal]");
+    assert_eq!(p.to_string(), "l1:0.001@proximal");
 }
 
 #[test]
@@ -93,4 +93,115 @@ fn conversions() {
     assert!((en.l1_strength() - 0.05).abs() < 1e-15 && (en.l2_strength() - 0.075).abs() < 1e-15);
     let p: Penalty = serde_json::from_str(r#"{"l2": 0.001}"#).unwrap();
     assert_eq!(p, Penalty::l2(0.001).unwrap());
+}
+
+#[test]
+fn text_form_round_trips_every_family_and_mode() {
+    use crate::penalty::{Family, FamilyKind};
+    let kinds = [
+        FamilyKind::L1,
+        FamilyKind::L2,
+        FamilyKind::L1L2,
+        FamilyKind::ElasticNet(0.25),
+        FamilyKind::ElasticNet(0.0),
+        FamilyKind::Group(Groups::Rows),
+        FamilyKind::Group(Groups::Columns),
+    ];
+    let mut checked = 0;
+    for kind in kinds {
+        for mode in [PenaltyMode::Gradient, PenaltyMode::Proximal, PenaltyMode::Decoupled] {
+            let Ok(family) = Family::new(kind, mode) else {
+                // Only pure-L2 families take `decoupled`.
+                assert_eq!(mode, PenaltyMode::Decoupled, "{kind:?}");
+                assert!(!matches!(kind, FamilyKind::L2 | FamilyKind::ElasticNet(0.0)), "{kind:?}");
+                continue;
+            };
+            let text = family.to_string();
+            assert_eq!(text.parse::<Family>().unwrap(), family, "{text}");
+            assert_eq!(text.contains('@'), mode != PenaltyMode::Gradient, "{text}");
+            for alpha in [0.1, 1e-3, 3.7e-5, 1.0 / 3.0] {
+                let p = family.at(alpha).unwrap();
+                let printed = p.to_string();
+                assert_eq!(printed.parse::<Penalty>().unwrap(), p, "{printed}");
+                // The table form (model files) round-trips too.
+                assert_eq!(serde_json::from_str::<Penalty>(&serde_json::to_string(&p).unwrap()).unwrap(), p);
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 4 * (7 * 2 + 2));
+}
+
+#[test]
+fn text_form_by_example() {
+    let parse = |t: &str| t.parse::<Penalty>().unwrap();
+    assert_eq!(parse("l1:1e-3"), Penalty::l1(1e-3).unwrap());
+    assert_eq!(parse("l1l2:1e-5,1e-4"), Penalty::l1_l2(1e-5, 1e-4).unwrap());
+    assert_eq!(parse("elastic-net:0.2,0.5"), Penalty::elastic_net(0.2, 0.5).unwrap());
+    let sparse_group = parse("l1:1e-3+group-rows:0.1@proximal");
+    assert_eq!((sparse_group.l1_strength(), sparse_group.group_strength()), (1e-3, 0.1));
+    assert_eq!((sparse_group.groups(), sparse_group.mode()), (Groups::Rows, PenaltyMode::Proximal));
+    assert_eq!(sparse_group.to_string(), "l1:0.001+group-rows:0.1@proximal");
+    assert_eq!(parse("group-columns:0.5").to_string(), "group-columns:0.5");
+    assert_eq!(parse("l2:1e-4@decoupled").to_string(), "l2:0.0001@decoupled");
+    assert_eq!(parse("l2:1e-4@gradient").to_string(), "l2:0.0001");
+    assert!(parse(" none ").is_zero() && Penalty::NONE.to_string() == "none");
+    for (bad, needle) in [
+        ("l3:1", "l1:A"),
+        ("l1", "l1:A"),
+        ("l1:x", "a number"),
+        ("l1:-1", "≥ 0"),
+        ("l1:nan", "finite"),
+        ("l1:1+l1:2", "at most once"),
+        ("group-rows:1+group-columns:1", "one group"),
+        ("l1l2:1", "l1l2:L1,L2"),
+        ("elastic-net:1,2", "l1_ratio"),
+        ("l1:1@decoupled", "pure L2"),
+        ("l2:1@sideways", "mode"),
+        ("", "l1:A"),
+    ] {
+        let e = bad.parse::<Penalty>().unwrap_err().to_string();
+        assert!(e.contains(needle), "{bad:?}: {e}");
+    }
+    // A hostile, very long text is echoed as a short prefix.
+    let long = format!("l1:{}", "9".repeat(100_000));
+    let e = format!("{}x", long).parse::<Penalty>().unwrap_err().to_string();
+    assert!(e.len() < 300, "{} characters", e.len());
+    // Specs take the text form beside the table.
+    let p: Penalty = serde_json::from_str(r#""group-rows:0.1@proximal""#).unwrap();
+    assert_eq!(p.mode(), PenaltyMode::Proximal);
+    let e = serde_json::from_str::<Penalty>(r#""l2:-1""#).unwrap_err().to_string();
+    assert!(e.contains("must be finite and ≥ 0"), "{e}");
+}
+
+#[test]
+fn families_by_example() {
+    use crate::penalty::Family;
+    let f = |t: &str| t.parse::<Family>().unwrap();
+    assert_eq!(f("l1l2").at(0.1).unwrap(), Penalty::l1_l2(0.1, 0.1).unwrap());
+    assert_eq!(f("elastic-net:0.3").at(0.1).unwrap(), Penalty::elastic_net(0.1, 0.3).unwrap());
+    let g = f("group-rows@proximal").at(0.2).unwrap();
+    assert_eq!((g.group_strength(), g.groups(), g.mode()), (0.2, Groups::Rows, PenaltyMode::Proximal));
+    assert!(f("group-rows@proximal").makes_zeros() && !f("l1").makes_zeros() && !f("l2@proximal").makes_zeros());
+    for (bad, needle) in [
+        ("l1:1e-3", "without a strength"),
+        ("l3", "a family"),
+        ("l1@decoupled", "pure L2"),
+        ("elastic-net:1.5", "l1_ratio"),
+        ("none", "a family"),
+    ] {
+        let e = bad.parse::<Family>().unwrap_err().to_string();
+        assert!(e.contains(needle), "{bad:?}: {e}");
+    }
+    assert!(f("l1").at(-1.0).is_err());
+}
+
+#[test]
+fn scaling_rejects_negative_and_non_finite_factors() {
+    let p = Penalty::l1_l2(0.1, 0.2).unwrap();
+    assert_eq!(p.scaled(2.0).unwrap(), Penalty::l1_l2(0.2, 0.4).unwrap());
+    for bad in [-1.0, f64::NAN, f64::INFINITY] {
+        assert!(matches!(p.scaled(bad), Err(PenaltyError::InvalidFactor(_))), "{bad}");
+    }
+    assert!(Penalty::l1(2.0).unwrap().scaled(f64::MAX).is_err(), "an overflowing strength is refused");
 }

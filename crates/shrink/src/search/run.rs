@@ -11,36 +11,14 @@ use super::trial_log::{TrialKey, TrialRecord};
 use super::{run_trials, warm};
 use crate::metrics::Metric;
 use crate::nn::Model;
+use crate::penalty::Family;
 use crate::spec::ModelSpec;
 use crate::train::Trainer;
-use crate::{Error, Penalty};
+use crate::Error;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-
-/// The penalty family searched along alpha.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PenaltyKind {
-    /// `alpha·Σ|w|`.
-    L1,
-    /// `alpha·Σw²` (Keras).
-    L2,
-    /// glmnet's elastic net with this `l1_ratio`: `alpha·(r·Σ|w| + (1−r)/2·Σw²)`.
-    ElasticNet(f64),
-}
-
-impl PenaltyKind {
-    /// The penalty at `alpha`.
-    pub fn at(self, alpha: f64) -> Result<Penalty, Error> {
-        Ok(match self {
-            PenaltyKind::L1 => Penalty::l1(alpha)?,
-            PenaltyKind::L2 => Penalty::l2(alpha)?,
-            PenaltyKind::ElasticNet(r) => Penalty::elastic_net(alpha, r)?,
-        })
-    }
-}
 
 /// Cold starts or a warm-started path along alpha.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -61,8 +39,8 @@ pub struct SearchConfig {
     /// Parameter selector (`dense_0.kernel`, `*.kernel`, …) the penalty is set on; penalties the
     /// spec puts elsewhere stay as they are.
     pub param: String,
-    /// The penalty family.
-    pub penalty: PenaltyKind,
+    /// The penalty family (any family and mode; the trial's alpha sets its strength).
+    pub penalty: Family,
     /// The grid, in the order given.
     pub alphas: Vec<f64>,
     /// Add [`refine_points`] around the best grid alpha.

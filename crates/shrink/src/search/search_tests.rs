@@ -28,7 +28,7 @@ fn setup(path: PathKind) -> (ModelSpec, SearchConfig, Vec<Fold>) {
     let folds = make_folds(&spec, &data, &Validation::Folds(3)).unwrap();
     let config = SearchConfig {
         param: "dense_0.kernel".into(),
-        penalty: PenaltyKind::L2,
+        penalty: crate::penalty::Family::L2,
         alphas: vec![1e-1, 1e-2, 1e-3],
         refine: false,
         repeats: 2,

@@ -373,3 +373,6 @@ mod tests;
 
 #[cfg(test)]
 mod cnn_tests;
+
+#[cfg(test)]
+mod penalty_tests;
