@@ -248,6 +248,17 @@ activation = "sigmoid"
         assert_eq!(optimizer, SavedOptimizer::capture(&trainer, &loaded.model).unwrap());
     }
 
+    /// Names map to slots by position in `Model::params`: that must be the order in which
+    /// training numbers the parameters.
+    #[test]
+    fn slots_are_positions_in_params_order() {
+        let (mut loaded, _, _, _, _) = saved_adam("slots");
+        let by_name: Vec<usize> = loaded.model.params().map(|(_, p)| p as *const _ as usize).collect();
+        let mut by_slot = vec![0; by_name.len()];
+        loaded.model.for_each_param_mut(|slot, p| by_slot[slot] = p as *const _ as usize);
+        assert_eq!(by_slot, by_name);
+    }
+
     #[test]
     fn another_kind_of_optimizer_is_an_error_naming_both() {
         let (loaded, optimizer, _, _, _) = saved_adam("kind");
