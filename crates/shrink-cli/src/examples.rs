@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use ndarray::{s, Array1, Array2, Axis};
+use ndarray::{Array1, Array2, Axis, Slice};
 use shrink::data::{read_csv_bytes, shuffle_split, Dataset, Scaler, Scaling};
 use shrink::loss::Loss;
 use shrink::metrics::Metric;
@@ -279,8 +279,11 @@ fn sunspots(args: SunspotsArgs) -> Result<()> {
     };
     let x = scale(&raw_x)?;
     let y = scale(&raw_y.clone().insert_axis(Axis(1)))?;
-    let (xtr, ytr) = (x.slice(s![..n_train, ..]).to_owned(), y.slice(s![..n_train, ..]).to_owned());
-    let xte = x.slice(s![n_train.., ..]).to_owned();
+    // Rows by `slice_axis`, not `s![..]`: the macro's expansion allows unsafe code, which this
+    // crate forbids.
+    let rows = |a: &Array2<f32>, r: Slice| a.slice_axis(Axis(0), r).to_owned();
+    let (xtr, ytr) = (rows(&x, Slice::from(..n_train)), rows(&y, Slice::from(..n_train)));
+    let xte = rows(&x, Slice::from(n_train..));
     let trials: Vec<(usize, usize)> =
         (0..SUNSPOT_CONFIGS.len()).flat_map(|c| (0..args.repeats).map(move |r| (c, r))).collect();
     let bar = progress(trials.len(), "sunspots-lstm");
@@ -300,8 +303,8 @@ fn sunspots(args: SunspotsArgs) -> Result<()> {
         let mut trainer = Trainer::new(Loss::MeanSquaredError, &OptimizerConfig::adam(), &[])?;
         let config_fit = FitConfig { epochs: args.epochs, batch_size: 32, seed: repeat as u64, ..FitConfig::default() };
         trainer.fit(&mut model, xtr.view(), ytr.view(), None, &config_fit, None)?;
-        let train_rmse = rmse(&mut model, &xtr, raw_y.slice(s![..n_train]))?;
-        let test_rmse = rmse(&mut model, &xte, raw_y.slice(s![n_train..]))?;
+        let train_rmse = rmse(&mut model, &xtr, raw_y.slice_axis(Axis(0), Slice::from(..n_train)))?;
+        let test_rmse = rmse(&mut model, &xte, raw_y.slice_axis(Axis(0), Slice::from(n_train..)))?;
         Ok(SunspotFit { config, repeat, train_rmse, test_rmse })
     };
     let fits = run_trials(&trials, args.common.threads(), fit, |_, _| bar.inc(1))?;

@@ -1,6 +1,8 @@
 //! `shrink`: the command line. Thin by design: parsing, progress bars, files and plots here;
 //! everything numeric lives in the `shrink` library.
 
+#![forbid(unsafe_code)]
+
 mod bench;
 mod bench_search;
 mod case_study;

@@ -518,7 +518,7 @@ pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
     let (mut saved, optimizer) = load_model(&args.model)?;
     let mut trainer = saved.spec.trainer()?;
     if let Some(state) = optimizer {
-        state.restore(&mut trainer)?;
+        state.restore(&mut trainer, &saved.model)?;
     }
     for (param, penalty) in &penalties {
         saved.model.set_penalty(param, Some(*penalty)).with_context(|| format!("--penalty {param}"))?;

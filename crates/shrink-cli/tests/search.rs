@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const MOONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/moons_100_0.2_seed1.csv");
+/// The two-moons fixture of shrink-data's generator test, in the repository.
+const MOONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shrink-data/tests/data/moons_100_0.2_seed1.csv");
 
 fn spec(epochs: usize) -> String {
     format!(

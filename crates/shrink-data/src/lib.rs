@@ -7,6 +7,7 @@
 //! `RandomState` so results can be checked against scikit-learn.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod csv_io;
 mod dataset;

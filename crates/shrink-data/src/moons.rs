@@ -79,7 +79,8 @@ fn linspace(start: f64, stop: f64, num: usize) -> Vec<f64> {
 mod tests {
     use super::*;
 
-    const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/moons_100_0.2_seed1.csv");
+    /// scikit-learn's `make_moons(100, noise=0.2, random_state=1)`, kept in the repository.
+    const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/moons_100_0.2_seed1.csv");
 
     #[test]
     fn matches_scikit_learn_fixture() {

@@ -6,6 +6,7 @@
 //! panics, because plotting runs at the end of long training jobs whose numbers must survive a
 //! bad figure.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod boxplot;
 mod clip;

@@ -5,12 +5,12 @@
 //! `cargo run --release -p shrink --example cnn_timing [steps] [--layers]` (`--layers` adds a
 //! per-layer breakdown of one thread's forward and backward).
 use ndarray::Array2;
-use shrink::kernels::Parallelism;
 use shrink::loss::Loss;
 use shrink::nn::{Activation, Conv2D, Dense, Flatten, MaxPooling2D, Model};
 use shrink::optim::OptimizerConfig;
 use shrink::rng::Rng;
 use shrink::train::{FitConfig, Trainer};
+use shrink::Parallelism;
 use std::time::Instant;
 
 fn main() {

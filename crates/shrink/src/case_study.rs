@@ -516,7 +516,7 @@ mod tests {
     fn the_data_is_the_reference_split() {
         let d = StudyData::reference().unwrap();
         assert_eq!((d.x_train.nrows(), d.y_train.nrows(), d.x_test.nrows(), d.y_test.nrows()), (30, 30, 70, 70));
-        // First row of ../shared/data/moons_100_0.2_seed1.csv
+        // First row of crates/shrink-data/tests/data/moons_100_0.2_seed1.csv
         assert_eq!(d.x_train[[0, 0]], 1.366982377748571f64 as f32);
         let ds = shrink_data::moons(20, 0.1, 2).unwrap();
         let mut bad = ds.clone();

@@ -66,6 +66,10 @@ pub enum Error {
     /// Targets outside the values a task allows (e.g. not 0/1 for binary classification).
     #[error("{0}")]
     Target(String),
+    /// Saved optimizer state that does not fit the trainer or model it is restored into (the
+    /// message names the optimizers, or the parameter and both shapes).
+    #[error("{0}")]
+    OptimizerState(String),
     /// A model file that cannot be read as a shrink model.
     #[error("{path}: {message}")]
     ModelFile {

@@ -30,8 +30,10 @@ pub trait Float:
     /// Raw general matrix product `C ← alpha·A·B + beta·C` with arbitrary strides.
     ///
     /// # Safety
-    /// The pointers and strides must describe valid, non-overlapping `m×k`, `k×n` and `m×n`
-    /// matrices; `c` must be writable. This is `matrixmultiply`'s contract.
+    /// This is `matrixmultiply`'s contract. For the whole call: every `a + i·rsa + p·csa`
+    /// (`i < m`, `p < k`) and `b + p·rsb + j·csb` (`p < k`, `j < n`) must be readable and every
+    /// `c + i·rsc + j·csc` (`i < m`, `j < n`) writable, each inside one allocation; no element
+    /// of C may alias another element of C, of A or of B, and nothing else may access C.
     #[allow(clippy::too_many_arguments)]
     unsafe fn gemm_raw(
         m: usize,
@@ -74,7 +76,7 @@ impl Float for f32 {
         rsc: isize,
         csc: isize,
     ) {
-        // SAFETY: forwarded contract, see the trait method.
+        // SAFETY: the caller upholds the trait method's contract, which is `matrixmultiply`'s.
         unsafe { matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
     }
 }
@@ -102,7 +104,7 @@ impl Float for f64 {
         rsc: isize,
         csc: isize,
     ) {
-        // SAFETY: forwarded contract, see the trait method.
+        // SAFETY: the caller upholds the trait method's contract, which is `matrixmultiply`'s.
         unsafe { matrixmultiply::dgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
     }
 }

@@ -4,8 +4,14 @@
 //! gain from its blocking, so they run as fused vector loops; large products go to
 //! `matrixmultiply`. Nothing here allocates, and threads are used only when the caller hands a
 //! [`Parallelism`] with more than one thread.
+//!
+//! The unsafe code is contained here: the products take checked [`Mat`] views and slices, and
+//! only [`gemm_split`] turns them into the raw pointers and strides `matrixmultiply` wants,
+//! after checking that every element it is told to touch lies inside them.
+#![deny(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
 
 use crate::Float;
+use std::marker::PhantomData;
 
 /// How many threads one product may use. Chosen by the caller once per fit, never discovered
 /// per call (reading CPU affinity on every call costs more than a small product).
@@ -55,25 +61,38 @@ pub fn axpy<F: Float>(y: &mut [F], alpha: F, x: &[F]) {
     }
 }
 
+/// `rows·cols`, the element count of a `rows × cols` matrix.
+///
+/// # Panics
+/// If it overflows `usize` (no slice can hold such a matrix).
+#[inline(always)]
+fn elements(rows: usize, cols: usize) -> usize {
+    match rows.checked_mul(cols) {
+        Some(n) => n,
+        None => panic!("a {rows}×{cols} matrix has more elements than usize can count"),
+    }
+}
+
 /// A read-only row-major matrix view over a slice: `rows × cols`, row stride `cols`.
+///
+/// The fields are private so that `data.len() == rows·cols` always holds: the GEMM path reads
+/// through raw pointers sized from `rows` and `cols`.
 #[derive(Clone, Copy, Debug)]
 pub struct Mat<'a, F> {
-    /// The elements, row-major.
-    pub data: &'a [F],
-    /// Number of rows.
-    pub rows: usize,
-    /// Number of columns.
-    pub cols: usize,
+    data: &'a [F],
+    rows: usize,
+    cols: usize,
 }
 
 impl<'a, F> Mat<'a, F> {
-    /// A view of `data` as `rows × cols`.
+    /// A view of the first `rows·cols` elements of `data` as `rows × cols`.
     ///
     /// # Panics
-    /// If `data` is shorter than `rows·cols`.
+    /// If `rows·cols` overflows `usize` or exceeds `data.len()`.
     pub fn new(data: &'a [F], rows: usize, cols: usize) -> Self {
-        assert!(data.len() >= rows * cols, "matrix view needs {rows}x{cols} elements");
-        Mat { data: &data[..rows * cols], rows, cols }
+        let len = elements(rows, cols);
+        assert!(len <= data.len(), "a {rows}×{cols} matrix view needs {len} elements, the slice has {}", data.len());
+        Mat { data: &data[..len], rows, cols }
     }
 
     fn row(&self, r: usize) -> &'a [F] {
@@ -89,10 +108,9 @@ impl<'a, F> Mat<'a, F> {
 pub fn matmul<F: Float>(a: Mat<F>, b: Mat<F>, beta: F, c: &mut [F], par: Parallelism) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(b.rows, k, "inner dimensions differ");
-    let c = &mut c[..m * n];
-    if m * k * n >= GEMM_THRESHOLD {
-        // SAFETY: row-major A (k, 1), B (n, 1), C (n, 1) strides over slices checked above.
-        unsafe { gemm_split(m, k, n, a.data.as_ptr(), k as isize, 1, b.data.as_ptr(), n as isize, 1, beta, c, par) };
+    let c = &mut c[..elements(m, n)];
+    if macs(m, k, n) >= GEMM_THRESHOLD {
+        gemm_split(m, k, n, (a.data, k, 1), (b.data, n, 1), beta, c, par);
         return;
     }
     if beta == F::zero() {
@@ -122,10 +140,10 @@ pub fn matmul<F: Float>(a: Mat<F>, b: Mat<F>, beta: F, c: &mut [F], par: Paralle
 pub fn matmul_tn<F: Float>(a: Mat<F>, b: Mat<F>, beta: F, c: &mut [F], par: Parallelism) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(b.rows, m, "outer dimensions differ");
-    let c = &mut c[..k * n];
-    if m * k * n >= GEMM_THRESHOLD {
-        // SAFETY: Aᵀ is A read with strides (1, k); B and C are row-major over checked slices.
-        unsafe { gemm_split(k, m, n, a.data.as_ptr(), 1, k as isize, b.data.as_ptr(), n as isize, 1, beta, c, par) };
+    let c = &mut c[..elements(k, n)];
+    if macs(m, k, n) >= GEMM_THRESHOLD {
+        // Aᵀ is A read with strides (1, k).
+        gemm_split(k, m, n, (a.data, 1, k), (b.data, n, 1), beta, c, par);
         return;
     }
     if beta == F::zero() {
@@ -154,12 +172,10 @@ pub fn matmul_tn<F: Float>(a: Mat<F>, b: Mat<F>, beta: F, c: &mut [F], par: Para
 pub fn matmul_nt<F: Float>(a: Mat<F>, b: Mat<F>, c: &mut [F], par: Parallelism) {
     let (m, n, k) = (a.rows, a.cols, b.rows);
     assert_eq!(b.cols, n, "inner dimensions differ");
-    let c = &mut c[..m * k];
-    if m * k * n >= GEMM_THRESHOLD {
-        // SAFETY: Bᵀ is B read with strides (1, n); A and C are row-major over checked slices.
-        unsafe {
-            gemm_split(m, n, k, a.data.as_ptr(), n as isize, 1, b.data.as_ptr(), 1, n as isize, F::zero(), c, par)
-        };
+    let c = &mut c[..elements(m, k)];
+    if macs(m, k, n) >= GEMM_THRESHOLD {
+        // Bᵀ is B read with strides (1, n).
+        gemm_split(m, n, k, (a.data, n, 1), (b.data, 1, n), F::zero(), c, par);
         return;
     }
     for (i, crow) in c.chunks_exact_mut(k).enumerate() {
@@ -176,29 +192,65 @@ pub fn matmul_nt<F: Float>(a: Mat<F>, b: Mat<F>, c: &mut [F], par: Parallelism) 
     }
 }
 
-struct SendPtr<T>(*const T);
-// SAFETY: only used to hand read-only operands to scoped threads that end before the borrow.
-unsafe impl<T> Send for SendPtr<T> {}
-unsafe impl<T> Sync for SendPtr<T> {}
+/// Multiply-adds of an `m×k` by `k×n` product, saturating: only compared with the threshold.
+#[inline(always)]
+fn macs(m: usize, k: usize, n: usize) -> usize {
+    m.saturating_mul(k).saturating_mul(n)
+}
 
-/// GEMM over a row-major `C[m×n]`, split by column blocks across the pool's threads. Each
-/// element of C is computed by exactly one thread with the same k-order, so the result is
-/// bit-identical whatever the thread count.
+/// A strided read-only operand: the slice, its row stride and its column stride.
+type Strided<'a, F> = (&'a [F], usize, usize);
+
+/// Whether every element `i·rs + j·cs` (`i < rows`, `j < cols`) of `a` lies inside it, with
+/// each offset representable as `isize`.
+fn fits<F>((data, rs, cs): Strided<F>, rows: usize, cols: usize) -> bool {
+    if rows == 0 || cols == 0 {
+        return true;
+    }
+    let last = (rows - 1).checked_mul(rs).and_then(|r| (cols - 1).checked_mul(cs).and_then(|c| r.checked_add(c)));
+    // A slice never exceeds isize::MAX bytes, so an in-bounds offset fits isize too.
+    matches!(last, Some(last) if last < data.len()) && isize::try_from(rs).is_ok() && isize::try_from(cs).is_ok()
+}
+
+/// The output matrix shared by the pool's threads when each writes a disjoint column block of
+/// every row (not a contiguous range, so it cannot be split into `&mut` slices). Tied to the
+/// borrow of C, so it cannot outlive it.
+struct SharedOut<'a, F> {
+    ptr: *mut F,
+    _c: PhantomData<&'a mut [F]>,
+}
+
+// SAFETY: it stands for the `&'a mut [F]` it was made from, which may move to another thread
+// when `F: Send`; the threads that share it write disjoint elements (see `gemm_split`).
+unsafe impl<F: Send> Send for SharedOut<'_, F> {}
+// SAFETY: as above; no element is read or written by two threads.
+unsafe impl<F: Send> Sync for SharedOut<'_, F> {}
+
+/// GEMM `C[m×n] ← A·B + beta·C` over a row-major `C`, with `A[m×k]` and `B[k×n]` read through
+/// their strides, split by row or column blocks across the pool's threads. Each element of C
+/// is computed by exactly one thread with the same k-order, so the result is bit-identical
+/// whatever the thread count.
+///
+/// # Panics
+/// If an operand's strides reach outside its slice or `c` is shorter than `m·n`.
 #[allow(clippy::too_many_arguments)]
-unsafe fn gemm_split<F: Float>(
+fn gemm_split<F: Float>(
     m: usize,
     k: usize,
     n: usize,
-    a: *const F,
-    rsa: isize,
-    csa: isize,
-    b: *const F,
-    rsb: isize,
-    csb: isize,
+    a: Strided<F>,
+    b: Strided<F>,
     beta: F,
     c: &mut [F],
     par: Parallelism,
 ) {
+    assert!(fits(a, m, k) && fits(b, k, n), "GEMM operand strides reach outside their slices");
+    assert!(c.len() >= elements(m, n), "GEMM output shorter than {m}×{n}");
+    if m == 0 || n == 0 {
+        return;
+    }
+    // `fits` checked that these strides are in isize range.
+    let (rsa, csa, rsb, csb) = (a.1 as isize, a.2 as isize, b.1 as isize, b.2 as isize);
     // Split the longer side of C, so each thread packs only its share of the larger operand.
     let by_rows = m > n;
     let long = if by_rows { m } else { n };
@@ -207,26 +259,46 @@ unsafe fn gemm_split<F: Float>(
         Parallelism::Sequential => 1,
     };
     if threads <= 1 {
-        // SAFETY: caller's contract.
-        unsafe { F::gemm_raw(m, k, n, F::one(), a, rsa, csa, b, rsb, csb, beta, c.as_mut_ptr(), n as isize, 1) };
+        // SAFETY: `fits` and the length check put every element of A, B and C that the
+        // product touches inside its slice; C is borrowed mutably, so it aliases neither.
+        unsafe {
+            F::gemm_raw(
+                m,
+                k,
+                n,
+                F::one(),
+                a.0.as_ptr(),
+                rsa,
+                csa,
+                b.0.as_ptr(),
+                rsb,
+                csb,
+                beta,
+                c.as_mut_ptr(),
+                n as isize,
+                1,
+            )
+        };
         return;
     }
     let Parallelism::Pool(pool) = par else { unreachable!("threads > 1 only with a pool") };
     // Blocks rounded to 16 so each thread's microkernel tiles stay full.
     let block = long.div_ceil(threads).div_ceil(16) * 16;
-    let (pa, pb) = (SendPtr(a), SendPtr(b));
-    let c_addr = c.as_mut_ptr() as usize;
+    let (a, b) = (a.0, b.0);
+    let out = SharedOut { ptr: c.as_mut_ptr(), _c: PhantomData };
     pool.scope(|s| {
-        let (pa, pb) = (&pa, &pb);
+        let out = &out;
         let mut start = 0;
         while start < long {
             let width = block.min(long - start);
             s.spawn(move |_| {
-                let c = c_addr as *mut F;
-                // SAFETY: disjoint row or column blocks of C; A and B outlive the scope.
+                // SAFETY: rows (or columns) `start..start + width` of the product checked
+                // above: A's (B's) block starts at an in-bounds offset and its elements are a
+                // subset of the checked ones; this thread alone writes that block of C, whose
+                // borrow outlives the scope.
                 unsafe {
                     if by_rows {
-                        let a_block = pa.0.offset(start as isize * rsa);
+                        let a_block = a.as_ptr().offset(start as isize * rsa);
                         F::gemm_raw(
                             width,
                             k,
@@ -235,29 +307,29 @@ unsafe fn gemm_split<F: Float>(
                             a_block,
                             rsa,
                             csa,
-                            pb.0,
+                            b.as_ptr(),
                             rsb,
                             csb,
                             beta,
-                            c.add(start * n),
+                            out.ptr.add(start * n),
                             n as isize,
                             1,
                         )
                     } else {
-                        let b_block = pb.0.offset(start as isize * csb);
+                        let b_block = b.as_ptr().offset(start as isize * csb);
                         F::gemm_raw(
                             m,
                             k,
                             width,
                             F::one(),
-                            pa.0,
+                            a.as_ptr(),
                             rsa,
                             csa,
                             b_block,
                             rsb,
                             csb,
                             beta,
-                            c.add(start),
+                            out.ptr.add(start),
                             n as isize,
                             1,
                         )
@@ -303,13 +375,17 @@ macro_rules! multiversion {
             fn body<$($g: $bound),*>($($arg: $ty),*) $(-> $ret)? $body
             #[cfg(target_arch = "x86_64")]
             {
+                /// The body compiled for AVX2.
+                ///
+                /// # Safety
+                /// The CPU must support AVX2 (check with `has_avx2`).
                 #[target_feature(enable = "avx2")]
                 #[allow(clippy::too_many_arguments)]
                 unsafe fn avx2<$($g: $bound),*>($($arg: $ty),*) $(-> $ret)? {
                     body($($arg),*)
                 }
                 if $crate::kernels::has_avx2() {
-                    // SAFETY: the CPU reported AVX2.
+                    // SAFETY: the CPU reported AVX2, the one obligation of `avx2`.
                     return unsafe { avx2($($arg),*) };
                 }
             }
@@ -377,6 +453,48 @@ mod tests {
                 assert!(err < 1e-12, "matmul_nt {m}x{k}x{n}: {err}");
             }
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "a 3×4 matrix view needs 12 elements, the slice has 11")]
+    fn mat_longer_than_its_slice_is_rejected() {
+        Mat::new(&[0.0f32; 11], 3, 4);
+    }
+
+    #[test]
+    #[should_panic(expected = "matrix has more elements than usize can count")]
+    fn mat_whose_size_overflows_is_rejected() {
+        // Wrapping, the product would be 0 and the length check would pass.
+        Mat::new(&[0.0f32; 4], usize::MAX / 2 + 1, 2);
+    }
+
+    #[test]
+    fn mat_views_the_leading_elements() {
+        let m = Mat::new(&[1.0, 2.0, 3.0, 4.0, 5.0], 2, 2);
+        assert_eq!((m.data, m.rows, m.cols), (&[1.0, 2.0, 3.0, 4.0][..], 2, 2));
+        assert_eq!(m.row(1), [3.0, 4.0]);
+        assert!(Mat::new(&[0.0f32; 0], 0, usize::MAX).data.is_empty());
+    }
+
+    #[test]
+    fn strides_reaching_outside_the_slice_are_rejected() {
+        let a = [0.0f32; 12];
+        assert!(fits((&a, 4, 1), 3, 4));
+        assert!(fits((&a, 1, 3), 3, 4)); // the transpose of a 4×3 view
+        assert!(!fits((&a, 4, 1), 3, 5));
+        assert!(!fits((&a, 5, 1), 3, 4));
+        assert!(!fits((&a, usize::MAX, 1), 2, 1));
+        assert!(fits((&a[..0], 7, 7), 0, 3));
+        let c = std::panic::catch_unwind(|| {
+            let mut c = [0.0f32; 4];
+            gemm_split(2, 3, 2, (&a[..5], 3, 1), (&a, 2, 1), 0.0, &mut c, Parallelism::Sequential);
+        });
+        assert!(c.is_err(), "a 2×3 operand over 5 elements must be refused");
+        let c = std::panic::catch_unwind(|| {
+            let mut c = [0.0f32; 3];
+            gemm_split(2, 3, 2, (&a, 3, 1), (&a, 2, 1), 0.0, &mut c, Parallelism::Sequential);
+        });
+        assert!(c.is_err(), "a 2×2 output over 3 elements must be refused");
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub mod case_study;
 pub mod constraint;
 mod error;
 mod float;
-pub mod kernels;
+pub(crate) mod kernels;
 pub mod loss;
 pub mod metrics;
 pub mod model_file;
@@ -38,6 +38,7 @@ pub mod weights;
 pub use constraint::Constraint;
 pub use error::Error;
 pub use float::Float;
+pub use kernels::Parallelism;
 pub use nn::{
     AveragePooling1D, AveragePooling2D, Conv1D, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling1D,
     GlobalAveragePooling2D, Layer, Lstm, MaxPooling1D, MaxPooling2D, Model, Padding, Param, Role,

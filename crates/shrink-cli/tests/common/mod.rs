@@ -5,12 +5,16 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The shared data folder beside the checkout (tests only; the product never reads it).
-pub const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/");
-
-/// A file of the shared data folder.
+/// A data set the tests read, from the repository, so that a bare clone passes: the files the
+/// product bundles (`crates/shrink-cli/data/`), the two-moons fixture of shrink-data's generator
+/// test and the files only these tests read (`crates/shrink-cli/tests/data/`), each kept once.
 pub fn data(name: &str) -> PathBuf {
-    Path::new(DATA).join(name)
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dirs = [root.join("data"), root.join("../shrink-data/tests/data"), root.join("tests/data")];
+    dirs.iter()
+        .map(|d| d.join(name))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("test data `{name}` is in none of {dirs:?}"))
 }
 
 /// A unique scratch folder under the system temp dir, removed on drop.

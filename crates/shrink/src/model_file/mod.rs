@@ -13,10 +13,12 @@ use crate::train::Trainer;
 use crate::{Error, Penalty};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
-use serde::{Deserialize, Serialize};
 use shrink_data::Scaler;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+
+mod optimizer_state;
+pub use optimizer_state::{SavedOptimizer, StateTensor};
 
 /// Format version written into every file.
 pub const FORMAT_VERSION: &str = "1";
@@ -34,12 +36,6 @@ pub struct SavedModel {
     pub target: String,
     /// The network (weights and penalties in force).
     pub model: Model<f32>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct OptimizerMeta {
-    config: crate::optim::OptimizerConfig,
-    iterations: u64,
 }
 
 fn corrupt(path: &Path, what: impl std::fmt::Display) -> Error {
@@ -76,14 +72,7 @@ impl SavedModel {
             meta.insert("shrink.row_factors".to_string(), json(&factors));
         }
         if let Some(trainer) = trainer {
-            let optimizer = trainer.optimizer();
-            let names: Vec<(String, Vec<usize>)> = self.model.params().map(|(n, p)| (n, p.shape.clone())).collect();
-            for (slot, name, values) in optimizer.state() {
-                let (param, shape) = &names[slot];
-                tensors.push((format!("optimizer.{param}.{name}"), shape.clone(), bytes_of(values)));
-            }
-            let meta_value = OptimizerMeta { config: self.spec.optimizer, iterations: optimizer.iterations() };
-            meta.insert("shrink.optimizer".into(), json(&meta_value));
+            SavedOptimizer::capture(trainer, &self.model)?.write(&mut tensors, &mut meta);
         }
         let views = tensors
             .iter()
@@ -140,48 +129,8 @@ impl SavedModel {
         if scaler.n_features() != model.input_size() || features.len() != model.input_size() {
             return Err(corrupt(path, "scaler or feature list does not match the model's inputs"));
         }
-        let optimizer = match meta.get("shrink.optimizer") {
-            None => None,
-            Some(text) => {
-                let m: OptimizerMeta = serde_json::from_str(text)
-                    .map_err(|e| corrupt(path, format!("metadata `shrink.optimizer`: {e}")))?;
-                let mut state = Vec::new();
-                for (slot, (name, id)) in names.iter().zip(model.select("*")?).enumerate() {
-                    let shape = model.param(id).shape.clone();
-                    for stored in tensors.names() {
-                        if let Some(kind) = stored.strip_prefix(&format!("optimizer.{name}.")) {
-                            state.push((slot, kind.to_string(), read_f32(path, &tensors, stored, &shape)?));
-                        }
-                    }
-                }
-                Some(SavedOptimizer { iterations: m.iterations, state })
-            }
-        };
+        let optimizer = SavedOptimizer::read(path, &tensors, &meta)?;
         Ok((SavedModel { spec, scaler, features, target, model }, optimizer))
-    }
-}
-
-/// Optimizer state read from a model file.
-pub struct SavedOptimizer {
-    /// Steps taken.
-    pub iterations: u64,
-    /// (slot, name, values).
-    pub state: Vec<(usize, String, Vec<f32>)>,
-}
-
-impl SavedOptimizer {
-    /// Puts the state into `trainer`'s optimizer (which must be of the saved kind).
-    pub fn restore(self, trainer: &mut Trainer<f32>) -> Result<(), Error> {
-        let optimizer = trainer.optimizer_mut();
-        optimizer.set_iterations(self.iterations);
-        for (slot, name, values) in self.state {
-            if !optimizer.set_state(slot, &name, values) {
-                return Err(Error::Spec(format!(
-                    "the saved optimizer state `{name}` does not belong to this optimizer"
-                )));
-            }
-        }
-        Ok(())
     }
 }
 

@@ -63,7 +63,7 @@ fn round_trip_predicts_identically_and_continues_identically() {
     assert_eq!(factors, saved.model.params().map(|(_, p)| p.row_factors.clone()).collect::<Vec<_>>());
     // Continuing from the file equals continuing in memory: weights and Adam state round-trip.
     let mut resumed = loaded.spec.trainer().unwrap();
-    optimizer.expect("saved with its optimizer").restore(&mut resumed).unwrap();
+    optimizer.expect("saved with its optimizer").restore(&mut resumed, &loaded.model).unwrap();
     assert_eq!(resumed.optimizer().iterations(), trainer.optimizer().iterations());
     let more = FitConfig { epochs: 5, seed: 11, ..saved.spec.fit_config() };
     trainer.fit(&mut saved.model, x.view(), y.view(), None, &more, None).unwrap();

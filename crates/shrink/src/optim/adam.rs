@@ -1,4 +1,4 @@
-use super::{state, Optimizer};
+use super::{state, Optimizer, OptimizerConfig};
 use crate::kernels::Parallelism;
 use crate::Float;
 use rayon::prelude::*;
@@ -69,6 +69,14 @@ impl<F: Float> Optimizer<F> for Adam<F> {
         self.iterations = iterations;
     }
 
+    fn config(&self) -> OptimizerConfig {
+        OptimizerConfig::Adam { lr: self.lr, beta1: self.beta1, beta2: self.beta2, epsilon: self.epsilon }
+    }
+
+    fn state_names(&self) -> &'static [&'static str] {
+        &["m", "v"]
+    }
+
     fn state(&self) -> Vec<(usize, &'static str, &[F])> {
         super::named(&self.m, "m").chain(super::named(&self.v, "v")).collect()
     }
@@ -127,6 +135,21 @@ impl<F: Float> Optimizer<F> for AdamW<F> {
 
     fn set_iterations(&mut self, iterations: u64) {
         self.adam.set_iterations(iterations);
+    }
+
+    fn config(&self) -> OptimizerConfig {
+        let a = &self.adam;
+        OptimizerConfig::AdamW {
+            lr: a.lr,
+            beta1: a.beta1,
+            beta2: a.beta2,
+            epsilon: a.epsilon,
+            weight_decay: self.weight_decay,
+        }
+    }
+
+    fn state_names(&self) -> &'static [&'static str] {
+        self.adam.state_names()
     }
 
     fn state(&self) -> Vec<(usize, &'static str, &[F])> {

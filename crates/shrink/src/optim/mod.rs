@@ -2,7 +2,9 @@
 //!
 //! An optimizer sees one parameter at a time through [`Optimizer::update`], keyed by a stable
 //! slot number, and keeps its state (momenta) per slot. State is allocated on the first step and
-//! reused afterwards.
+//! reused afterwards. Slots are an in-memory detail of one model: a saved optimizer is keyed by
+//! parameter name instead (see `model_file::SavedOptimizer`), so that restoring it into another
+//! model is checked rather than matched by position.
 
 mod adam;
 mod rmsprop;
@@ -38,10 +40,16 @@ pub trait Optimizer<F: Float>: Send {
     fn iterations(&self) -> u64;
     /// Sets the step counter (restoring a saved optimizer).
     fn set_iterations(&mut self, iterations: u64);
+    /// The settings it was built with (its kind and hyperparameters).
+    fn config(&self) -> OptimizerConfig;
+    /// The names of the state vectors this optimizer may keep per parameter (e.g. Adam's `m`
+    /// and `v`), so that saved state can be checked before any of it is restored.
+    fn state_names(&self) -> &'static [&'static str];
     /// Every state vector by slot and name (e.g. Adam's `m` and `v`), for saving.
     fn state(&self) -> Vec<(usize, &'static str, &[F])>;
     /// Restores one state vector saved by [`Optimizer::state`]; false for a name this
-    /// optimizer does not keep.
+    /// optimizer does not keep. The caller checks that `values` has the parameter's length:
+    /// a vector of another length is replaced by zeros on the next update.
     fn set_state(&mut self, slot: usize, name: &str, values: Vec<F>) -> bool;
 }
 
@@ -285,6 +293,28 @@ mod tests {
                 opt.update(0, &mut w, &g, Parallelism::Sequential);
             }
             assert!(w.iter().all(|x| x.abs() < 0.05), "{config:?}: {w:?}");
+        }
+    }
+
+    /// What is saved as an optimizer's kind and settings is what it was built from, and every
+    /// state vector it keeps is one it declares.
+    #[test]
+    fn config_and_state_names_describe_the_optimizer() {
+        let configs = [
+            OptimizerConfig::Sgd { lr: 0.05, momentum: 0.9, nesterov: true },
+            OptimizerConfig::adam(),
+            OptimizerConfig::AdamW { lr: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weight_decay: 0.1 },
+            OptimizerConfig::RmsProp { lr: 0.01, rho: 0.8, momentum: 0.5, epsilon: 1e-6 },
+        ];
+        for config in configs {
+            let mut opt = config.build::<f32>().unwrap();
+            assert_eq!(opt.config(), config);
+            let mut w = vec![1.0, 2.0];
+            opt.begin_step();
+            opt.update(0, &mut w, &[0.5, -0.5], Parallelism::Sequential);
+            let state = opt.state();
+            assert!(!state.is_empty(), "{config:?}");
+            assert!(state.iter().all(|(_, name, _)| opt.state_names().contains(name)), "{config:?}");
         }
     }
 

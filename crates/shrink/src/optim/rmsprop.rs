@@ -1,4 +1,4 @@
-use super::{state, Optimizer};
+use super::{state, Optimizer, OptimizerConfig};
 use crate::kernels::Parallelism;
 use crate::Float;
 
@@ -61,6 +61,14 @@ impl<F: Float> Optimizer<F> for RmsProp<F> {
 
     fn set_iterations(&mut self, iterations: u64) {
         self.iterations = iterations;
+    }
+
+    fn config(&self) -> OptimizerConfig {
+        OptimizerConfig::RmsProp { lr: self.lr, rho: self.rho, momentum: self.momentum, epsilon: self.epsilon }
+    }
+
+    fn state_names(&self) -> &'static [&'static str] {
+        &["v", "momentum"]
     }
 
     fn state(&self) -> Vec<(usize, &'static str, &[F])> {

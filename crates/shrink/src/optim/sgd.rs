@@ -1,4 +1,4 @@
-use super::{state, Optimizer};
+use super::{state, Optimizer, OptimizerConfig};
 use crate::kernels::Parallelism;
 use crate::Float;
 
@@ -54,6 +54,14 @@ impl<F: Float> Optimizer<F> for Sgd<F> {
 
     fn set_iterations(&mut self, iterations: u64) {
         self.iterations = iterations;
+    }
+
+    fn config(&self) -> OptimizerConfig {
+        OptimizerConfig::Sgd { lr: self.lr, momentum: self.momentum, nesterov: self.nesterov }
+    }
+
+    fn state_names(&self) -> &'static [&'static str] {
+        &["velocity"]
     }
 
     fn state(&self) -> Vec<(usize, &'static str, &[F])> {
