@@ -48,17 +48,24 @@ pub enum Error {
         /// 0-based column.
         column: usize,
     },
-    /// Training produced a NaN or infinite loss; the weights are no longer meaningful.
-    #[error(
-        "training diverged at epoch {epoch} (batch {batch}): loss is {loss}; lower the learning rate or the penalty"
-    )]
+    /// Training produced a NaN or infinite loss (before any clipping) or weights; the weights
+    /// are no longer meaningful and nothing may be saved from them.
+    #[error("training diverged at epoch {epoch}, batch {batch}: {what}; lower the learning rate or the penalty")]
     Diverged {
         /// 1-based epoch.
         epoch: usize,
-        /// 0-based batch within the epoch.
+        /// 1-based batch within the epoch.
         batch: usize,
-        /// The offending loss value.
-        loss: f64,
+        /// What stopped being finite (`loss is NaN`, `weights of dense_0.kernel`).
+        what: String,
+    },
+    /// A model's output that is not a finite number.
+    #[error("the prediction for row {row} is not finite ({value}): the inputs are outside what the model can handle")]
+    NonFinitePrediction {
+        /// 1-based row of the input.
+        row: usize,
+        /// The offending output.
+        value: f64,
     },
     /// A model spec that cannot be used (the message names the key and line).
     #[error("spec: {0}")]

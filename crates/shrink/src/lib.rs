@@ -32,6 +32,7 @@ pub mod rng;
 pub mod schedule;
 pub mod search;
 pub mod spec;
+pub mod threads;
 pub mod train;
 pub mod weights;
 

@@ -39,21 +39,29 @@ impl Loss {
             Loss::BinaryCrossEntropy => {
                 let inv_n = F::of(1.0 / pred.len() as f64);
                 let mut total = 0.0;
+                let mut finite = true;
                 for ((g, &p), &y) in grad.iter_mut().zip(pred).zip(target) {
+                    finite &= p.is_finite();
                     let pc = p.max(eps).min(one - eps);
                     total -= (y * pc.ln() + (one - y) * (one - pc).ln()).f64();
                     // Inside the clip range the derivative is (p−y)/(p(1−p)); outside, zero.
                     *g = if p > eps && p < one - eps { (p - y) / (p * (one - p)) * inv_n } else { F::zero() };
+                }
+                // The clip would turn a NaN prediction into ε: divergence must not hide behind it.
+                if !finite {
+                    return f64::NAN;
                 }
                 total / pred.len() as f64
             }
             Loss::CategoricalCrossEntropy => {
                 let inv_rows = F::of(1.0 / rows as f64);
                 let mut total = 0.0;
+                let mut finite = true;
                 for ((g, p), y) in
                     grad.chunks_exact_mut(width).zip(pred.chunks_exact(width)).zip(target.chunks_exact(width))
                 {
                     let sum: F = p.iter().copied().sum();
+                    finite &= sum.is_finite();
                     // With q = p/S: dL/dq_i = −y_i/q_i (0 where clipped); dL/dp_j = (g_j − Σ g_i q_i)/S.
                     let mut dot = F::zero();
                     for ((gi, &pi), &yi) in g.iter_mut().zip(p).zip(y) {
@@ -66,6 +74,9 @@ impl Loss {
                     for gi in g.iter_mut() {
                         *gi = (*gi - dot) / sum * inv_rows;
                     }
+                }
+                if !finite {
+                    return f64::NAN;
                 }
                 total / rows as f64
             }

@@ -250,7 +250,8 @@ impl<F: Float> Model<F> {
         }
     }
 
-    /// Outputs for every row of `x`, in batches of `batch_size`.
+    /// Outputs for every row of `x`, in batches of `batch_size`; an output that is not finite
+    /// (inputs far outside the training range can overflow `f32`) is an error naming the row.
     pub fn predict(&mut self, x: ArrayView2<F>, batch_size: usize) -> Result<Array2<F>, Error> {
         let n = x.nrows();
         if x.ncols() != self.input_size() {
@@ -270,6 +271,9 @@ impl<F: Float> Model<F> {
         while start < n {
             let b = batch_size.min(n - start);
             let y = self.forward(&flat[start * width..(start + b) * width], b, false, Parallelism::Sequential);
+            if let Some(i) = y.iter().position(|v| !v.is_finite()) {
+                return Err(Error::NonFinitePrediction { row: start + i / out + 1, value: y[i].f64() });
+            }
             dst[start * out..(start + b) * out].copy_from_slice(y);
             start += b;
         }

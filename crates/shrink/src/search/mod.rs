@@ -52,7 +52,7 @@ where
             .collect());
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .num_threads(crate::threads::capped(threads))
         .build()
         .map_err(|e| Error::invalid("threads", "a thread count the system can start", e))?;
     Ok(pool.install(|| {

@@ -113,6 +113,9 @@ pub struct SearchOutcome {
     pub seconds: f64,
 }
 
+/// The most trials one search may plan (about a year of 3-second trials on one core).
+pub const MAX_TRIALS: usize = 10_000_000;
+
 /// Receives each finished trial (from worker threads), e.g. to append it to `trials.csv`.
 pub type Sink<'a> = &'a (dyn Fn(&TrialRecord) -> Result<(), Error> + Sync);
 
@@ -128,6 +131,18 @@ pub fn run_search(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<SearchOutcome, Error> {
     config.validate(spec)?;
+    // Counts from flags are multiplied before anything is planned: 1e12 repeats is an error,
+    // not an 8 GB list of trial keys.
+    let trials = (config.alphas.len().checked_mul(config.repeats))
+        .and_then(|t| t.checked_mul(folds.len()))
+        .filter(|&t| t <= MAX_TRIALS);
+    if trials.is_none() {
+        return Err(Error::invalid(
+            "alphas × repeats × folds",
+            "at most 10 000 000 trials",
+            format!("{} × {} × {}", config.alphas.len(), config.repeats, folds.len()),
+        ));
+    }
     let start = Instant::now();
     let mut have: BTreeMap<TrialKey, TrialRecord> = done.into_iter().map(|r| (r.key(), r)).collect();
     let per_alpha = config.repeats * folds.len();

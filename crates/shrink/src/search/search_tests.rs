@@ -82,3 +82,13 @@ fn an_interrupted_warm_path_resumes_to_the_same_records() {
     assert_eq!(without_time(&resumed.records), without_time(&full.records));
     assert_eq!(resumed.trained, new.len());
 }
+
+#[test]
+fn absurd_trial_counts_are_refused_before_planning() {
+    let (spec, mut config, folds) = setup(PathKind::Cold);
+    config.repeats = 1 << 40;
+    let e = run_search(&spec, &config, &folds, Vec::new(), &|_| Ok(()), &|_, _| {}).unwrap_err().to_string();
+    assert!(e.contains("alphas × repeats × folds") && e.contains("1099511627776"), "{e}");
+    config.repeats = usize::MAX;
+    assert!(run_search(&spec, &config, &folds, Vec::new(), &|_| Ok(()), &|_, _| {}).is_err());
+}

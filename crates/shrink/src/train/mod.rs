@@ -115,6 +115,14 @@ struct Buffers<F> {
     grad: Vec<F>,
     steps: Vec<F>,
     metric_sums: Vec<f64>,
+    /// The slot of the first parameter a step left non-finite, and its name once looked up.
+    non_finite_slot: Option<usize>,
+    non_finite: Option<String>,
+}
+
+/// Whether every value is finite; one branch-free pass the compiler vectorizes.
+fn all_finite<F: Float>(values: &[F]) -> bool {
+    values.iter().fold(true, |ok, v| ok & v.is_finite())
 }
 
 /// Trains and evaluates models with one loss, optimizer and metric set.
@@ -190,7 +198,8 @@ impl<F: Float> Trainer<F> {
 
     /// Trains `model` on `(x, y)`; continues from the optimizer's state when called again.
     ///
-    /// Stops with [`Error::Diverged`] as soon as a batch loss is NaN or infinite.
+    /// Stops with [`Error::Diverged`] as soon as a batch loss (before the cross-entropies'
+    /// clipping) is NaN or infinite, or a step leaves a weight that is not finite.
     pub fn fit(
         &mut self,
         model: &mut Model<F>,
@@ -205,9 +214,10 @@ impl<F: Float> Trainer<F> {
         if let Some((vx, vy)) = &validation {
             Self::check_data(model, vx, vy, ["validation inputs", "validation targets"])?;
         }
-        if config.threads > 1 && self.pool.as_ref().is_none_or(|p| p.current_num_threads() != config.threads) {
+        let threads = crate::threads::capped(config.threads);
+        if threads > 1 && self.pool.as_ref().is_none_or(|p| p.current_num_threads() != threads) {
             let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(config.threads)
+                .num_threads(threads)
                 .build()
                 .map_err(|e| Error::invalid("threads", "a thread count the system can start", e))?;
             self.pool = Some(pool);
@@ -217,7 +227,7 @@ impl<F: Float> Trainer<F> {
         let ys = y.as_slice().expect("standard layout is contiguous");
         let (n, width_in, width_out) = (x.nrows(), x.ncols(), y.ncols());
         let mut rng = Rng::derive(config.seed, 0x5_4FF1E);
-        let mut history = History { metric_names: self.metric_names(), epochs: Vec::with_capacity(config.epochs) };
+        let mut history = History { metric_names: self.metric_names(), epochs: Vec::new() };
         self.buffers.order.clear();
         self.buffers.order.extend(0..n);
 
@@ -235,10 +245,15 @@ impl<F: Float> Trainer<F> {
             let mut batch_index = 0;
             while start < n {
                 let b = config.batch_size.min(n - start);
-                let (data_loss, penalty) = self.step(model, xs, ys, start, b, width_in, width_out, config.threads);
+                let (data_loss, penalty) = self.step(model, xs, ys, start, b, width_in, width_out, threads);
                 let total = data_loss + penalty;
                 if !total.is_finite() {
-                    return Err(Error::Diverged { epoch, batch: batch_index, loss: total });
+                    let what = format!("loss is {total}");
+                    return Err(Error::Diverged { epoch, batch: batch_index + 1, what });
+                }
+                if let Some(name) = self.buffers.non_finite.take() {
+                    let what = format!("the weights of {name} are no longer finite numbers");
+                    return Err(Error::Diverged { epoch, batch: batch_index + 1, what });
                 }
                 data_sum += data_loss * b as f64;
                 penalty_sum += penalty * b as f64;
@@ -304,21 +319,20 @@ impl<F: Float> Trainer<F> {
         model.backward(&buf.x[..b * wi], &buf.grad[..b * wo], b, par);
         let optimizer = &mut self.optimizer;
         let steps = &mut buf.steps;
+        let non_finite = &mut buf.non_finite_slot;
         optimizer.begin_step();
         let lr = optimizer.learning_rate();
         let mut penalty = activity;
         model.for_each_param_mut(|slot, p| {
-            let Some(pen) = p.penalty else {
-                optimizer.update(slot, &mut p.value, &p.grad, par);
-                if let Some(c) = p.constraint {
-                    c.apply(&mut p.value, &p.shape);
-                }
-                return;
-            };
-            penalty += p.penalty_gradient();
-            p.penalty_before_update(lr);
+            // The penalty's gradient terms and decoupled decay before the update, its proximal
+            // steps after it (penalty/apply.rs owns all three).
+            let proximal = p.penalty.is_some_and(|pen| pen.is_proximal());
+            if p.penalty.is_some() {
+                penalty += p.penalty_gradient();
+                p.penalty_before_update(lr);
+            }
             optimizer.update(slot, &mut p.value, &p.grad, par);
-            if pen.is_proximal() {
+            if proximal {
                 let n = p.value.len();
                 crate::nn::ensure_len(steps, n);
                 optimizer.step_sizes(slot, &mut steps[..n]);
@@ -327,7 +341,14 @@ impl<F: Float> Trainer<F> {
             if let Some(c) = p.constraint {
                 c.apply(&mut p.value, &p.shape);
             }
+            if non_finite.is_none() && !all_finite(&p.value) {
+                *non_finite = Some(slot);
+            }
         });
+        if let Some(slot) = self.buffers.non_finite_slot.take() {
+            // Naming the parameter allocates, but only once, on the way out of a failed fit.
+            self.buffers.non_finite = model.params().nth(slot).map(|(name, _)| name);
+        }
         (data_loss, penalty)
     }
 

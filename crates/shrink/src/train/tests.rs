@@ -304,6 +304,30 @@ fn divergence_stops_with_the_epoch_named() {
     assert!(err.to_string().contains("diverged at epoch"));
 }
 
+/// SGD with a huge learning rate on a classifier: the sigmoid saturates, the clipped
+/// cross-entropy stays finite (≈ 8.06), and only the weights show the divergence. The fit must
+/// stop naming the epoch, the batch and the parameter; the NaN-weight model's predictions are
+/// an error naming the row.
+#[test]
+fn divergence_behind_the_clipped_cross_entropy_is_caught() {
+    let (x, y) = moons_like(40);
+    let mut model = small_model(1, None);
+    let sgd = OptimizerConfig::Sgd { lr: 1e30, momentum: 0.0, nesterov: false };
+    let mut trainer = Trainer::new(Loss::BinaryCrossEntropy, &sgd, &[]).unwrap();
+    let config = FitConfig { epochs: 200, batch_size: 8, ..FitConfig::default() };
+    let err = trainer.fit(&mut model, x.view(), y.view(), None, &config, None).unwrap_err();
+    let Error::Diverged { epoch, batch, ref what } = err else { panic!("expected divergence, got {err}") };
+    assert!(epoch >= 1 && (1..=5).contains(&batch), "epoch {epoch}, batch {batch}");
+    assert!(what.contains("dense_") || what.contains("loss is NaN"), "{what}");
+    let e = model.predict(x.view(), 32).unwrap_err().to_string();
+    assert!(e.contains("row 1") && e.contains("not finite"), "{e}");
+    // A NaN prediction is not clipped into a finite loss.
+    let mut scratch = [0.0f32; 2];
+    assert!(Loss::BinaryCrossEntropy.value(&[f32::NAN, 0.5], &[1.0, 0.0], 1, &mut scratch).is_nan());
+    let mut scratch = [0.0f32; 2];
+    assert!(Loss::CategoricalCrossEntropy.value(&[f32::NAN, 0.5], &[1.0, 0.0], 2, &mut scratch).is_nan());
+}
+
 #[test]
 fn bad_data_is_rejected_with_position() {
     let (mut x, y) = moons_like(10);
