@@ -1,0 +1,172 @@
+//! The one writer of every file shrink writes, and the lock that keeps one writer per output
+//! folder.
+//!
+//! [`write_atomic`] writes to a uniquely named temporary file in the target's folder, syncs it,
+//! renames it over the target and syncs the folder: a reader sees the old file or the new one,
+//! never half of one, also after a crash or power loss. The temporary is removed on every error
+//! path (a full disk included) and, through [`remove_temporaries`], by the command line's Ctrl-C
+//! handler.
+//!
+//! [`OutputLock`] is an advisory lock on `DIR/.shrink.lock`, held while a command writes into
+//! `DIR`; the operating system releases it when the process ends, however it ends.
+
+use crate::Error;
+use std::collections::BTreeSet;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Temporaries being written right now, for [`remove_temporaries`].
+static PENDING: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |source| Error::Io { path: path.display().to_string(), source }
+}
+
+/// Writes `bytes` to `path` atomically (see the module documentation), creating its folder.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let io = io_error(path);
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => dir,
+        None => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(&io)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempfile_in(dir).map_err(&io)?;
+    let tmp_path = tmp.path().to_path_buf();
+    register(&tmp_path, true);
+    // From here on, dropping `tmp` on an error removes the temporary file.
+    let written = tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all());
+    let result = written.map_err(&io).and_then(|()| tmp.persist(path).map(drop).map_err(|e| io(e.error)));
+    register(&tmp_path, false);
+    result?;
+    sync_dir(dir).map_err(io)
+}
+
+fn register(path: &Path, pending: bool) {
+    // A poisoned registry only means a panic elsewhere; the set itself is still valid.
+    let mut set = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    if pending {
+        set.insert(path.to_path_buf());
+    } else {
+        set.remove(path);
+    }
+}
+
+/// Removes every temporary file a [`write_atomic`] in progress has open (for a Ctrl-C handler,
+/// which ends the process before destructors run).
+pub fn remove_temporaries() {
+    let set = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    for path in set.iter() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// The lock file's name inside an output folder.
+pub const LOCK_FILE: &str = ".shrink.lock";
+
+/// An exclusive advisory lock on an output folder; released on drop or when the process ends.
+#[derive(Debug)]
+pub struct OutputLock {
+    _file: File,
+    dir: PathBuf,
+}
+
+impl OutputLock {
+    /// Creates `dir` if needed and locks it; a folder another process holds is an error naming
+    /// the folder and that process's PID, returned at once (never a wait).
+    pub fn acquire(dir: &Path) -> Result<OutputLock, Error> {
+        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        let path = dir.join(LOCK_FILE);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_error(&path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim().chars().take(20).collect::<String>();
+                let who = if holder.is_empty() { String::new() } else { format!(" (PID {holder})") };
+                return Err(Error::Locked { dir: dir.display().to_string(), holder: who });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_error(&path)(e)),
+        }
+        // The PID is for the message above; the lock itself is what excludes.
+        let pid = std::process::id().to_string();
+        file.set_len(0)
+            .and_then(|()| file.seek(SeekFrom::Start(0)))
+            .and_then(|_| file.write_all(pid.as_bytes()))
+            .map_err(io_error(&path))?;
+        Ok(OutputLock { _file: file, dir: dir.to_path_buf() })
+    }
+
+    /// The locked folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("shrink-files-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect()
+    }
+
+    #[test]
+    fn writes_replace_whole_files_and_leave_no_temporaries() {
+        let dir = scratch("write");
+        let path = dir.join("sub").join("a.csv");
+        write_atomic(&path, b"one\n").unwrap();
+        write_atomic(&path, b"two\n").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two\n");
+        assert!(leftovers(&dir.join("sub")).is_empty());
+        // A target that cannot be replaced (a folder) fails, and the temporary is gone.
+        let blocked = dir.join("sub").join("folder");
+        std::fs::create_dir_all(blocked.join("inside")).unwrap();
+        assert!(write_atomic(&blocked, b"x").is_err());
+        assert!(leftovers(&dir.join("sub")).is_empty(), "{:?}", leftovers(&dir.join("sub")));
+        assert!(PENDING.lock().unwrap().is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_second_lock_on_a_folder_fails_naming_it_and_the_holder() {
+        let dir = scratch("lock");
+        let first = OutputLock::acquire(&dir).unwrap();
+        let e = OutputLock::acquire(&dir).unwrap_err().to_string();
+        assert!(e.contains(&dir.display().to_string()) && e.contains(&format!("PID {}", std::process::id())), "{e}");
+        drop(first);
+        let again = OutputLock::acquire(&dir).unwrap();
+        assert_eq!(again.dir(), dir);
+        drop(again);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
