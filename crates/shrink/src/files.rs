@@ -73,6 +73,23 @@ fn sync_dir(_dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The SHA-256 of a file's contents, as lowercase hex: what a resume compares, so that a data
+/// file changed in place is noticed even though its path is the same.
+pub fn sha256_file(path: &Path) -> Result<String, Error> {
+    use sha2::{Digest, Sha256};
+    let mut file = File::open(path).map_err(io_error(path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(io_error(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// The lock file's name inside an output folder.
 pub const LOCK_FILE: &str = ".shrink.lock";
 
@@ -154,6 +171,17 @@ mod tests {
         assert!(write_atomic(&blocked, b"x").is_err());
         assert!(leftovers(&dir.join("sub")).is_empty(), "{:?}", leftovers(&dir.join("sub")));
         assert!(PENDING.lock().unwrap().is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn sha256_of_a_file() {
+        let dir = scratch("sha");
+        let path = dir.join("abc.txt");
+        write_atomic(&path, b"abc").unwrap();
+        // printf abc | sha256sum
+        assert_eq!(sha256_file(&path).unwrap(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert!(sha256_file(&dir.join("missing")).unwrap_err().to_string().contains("missing"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -140,6 +140,22 @@ impl TrialLog {
         self.write(&record.to_line())
     }
 
+    /// Closes the log and rewrites it with `records` in trial order (alpha, repeat, fold), so
+    /// a finished search leaves the same bytes at any thread count (the append order is the
+    /// order trials happened to finish in). Atomic: an interruption leaves the appended log.
+    pub fn finish(self, records: &[TrialRecord]) -> Result<(), Error> {
+        let path = self.path.clone();
+        drop(self);
+        let mut sorted: Vec<&TrialRecord> = records.iter().collect();
+        sorted.sort_by_key(|r| r.key());
+        sorted.dedup_by_key(|r| r.key());
+        let mut text = format!("{HEADER}\n");
+        for r in sorted {
+            text.push_str(&r.to_line());
+        }
+        crate::files::write_atomic(&path, text.as_bytes())
+    }
+
     fn write(&mut self, text: &str) -> Result<(), Error> {
         let io = |source| Error::Io { path: self.path.display().to_string(), source };
         self.file.write_all(text.as_bytes()).map_err(io)?;
@@ -202,6 +218,15 @@ mod tests {
         assert!(TrialLog::open(&path, false).is_err());
         assert!(TrialLog::open(&path, true).unwrap().1.is_empty());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{HEADER}\n"));
+        // A finished search rewrites the log in trial order.
+        let (mut log, _) = TrialLog::open(&path, true).unwrap();
+        let finished = [rec(1e-2, 1), rec(1e-3, 0), rec(1e-2, 0)];
+        for r in &finished {
+            log.append(r).unwrap();
+        }
+        log.finish(&finished).unwrap();
+        let (_, reread) = TrialLog::open(&path, false).unwrap();
+        assert_eq!(reread, [rec(1e-3, 0), rec(1e-2, 0), rec(1e-2, 1)]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
