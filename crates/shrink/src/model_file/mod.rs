@@ -80,7 +80,7 @@ impl SavedModel {
                 Ok((name.clone(), TensorView::new(Dtype::F32, shape.clone(), data).map_err(|e| corrupt(path, e))?))
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        let bytes = safetensors::serialize(views, Some(meta)).map_err(|e| corrupt(path, e))?;
+        let bytes = canonical::sorted_header(safetensors::serialize(views, Some(meta)).map_err(|e| corrupt(path, e))?);
         crate::case_study::write_atomic(path, &bytes)
     }
 
@@ -160,6 +160,8 @@ mod erased {
         }
     }
 }
+
+mod canonical;
 
 #[cfg(test)]
 mod tests;
