@@ -18,7 +18,7 @@ pub(super) fn sorted_header(bytes: Vec<u8>) -> Vec<u8> {
         return bytes;
     }
     // safetensors pads the header with spaces to a multiple of 8 so that the data is aligned.
-    while text.len() % 8 != 0 {
+    while !text.len().is_multiple_of(8) {
         text.push(' ');
     }
     let mut out = Vec::with_capacity(8 + text.len() + bytes.len() - 8 - len);
