@@ -13,7 +13,7 @@
 
 use crate::model_file::SavedModel;
 use crate::nn::Activation;
-use crate::spec::LayerSpec;
+use crate::nn::{DenseConfig, LayerConfig};
 use crate::Error;
 
 /// What [`prune`] removed.
@@ -57,15 +57,15 @@ impl DenseWeights {
 /// A smaller model computing the same function as `saved`; fails unless every layer is Dense.
 pub fn prune(saved: &SavedModel) -> Result<(SavedModel, PruneReport), Error> {
     let mut layers = Vec::new();
-    for (spec, layer) in saved.spec.layers.iter().zip(saved.model.layers()) {
-        let LayerSpec::Dense { activation, .. } = spec else {
+    for layer in saved.model.layers() {
+        let LayerConfig::Dense(DenseConfig { activation, .. }) = layer.config() else {
             return Err(Error::Spec(format!("prune handles Dense-only models; `{}` is not Dense", layer.name())));
         };
         let params = layer.params();
         let (kernel, bias) = (&params[0], params.get(1));
         layers.push(DenseWeights {
             name: layer.name().to_string(),
-            activation: *activation,
+            activation,
             kernel: kernel.value.clone(),
             bias: bias.map(|b| b.value.clone()),
             rows: kernel.shape[0],
@@ -133,13 +133,18 @@ fn rebuild(
     kept_rows: &[Vec<usize>],
     report: PruneReport,
 ) -> Result<(SavedModel, PruneReport), Error> {
-    let mut spec = saved.spec.clone();
-    spec.input_shape = vec![layers[0].rows];
-    for (s, w) in spec.layers.iter_mut().zip(layers) {
-        if let LayerSpec::Dense { units, .. } = s {
-            *units = w.cols;
+    // From the model's own description, so penalties and row factors in force are carried.
+    let mut config = saved.model.describe();
+    config.input_shape = vec![layers[0].rows];
+    for ((c, w), rows) in config.layers.iter_mut().zip(layers).zip(kept_rows) {
+        if let LayerConfig::Dense(dense) = c {
+            dense.units = w.cols;
+            if let Some(f) = &mut dense.kernel_row_factors {
+                *f = rows.iter().map(|&r| f[r]).collect();
+            }
         }
     }
+    let spec = saved.spec.clone().with_model_config(config);
     let mut model = spec.build_model()?;
     for (((new, old), w), rows) in model.layers_mut().iter_mut().zip(saved.model.layers()).zip(layers).zip(kept_rows) {
         let old = old.params();

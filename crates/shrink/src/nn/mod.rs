@@ -11,25 +11,51 @@ mod dropout;
 mod flatten;
 mod geometry;
 mod global_pooling;
+mod im2col;
 mod init;
+mod layer_config;
 mod lstm;
+mod lstm_kernels;
 mod model;
 mod pooling;
 #[cfg(test)]
 pub(crate) mod testing;
 
 pub use activation::Activation;
-pub use conv1d::Conv1D;
-pub use conv2d::Conv2D;
-pub use dense::Dense;
-pub use dropout::Dropout;
-pub use flatten::Flatten;
+pub use conv1d::{Conv1D, Conv1DConfig};
+pub use conv2d::{Conv2D, Conv2DConfig};
+pub use dense::{Dense, DenseConfig};
+pub use dropout::{Dropout, DropoutConfig};
+pub use flatten::{Flatten, FlattenConfig};
 pub use geometry::Padding;
-pub use global_pooling::{GlobalAveragePooling1D, GlobalAveragePooling2D};
+pub use global_pooling::{
+    GlobalAveragePooling1D, GlobalAveragePooling1DConfig, GlobalAveragePooling2D, GlobalAveragePooling2DConfig,
+};
 pub use init::Initializer;
-pub use lstm::Lstm;
+pub use layer_config::{LayerConfig, ModelConfig};
+pub use lstm::{Lstm, LstmConfig};
 pub use model::{Model, ModelBuilder, ParamId};
-pub use pooling::{AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D};
+pub use pooling::{
+    AveragePooling1D, AveragePooling1DConfig, AveragePooling2D, AveragePooling2DConfig, MaxPooling1D,
+    MaxPooling1DConfig, MaxPooling2D, MaxPooling2DConfig,
+};
+
+/// The most elements one parameter tensor, or one sample's activations, may hold (2^28, 1 GiB
+/// of f32): sizes come from specs and files, and a typo or a hostile file must be an error
+/// naming the layer, not an allocation that takes the machine down.
+pub const MAX_TENSOR_ELEMENTS: usize = 1 << 28;
+
+/// The most trainable values a whole model may hold (2^30).
+pub const MAX_MODEL_PARAMETERS: usize = 1 << 30;
+
+/// The product of `shape`, or an error when it overflows or exceeds [`MAX_TENSOR_ELEMENTS`].
+pub(crate) fn checked_elements(shape: &[usize]) -> Result<usize, String> {
+    let n = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+    match n {
+        Some(n) if n <= MAX_TENSOR_ELEMENTS => Ok(n),
+        _ => Err(format!("shape {shape:?} holds more than {MAX_TENSOR_ELEMENTS} elements")),
+    }
+}
 
 use crate::kernels::Parallelism;
 use crate::rng::Rng;
@@ -110,6 +136,13 @@ impl<F: Float> Param<F> {
             row_factors: None,
             constraint: None,
         }
+    }
+
+    /// A zero-filled parameter, or an error (before anything is allocated) when the shape's
+    /// element count overflows or exceeds [`MAX_TENSOR_ELEMENTS`].
+    pub fn try_zeros(role: Role, shape: Vec<usize>) -> Result<Self, Error> {
+        checked_elements(&shape).map_err(|e| Error::Shape(format!("{role}: {e}")))?;
+        Ok(Self::zeros(role, shape))
     }
 
     /// The attached penalty's value on the current weights (0 without one).
@@ -223,6 +256,10 @@ pub trait Layer<F: Float>: Send + Sync {
     fn forward_macs(&self) -> usize;
     /// A boxed copy (warm starts and repeated runs from one fitted model).
     fn clone_box(&self) -> Box<dyn Layer<F>>;
+    /// The layer's description: its options, with the penalties, row factors and constraints
+    /// its parameters carry now (which `set_penalty` may have changed since build). Building
+    /// it again gives a layer of the same shapes and parameter settings.
+    fn config(&self) -> LayerConfig;
     /// The penalty on this layer's outputs (Keras `activity_regularizer`), if any.
     fn activity_penalty(&self) -> Option<Penalty> {
         None
@@ -292,6 +329,9 @@ macro_rules! delegate_layer {
             }
             fn clone_box(&self) -> Box<dyn $crate::nn::Layer<F>> {
                 Box::new(self.clone())
+            }
+            fn config(&self) -> $crate::nn::LayerConfig {
+                self.0.config()
             }
         }
     };

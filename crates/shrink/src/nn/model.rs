@@ -1,4 +1,4 @@
-use super::{Layer, Param, Role};
+use super::{Layer, LayerConfig, ModelConfig, Param, Role};
 use crate::kernels::Parallelism;
 use crate::rng::Rng;
 use crate::{Error, Float, Penalty};
@@ -18,6 +18,12 @@ impl<F: Float> ModelBuilder<F> {
         self
     }
 
+    /// Appends the layer a config describes.
+    pub fn config(mut self, config: impl Into<LayerConfig>) -> Self {
+        self.layers.push(config.into().into_layer());
+        self
+    }
+
     /// Names the layers (`dense_0`, `dense_1`, … per kind), checks every shape, and draws the
     /// initial weights from `seed`.
     pub fn build(mut self, seed: u64) -> Result<Model<F>, Error> {
@@ -30,14 +36,27 @@ impl<F: Float> ModelBuilder<F> {
                 self.input_shape
             )));
         }
+        super::checked_elements(&self.input_shape).map_err(|e| Error::Shape(format!("input shape: {e}")))?;
         let mut rng = Rng::derive(seed, 0x1417);
         let mut counts: HashMap<&'static str, usize> = HashMap::new();
         let mut shape = self.input_shape.clone();
+        let mut total = 0usize;
         for layer in &mut self.layers {
             let count = counts.entry(layer.kind()).or_default();
             layer.set_name(format!("{}_{}", layer.kind(), count));
             *count += 1;
             shape = layer.build(&shape, &mut rng)?;
+            let error = |message: String| Error::Layer { layer: layer.name().to_string(), message };
+            // Each tensor was checked before its allocation; the sums are checked here, before
+            // the next layer allocates more.
+            super::checked_elements(&shape).map_err(|e| error(format!("output: {e}")))?;
+            total = layer.params().iter().try_fold(total, |t, p| t.checked_add(p.value.len())).unwrap_or(usize::MAX);
+            if total > super::MAX_MODEL_PARAMETERS {
+                return Err(error(format!(
+                    "the model would hold more than {} parameters",
+                    super::MAX_MODEL_PARAMETERS
+                )));
+            }
         }
         Ok(Model { input_shape: self.input_shape, output_shape: shape, layers: self.layers })
     }
@@ -73,6 +92,23 @@ impl<F: Float> Model<F> {
     /// Starts a model whose samples have `input_shape` (e.g. `&[2]` for two features).
     pub fn builder(input_shape: &[usize]) -> ModelBuilder<F> {
         ModelBuilder { input_shape: input_shape.to_vec(), layers: Vec::new() }
+    }
+
+    /// Builds the network a config describes with weights drawn from `seed`.
+    pub fn from_config(config: &ModelConfig, seed: u64) -> Result<Self, Error> {
+        config.build(seed)
+    }
+
+    /// The network's description: input shape and every layer's config, with the penalties,
+    /// row factors and constraints its parameters carry now. [`Model::from_config`] of it gives
+    /// a network of the same shapes and parameter settings; model files store it.
+    pub fn describe(&self) -> ModelConfig {
+        ModelConfig { input_shape: self.input_shape.clone(), layers: self.layer_configs() }
+    }
+
+    /// Every layer's config, in order ([`Layer::config`]).
+    pub fn layer_configs(&self) -> Vec<LayerConfig> {
+        self.layers.iter().map(|l| l.config()).collect()
     }
 
     /// Per-sample input shape.
