@@ -409,6 +409,13 @@ impl<F: Float> Layer<F> for ConvCore<F> {
         Box::new(self.clone())
     }
 
+    fn planned_parameters(&self, input_shape: &[usize]) -> usize {
+        let channels = input_shape.last().copied().unwrap_or(0);
+        let (kh, kw) = self.kernel_size;
+        let bias = if self.use_bias { self.filters } else { 0 };
+        super::saturating_elements([&[kh, kw, channels, self.filters], &[bias]])
+    }
+
     fn config(&self) -> LayerConfig {
         // What the tensors carry wins: `set_penalty` changes it after build.
         let kernel_penalty = self.params.first().map_or(self.kernel_penalty, |p| p.penalty);

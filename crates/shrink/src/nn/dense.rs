@@ -320,6 +320,13 @@ impl<F: Float> Layer<F> for Dense<F> {
         Box::new(self.clone())
     }
 
+    fn planned_parameters(&self, input_shape: &[usize]) -> usize {
+        let units = self.config.units;
+        let bias = if self.config.use_bias { units } else { 0 };
+        let kernel: Vec<usize> = input_shape.iter().copied().chain([units]).collect();
+        super::saturating_elements([&kernel, &[bias]])
+    }
+
     fn config(&self) -> LayerConfig {
         let mut config = self.config.clone();
         // What the tensors carry wins: `set_penalty` and pruning change it after build.

@@ -383,6 +383,12 @@ impl<F: Float> Layer<F> for Lstm<F> {
         Box::new(self.clone())
     }
 
+    fn planned_parameters(&self, input_shape: &[usize]) -> usize {
+        let (features, u) = (input_shape.last().copied().unwrap_or(0), self.config.units);
+        let g = u.saturating_mul(4);
+        super::saturating_elements([&[features, g], &[u, g], &[g]])
+    }
+
     fn config(&self) -> LayerConfig {
         let mut config = self.config.clone();
         // What the tensors carry wins: `set_penalty` changes it after build.

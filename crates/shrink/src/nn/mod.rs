@@ -48,6 +48,13 @@ pub const MAX_TENSOR_ELEMENTS: usize = 1 << 28;
 /// The most trainable values a whole model may hold (2^30).
 pub const MAX_MODEL_PARAMETERS: usize = 1 << 30;
 
+/// `Σ_i Π_j shapes[i][j]`, saturating at `usize::MAX`.
+pub(crate) fn saturating_elements<const N: usize>(shapes: [&[usize]; N]) -> usize {
+    shapes
+        .iter()
+        .fold(0usize, |total, shape| total.saturating_add(shape.iter().fold(1usize, |n, &d| n.saturating_mul(d))))
+}
+
 /// The product of `shape`, or an error when it overflows or exceeds [`MAX_TENSOR_ELEMENTS`].
 pub(crate) fn checked_elements(shape: &[usize]) -> Result<usize, String> {
     let n = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
@@ -260,6 +267,11 @@ pub trait Layer<F: Float>: Send + Sync {
     /// its parameters carry now (which `set_penalty` may have changed since build). Building
     /// it again gives a layer of the same shapes and parameter settings.
     fn config(&self) -> LayerConfig;
+    /// How many trainable values [`Layer::build`] would create for `input_shape` (saturating
+    /// at `usize::MAX`), so a model too large to allocate is refused before it is allocated.
+    fn planned_parameters(&self, _input_shape: &[usize]) -> usize {
+        0
+    }
     /// The penalty on this layer's outputs (Keras `activity_regularizer`), if any.
     fn activity_penalty(&self) -> Option<Penalty> {
         None
@@ -332,6 +344,9 @@ macro_rules! delegate_layer {
             }
             fn config(&self) -> $crate::nn::LayerConfig {
                 self.0.config()
+            }
+            fn planned_parameters(&self, input_shape: &[usize]) -> usize {
+                self.0.planned_parameters(input_shape)
             }
         }
     };

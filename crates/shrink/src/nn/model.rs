@@ -26,7 +26,12 @@ impl<F: Float> ModelBuilder<F> {
 
     /// Names the layers (`dense_0`, `dense_1`, … per kind), checks every shape, and draws the
     /// initial weights from `seed`.
-    pub fn build(mut self, seed: u64) -> Result<Model<F>, Error> {
+    pub fn build(self, seed: u64) -> Result<Model<F>, Error> {
+        self.build_capped(seed, super::MAX_MODEL_PARAMETERS)
+    }
+
+    /// [`ModelBuilder::build`] refusing more than `max_parameters` trainable values.
+    pub(crate) fn build_capped(mut self, seed: u64, max_parameters: usize) -> Result<Model<F>, Error> {
         if self.layers.is_empty() {
             return Err(Error::EmptyModel);
         }
@@ -45,18 +50,15 @@ impl<F: Float> ModelBuilder<F> {
             let count = counts.entry(layer.kind()).or_default();
             layer.set_name(format!("{}_{}", layer.kind(), count));
             *count += 1;
-            shape = layer.build(&shape, &mut rng)?;
             let error = |message: String| Error::Layer { layer: layer.name().to_string(), message };
-            // Each tensor was checked before its allocation; the sums are checked here, before
-            // the next layer allocates more.
-            super::checked_elements(&shape).map_err(|e| error(format!("output: {e}")))?;
-            total = layer.params().iter().try_fold(total, |t, p| t.checked_add(p.value.len())).unwrap_or(usize::MAX);
-            if total > super::MAX_MODEL_PARAMETERS {
-                return Err(error(format!(
-                    "the model would hold more than {} parameters",
-                    super::MAX_MODEL_PARAMETERS
-                )));
+            // Checked before the layer allocates; each tensor is checked again as it is made.
+            total = total.saturating_add(layer.planned_parameters(&shape));
+            if total > max_parameters {
+                return Err(error(format!("the model would hold more than {max_parameters} parameters")));
             }
+            shape = layer.build(&shape, &mut rng)?;
+            super::checked_elements(&shape)
+                .map_err(|e| Error::Layer { layer: layer.name().to_string(), message: format!("output: {e}") })?;
         }
         Ok(Model { input_shape: self.input_shape, output_shape: shape, layers: self.layers })
     }
@@ -351,6 +353,20 @@ mod tests {
         for ((_, p), (_, q)) in a.params().zip(b.params()) {
             assert_eq!(p.value, q.value);
         }
+    }
+
+    #[test]
+    fn the_parameter_cap_is_checked_before_a_layer_allocates() {
+        let layers = || Model::<f32>::builder(&[3]).layer(Dense::new(4)).layer(Dense::new(2));
+        assert!(layers().build_capped(0, 26).is_ok());
+        let e = layers().build_capped(0, 25).err().unwrap().to_string();
+        assert!(e.contains("dense_1") && e.contains("more than 25 parameters"), "{e}");
+        let e = layers().build_capped(0, 15).err().unwrap().to_string();
+        assert!(e.contains("dense_0"), "{e}");
+        let conv = Model::<f32>::builder(&[4, 4, 3]).layer(crate::nn::Conv2D::new(2, (2, 2)));
+        assert!(conv.build_capped(0, 2 * 2 * 3 * 2 + 1).is_err());
+        let lstm = Model::<f32>::builder(&[5, 3]).layer(crate::nn::Lstm::new(2));
+        assert_eq!(lstm.build_capped(0, (3 + 2 + 1) * 8).unwrap().parameter_count(), 48);
     }
 
     #[test]

@@ -145,3 +145,61 @@ units = 1
     let e = ModelSpec::from_toml(&cnn.replace("rate = 0.25", "rate = 1.5")).unwrap_err().to_string();
     assert!(e.contains("rate"), "{e}");
 }
+
+#[test]
+fn hostile_sizes_are_errors_naming_the_layer_before_allocating() {
+    let huge = SPEC.replace("units = 8", "units = 1000000000000");
+    let e = ModelSpec::from_toml(&huge).unwrap_err().to_string();
+    assert!(e.contains("dense_0") && e.contains("parameters"), "{e}");
+    let overflow = SPEC.replace("input_shape = [2]", "input_shape = [4294967296, 4294967296, 4294967296]");
+    let e = ModelSpec::from_toml(&overflow).unwrap_err().to_string();
+    assert!(e.contains("input shape") && e.contains("elements"), "{e}");
+    let lstm = "input_shape = [3, 2]\nloss = \"mse\"\n[[layers]]\ntype = \"lstm\"\nunits = 4611686018427387904\n";
+    let e = ModelSpec::from_toml(lstm).unwrap_err().to_string();
+    assert!(e.contains("lstm_0") && e.contains("parameters"), "{e}");
+    let conv = "input_shape = [4, 4, 1]\nloss = \"mse\"\n[[layers]]\ntype = \"conv2d\"\nfilters = 2\n\
+                kernel_size = [4294967296, 4294967296]\npadding = \"same\"\n";
+    let e = ModelSpec::from_toml(conv).unwrap_err().to_string();
+    assert!(e.contains("conv2d_0"), "{e}");
+}
+
+#[test]
+fn every_layer_option_has_a_spec_key() {
+    let spec = ModelSpec::from_toml(
+        r#"
+input_shape = [6, 2]
+loss = "mse"
+[[layers]]
+type = "conv1d"
+filters = 2
+kernel_size = 2
+kernel_initializer = "zeros"
+[[layers]]
+type = "average_pooling1d"
+pool_size = 2
+[[layers]]
+type = "lstm"
+units = 2
+unit_forget_bias = false
+[[layers]]
+type = "dense"
+units = 1
+kernel_row_factors = [0.0, 1.0]
+kernel_penalty = { l1 = 1e-3 }
+"#,
+    )
+    .unwrap();
+    let model = spec.build_model().unwrap();
+    assert!(model.param(model.select("conv1d_0.kernel").unwrap()[0]).value.iter().all(|&w| w == 0.0));
+    assert!(model.param(model.select("lstm_0.bias").unwrap()[0]).value.iter().all(|&w| w == 0.0));
+    let kernel = model.param(model.select("dense_0.kernel").unwrap()[0]);
+    assert_eq!(kernel.row_factors.as_deref(), Some([0.0, 1.0].as_slice()));
+    assert_eq!(model.output_size(), 1);
+    assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec);
+    let e = ModelSpec::from_toml(&spec_toml_with_bad_factors()).unwrap_err().to_string();
+    assert!(e.contains("row penalty factors") && e.contains("dense_0"), "{e}");
+}
+
+fn spec_toml_with_bad_factors() -> String {
+    SPEC.replace("kernel_penalty = { l2 = 1e-3 }", "kernel_penalty = { l2 = 1e-3 }\nkernel_row_factors = [1.0]")
+}
