@@ -324,3 +324,28 @@ fn files_whose_description_and_tensors_disagree_are_refused() {
     }
     std::fs::remove_dir_all(d).unwrap();
 }
+
+#[test]
+fn format_1_files_keep_their_penalties_and_row_factors_from_the_metadata() {
+    let d = dir("format-1");
+    let (new, old) = (d.join("new.safetensors"), d.join("old.safetensors"));
+    let spec = spec_of(NETWORKS[0].0, NETWORKS[0].1);
+    let mut model = spec.build_model().unwrap();
+    let l2 = Penalty::l2(5e-3).unwrap();
+    model.set_penalty("dense_1.kernel", Some(l2)).unwrap();
+    saved(spec.clone(), model).save(&new, None, false).unwrap();
+    // What format 1 wrote: the caller's spec (without the penalty set after build), the
+    // penalties in force and the row factors beside it.
+    tamper(&new, &old, |_, meta| {
+        meta.insert("format".into(), "shrink 1".into());
+        let factors = ",\"kernel_row_factors\":[1.0,0.0,2.5]";
+        assert!(spec.to_json().contains(factors));
+        meta.insert("shrink.spec".into(), spec.to_json().replace(factors, ""));
+        meta.insert("shrink.row_factors".into(), r#"{"dense_0.kernel":[0.5,0.5,0.5]}"#.into());
+    });
+    let (loaded, _) = SavedModel::load(&old).unwrap();
+    let param = |name: &str| loaded.model.param(loaded.model.select(name).unwrap()[0]).clone();
+    assert_eq!(param("dense_1.kernel").penalty, Some(l2));
+    assert_eq!(param("dense_0.kernel").row_factors, Some(vec![0.5; 3]));
+    std::fs::remove_dir_all(d).unwrap();
+}
