@@ -146,15 +146,11 @@ fn rebuild(
     }
     let spec = saved.spec.clone().with_model_config(config);
     let mut model = spec.build_model()?;
-    for (((new, old), w), rows) in model.layers_mut().iter_mut().zip(saved.model.layers()).zip(layers).zip(kept_rows) {
-        let old = old.params();
+    for (new, w) in model.layers_mut().iter_mut().zip(layers) {
         let params = new.params_mut();
         params[0].value.clone_from(&w.kernel);
-        params[0].penalty = old[0].penalty;
-        params[0].row_factors = old[0].row_factors.as_ref().map(|f| rows.iter().map(|&r| f[r]).collect());
-        if let (Some(p), Some(b), Some(o)) = (params.get_mut(1), &w.bias, old.get(1)) {
+        if let (Some(p), Some(b)) = (params.get_mut(1), &w.bias) {
             p.value.clone_from(b);
-            p.penalty = o.penalty;
         }
     }
     let keep = &kept_rows[0];
@@ -206,8 +202,13 @@ activation = "sigmoid"
         let x = Array2::from_shape_fn((20, 4), |_| rng.normal());
         let scaler = Scaler::fit(Scaling::Standard, x.view()).unwrap();
         let features: Vec<String> = (0..4).map(|i| format!("x{i}")).collect();
+        let l1 = crate::Penalty::l1(1e-3).unwrap();
+        model.set_penalty("dense_0.kernel", Some(l1)).unwrap();
+        model.layers_mut()[0].params_mut()[0].row_factors = Some(vec![0.0, 1.0, 2.0, 3.0]);
         let mut saved = SavedModel { spec, scaler, features, target: "y".into(), model };
         let (mut pruned, report) = prune(&saved).unwrap();
+        let kernel = &pruned.model.layers()[0].params()[0];
+        assert_eq!((kernel.penalty, kernel.row_factors.as_deref()), (Some(l1), Some([0.0, 2.0, 3.0].as_slice())));
         assert_eq!(report.removed_inputs, ["x1"]);
         assert_eq!(report.removed_units, [("dense_0".to_string(), vec![2, 4]), ("dense_1".to_string(), vec![0])]);
         assert_eq!(pruned.features, ["x0", "x2", "x3"]);
