@@ -161,6 +161,12 @@ fn hostile_sizes_are_errors_naming_the_layer_before_allocating() {
                 kernel_size = [4294967296, 4294967296]\npadding = \"same\"\n";
     let e = ModelSpec::from_toml(conv).unwrap_err().to_string();
     assert!(e.contains("conv2d_0"), "{e}");
+    // A window of u64::MAX with same padding covers the whole input: the global maximum.
+    let pool = r#"{"input_shape":[2,2,1],"loss":"mse","layers":[{"type":"max_pooling2d",
+        "pool_size":[18446744073709551615,18446744073709551615],"strides":[18446744073709551615,1],"padding":"same"}]}"#;
+    let mut model = ModelSpec::from_json(pool).unwrap().build_model().unwrap();
+    let x = ndarray::arr2(&[[1.0f32, 4.0, 3.0, 2.0]]);
+    assert_eq!(model.predict(x.view(), 1).unwrap().into_raw_vec_and_offset().0, [4.0, 4.0]);
 }
 
 #[test]
