@@ -309,7 +309,7 @@ impl<F: Float> Layer<F> for ConvCore<F> {
         let (cin, n) = (dims[2], self.filters);
         let shape = if self.rank == 1 { vec![size.1, cin, n] } else { vec![size.0, size.1, cin, n] };
         // Checked before the window's products are used: it bounds kh·kw·in·filters.
-        let mut kernel = Param::try_zeros(Role::Kernel, shape).map_err(|e| layer_error(&self.name, e.to_string()))?;
+        let mut kernel = Param::try_zeros(Role::Kernel, shape).map_err(|e| layer_error(&self.name, e))?;
         self.window = window;
         let (_, k) = self.patch_dims();
         let area = size.0 * size.1;

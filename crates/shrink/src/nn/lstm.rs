@@ -226,7 +226,7 @@ impl<F: Float> Layer<F> for Lstm<F> {
         self.config.validate().map_err(|e| self.error(e.to_string()))?;
         let c = &self.config;
         let (u, g) = (c.units, 4 * c.units);
-        let zeros = |role, shape| Param::try_zeros(role, shape).map_err(|e| self.error(e.to_string()));
+        let zeros = |role, shape| Param::try_zeros(role, shape).map_err(|e| self.error(e));
         // Every shape is checked before the first allocation.
         let (kernel, recurrent) = ((Role::Kernel, vec![features, g]), (Role::RecurrentKernel, vec![u, g]));
         for (_, shape) in [&kernel, &recurrent] {

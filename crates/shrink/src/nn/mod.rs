@@ -145,10 +145,10 @@ impl<F: Float> Param<F> {
         }
     }
 
-    /// A zero-filled parameter, or an error (before anything is allocated) when the shape's
-    /// element count overflows or exceeds [`MAX_TENSOR_ELEMENTS`].
-    pub fn try_zeros(role: Role, shape: Vec<usize>) -> Result<Self, Error> {
-        checked_elements(&shape).map_err(|e| Error::Shape(format!("{role}: {e}")))?;
+    /// A zero-filled parameter, or (before anything is allocated) a message for the layer's
+    /// error when the shape's element count overflows or exceeds [`MAX_TENSOR_ELEMENTS`].
+    pub(crate) fn try_zeros(role: Role, shape: Vec<usize>) -> Result<Self, String> {
+        checked_elements(&shape).map_err(|e| format!("{role} {e}"))?;
         Ok(Self::zeros(role, shape))
     }
 
