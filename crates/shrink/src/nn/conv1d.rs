@@ -1,5 +1,5 @@
 use super::conv2d::{conv_options, validate_conv, yes, ConvCore};
-use super::{Activation, Initializer, Padding};
+use super::{Activation, Conv2DConfig, Initializer, Padding};
 use crate::{Error, Float, Penalty};
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +12,7 @@ impl<F: Float> Conv1D<F> {
     /// `filters` output channels from a window of `kernel_size` steps; stride 1, valid padding,
     /// linear activation, glorot_uniform kernel, zero bias.
     pub fn new(filters: usize, kernel_size: usize) -> Self {
-        Conv1D(ConvCore::new(1, filters, (1, kernel_size)))
+        Conv1DConfig::new(filters, kernel_size).into_layer()
     }
 }
 
@@ -77,17 +77,19 @@ impl Conv1DConfig {
 
     /// The unbuilt layer.
     pub fn into_layer<F: Float>(self) -> Conv1D<F> {
-        Conv1D(ConvCore::with_options(
+        Conv1D(ConvCore::from_config(
             1,
-            self.filters,
-            (1, self.kernel_size),
-            (1, self.strides),
-            self.padding,
-            self.activation,
-            self.use_bias,
-            self.kernel_initializer,
-            self.kernel_penalty,
-            self.bias_penalty,
+            Conv2DConfig {
+                filters: self.filters,
+                kernel_size: [1, self.kernel_size],
+                strides: [1, self.strides],
+                padding: self.padding,
+                activation: self.activation,
+                use_bias: self.use_bias,
+                kernel_initializer: self.kernel_initializer,
+                kernel_penalty: self.kernel_penalty,
+                bias_penalty: self.bias_penalty,
+            },
         ))
     }
 }

@@ -17,15 +17,9 @@ use serde::{Deserialize, Serialize};
 pub(crate) struct ConvCore<F> {
     name: String,
     rank: usize,
-    pub(super) filters: usize,
-    kernel_size: (usize, usize),
-    pub(super) strides: (usize, usize),
-    pub(super) padding: Padding,
-    pub(super) activation: Activation,
-    pub(super) kernel_initializer: Initializer,
-    pub(super) use_bias: bool,
-    pub(super) kernel_penalty: Option<Penalty>,
-    pub(super) bias_penalty: Option<Penalty>,
+    /// The options, a 1-D convolution's as height 1 (kernel `[1, k]`, strides `[1, s]`);
+    /// penalties move onto the parameters at build.
+    pub(super) config: Conv2DConfig,
     window: Window,
     params: Vec<Param<F>>,
     patches: Vec<F>,
@@ -36,19 +30,12 @@ pub(crate) struct ConvCore<F> {
 }
 
 impl<F: Float> ConvCore<F> {
-    pub(crate) fn new(rank: usize, filters: usize, kernel_size: (usize, usize)) -> Self {
+    /// The core of a convolution of `rank` 1 (height 1) or 2.
+    pub(super) fn from_config(rank: usize, config: Conv2DConfig) -> Self {
         ConvCore {
             name: String::new(),
             rank,
-            filters,
-            kernel_size,
-            strides: (1, 1),
-            padding: Padding::Valid,
-            activation: Activation::Linear,
-            kernel_initializer: Initializer::GlorotUniform,
-            use_bias: true,
-            kernel_penalty: None,
-            bias_penalty: None,
+            config,
             window: Window::default(),
             params: Vec::new(),
             patches: Vec::new(),
@@ -59,30 +46,12 @@ impl<F: Float> ConvCore<F> {
         }
     }
 
-    /// The core of a convolution with these options (kernel and strides as `(rows, columns)`).
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn with_options(
-        rank: usize,
-        filters: usize,
-        kernel_size: (usize, usize),
-        strides: (usize, usize),
-        padding: Padding,
-        activation: Activation,
-        use_bias: bool,
-        kernel_initializer: Initializer,
-        kernel_penalty: Option<Penalty>,
-        bias_penalty: Option<Penalty>,
-    ) -> Self {
-        ConvCore {
-            strides,
-            padding,
-            activation,
-            kernel_initializer,
-            use_bias,
-            kernel_penalty,
-            bias_penalty,
-            ..ConvCore::new(rank, filters, kernel_size)
-        }
+    fn kernel_pair(&self) -> (usize, usize) {
+        (self.config.kernel_size[0], self.config.kernel_size[1])
+    }
+
+    fn stride_pair(&self) -> (usize, usize) {
+        (self.config.strides[0], self.config.strides[1])
     }
 
     fn kind_name(&self) -> &'static str {
@@ -112,55 +81,56 @@ macro_rules! conv_options {
         impl<F: Float> $ty<F> {
             /// Sets the strides (default 1).
             pub fn strides(mut self, strides: $size) -> Self {
-                self.0.strides = $to_pair(strides);
+                let (rows, cols) = $to_pair(strides);
+                self.0.config.strides = [rows, cols];
                 self
             }
 
             /// Sets the padding (default [`Padding::Valid`](super::Padding::Valid)).
             pub fn padding(mut self, padding: super::Padding) -> Self {
-                self.0.padding = padding;
+                self.0.config.padding = padding;
                 self
             }
 
             /// Sets the activation (default linear).
             pub fn activation(mut self, activation: super::Activation) -> Self {
-                self.0.activation = activation;
+                self.0.config.activation = activation;
                 self
             }
 
             /// Sets the kernel initializer (default glorot_uniform with Keras' convolution fans,
             /// `fan_in = window·in`, `fan_out = window·filters`).
             pub fn kernel_initializer(mut self, init: super::Initializer) -> Self {
-                self.0.kernel_initializer = init;
+                self.0.config.kernel_initializer = init;
                 self
             }
 
             /// Drops the bias (default: a bias is used).
             pub fn use_bias(mut self, use_bias: bool) -> Self {
-                self.0.use_bias = use_bias;
+                self.0.config.use_bias = use_bias;
                 self
             }
 
             /// Penalizes the kernel.
             pub fn kernel_penalty(mut self, penalty: crate::Penalty) -> Self {
-                self.0.kernel_penalty = Some(penalty);
+                self.0.config.kernel_penalty = Some(penalty);
                 self
             }
 
             /// Penalizes the bias (off by default, as in Keras).
             pub fn bias_penalty(mut self, penalty: crate::Penalty) -> Self {
-                self.0.bias_penalty = Some(penalty);
+                self.0.config.bias_penalty = Some(penalty);
                 self
             }
 
             /// Number of filters (output channels).
             pub fn filters(&self) -> usize {
-                self.0.filters
+                self.0.config.filters
             }
 
             /// The activation in use.
             pub fn activation_kind(&self) -> super::Activation {
-                self.0.activation
+                self.0.config.activation
             }
         }
     };
@@ -244,20 +214,7 @@ impl Conv2DConfig {
 
     /// The unbuilt layer.
     pub fn into_layer<F: Float>(self) -> Conv2D<F> {
-        let [kh, kw] = self.kernel_size;
-        let [sh, sw] = self.strides;
-        Conv2D(ConvCore::with_options(
-            2,
-            self.filters,
-            (kh, kw),
-            (sh, sw),
-            self.padding,
-            self.activation,
-            self.use_bias,
-            self.kernel_initializer,
-            self.kernel_penalty,
-            self.bias_penalty,
-        ))
+        Conv2D(ConvCore::from_config(2, self))
     }
 }
 
@@ -270,7 +227,7 @@ impl<F: Float> Conv2D<F> {
     /// `filters` output channels from a `(kh, kw)` kernel; strides 1, valid padding, linear
     /// activation, glorot_uniform kernel, zero bias.
     pub fn new(filters: usize, kernel_size: (usize, usize)) -> Self {
-        Conv2D(ConvCore::new(2, filters, kernel_size))
+        Conv2DConfig::new(filters, [kernel_size.0, kernel_size.1]).into_layer()
     }
 }
 
@@ -297,16 +254,16 @@ impl<F: Float> Layer<F> for ConvCore<F> {
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>, Error> {
         let kind = self.kind_name();
         let dims = spatial_input(&self.name, kind, self.rank, input_shape)?;
-        if self.filters == 0 {
+        if self.config.filters == 0 {
             return Err(layer_error(&self.name, format!("{kind} needs at least 1 filter, got 0")));
         }
         let (size, strides) = if self.rank == 1 {
-            ((1, self.kernel_size.1), (1, self.strides.1))
+            ((1, self.kernel_pair().1), (1, self.stride_pair().1))
         } else {
-            (self.kernel_size, self.strides)
+            (self.kernel_pair(), self.stride_pair())
         };
-        let window = window(&self.name, kind, "kernel", self.rank, dims, size, strides, self.padding)?;
-        let (cin, n) = (dims[2], self.filters);
+        let window = window(&self.name, kind, "kernel", self.rank, dims, size, strides, self.config.padding)?;
+        let (cin, n) = (dims[2], self.config.filters);
         let shape = if self.rank == 1 { vec![size.1, cin, n] } else { vec![size.0, size.1, cin, n] };
         // Checked before the window's products are used: it bounds kh·kw·in·filters.
         let mut kernel = Param::try_zeros(Role::Kernel, shape).map_err(|e| layer_error(&self.name, e))?;
@@ -314,12 +271,12 @@ impl<F: Float> Layer<F> for ConvCore<F> {
         let (_, k) = self.patch_dims();
         let area = size.0 * size.1;
         debug_assert_eq!(kernel.value.len(), k * n);
-        self.kernel_initializer.fill(&mut kernel.value, area * cin, area * n, rng);
-        kernel.penalty = self.kernel_penalty;
+        self.config.kernel_initializer.fill(&mut kernel.value, area * cin, area * n, rng);
+        kernel.penalty = self.config.kernel_penalty;
         self.params = vec![kernel];
-        if self.use_bias {
+        if self.config.use_bias {
             let mut bias = Param::zeros(Role::Bias, vec![n]);
-            bias.penalty = self.bias_penalty;
+            bias.penalty = self.config.bias_penalty;
             self.params.push(bias);
         }
         let (oh, ow) = (window.rows.output, window.cols.output);
@@ -336,7 +293,7 @@ impl<F: Float> Layer<F> for ConvCore<F> {
 
     fn forward(&mut self, input: &[F], batch: usize, _training: bool, par: Parallelism) {
         let (pos, k) = self.patch_dims();
-        let (m, n) = (batch * pos, self.filters);
+        let (m, n) = (batch * pos, self.config.filters);
         let patches = if self.direct() {
             &input[..m * k]
         } else {
@@ -350,7 +307,7 @@ impl<F: Float> Layer<F> for ConvCore<F> {
         // Product first (beta 0: C is written, never read), then bias and activation in one
         // pass over each row while it is in L1; the output is the largest buffer of a CNN.
         matmul(Mat::new(patches, m, k), Mat::new(&self.params[0].value, k, n), F::zero(), out, par);
-        bias_activation(out, bias, n, self.activation);
+        bias_activation(out, bias, n, self.config.activation);
     }
 
     fn output(&self) -> &[F] {
@@ -359,7 +316,7 @@ impl<F: Float> Layer<F> for ConvCore<F> {
 
     fn backward(&mut self, input: &[F], grad_output: &[F], batch: usize, need_input_grad: bool, par: Parallelism) {
         let (pos, k) = self.patch_dims();
-        let (m, n) = (batch * pos, self.filters);
+        let (m, n) = (batch * pos, self.config.filters);
         let direct = self.direct();
         let in_len = batch * self.window.input_len();
         ensure_len(&mut self.dz, m * n);
@@ -388,7 +345,7 @@ impl<F: Float> Layer<F> for ConvCore<F> {
             m,
             k,
             n,
-            self.activation,
+            self.config.activation,
             par,
         );
         if need_input_grad && !direct {
@@ -402,7 +359,7 @@ impl<F: Float> Layer<F> for ConvCore<F> {
 
     fn forward_macs(&self) -> usize {
         let (pos, k) = self.patch_dims();
-        pos * k * self.filters
+        pos * k * self.config.filters
     }
 
     fn clone_box(&self) -> Box<dyn Layer<F>> {
@@ -411,43 +368,35 @@ impl<F: Float> Layer<F> for ConvCore<F> {
 
     fn planned_parameters(&self, input_shape: &[usize]) -> usize {
         let channels = input_shape.last().copied().unwrap_or(0);
-        let (kh, kw) = self.kernel_size;
-        let bias = if self.use_bias { self.filters } else { 0 };
-        super::saturating_elements([&[kh, kw, channels, self.filters], &[bias]])
+        let (kh, kw) = self.kernel_pair();
+        let bias = if self.config.use_bias { self.config.filters } else { 0 };
+        super::saturating_elements([&[kh, kw, channels, self.config.filters], &[bias]])
     }
 
     fn config(&self) -> LayerConfig {
+        let mut config = self.config.clone();
         // What the tensors carry wins: `set_penalty` changes it after build.
-        let kernel_penalty = self.params.first().map_or(self.kernel_penalty, |p| p.penalty);
-        let bias_penalty = self.params.get(1).map_or(self.bias_penalty, |p| p.penalty);
-        let (filters, padding, activation, use_bias) = (self.filters, self.padding, self.activation, self.use_bias);
-        let kernel_initializer = self.kernel_initializer;
+        if let Some(kernel) = self.params.first() {
+            config.kernel_penalty = kernel.penalty;
+        }
+        if let Some(bias) = self.params.get(1) {
+            config.bias_penalty = bias.penalty;
+        }
         if self.rank == 1 {
             Conv1DConfig {
-                filters,
-                kernel_size: self.kernel_size.1,
-                strides: self.strides.1,
-                padding,
-                activation,
-                use_bias,
-                kernel_initializer,
-                kernel_penalty,
-                bias_penalty,
+                filters: config.filters,
+                kernel_size: config.kernel_size[1],
+                strides: config.strides[1],
+                padding: config.padding,
+                activation: config.activation,
+                use_bias: config.use_bias,
+                kernel_initializer: config.kernel_initializer,
+                kernel_penalty: config.kernel_penalty,
+                bias_penalty: config.bias_penalty,
             }
             .into()
         } else {
-            Conv2DConfig {
-                filters,
-                kernel_size: [self.kernel_size.0, self.kernel_size.1],
-                strides: [self.strides.0, self.strides.1],
-                padding,
-                activation,
-                use_bias,
-                kernel_initializer,
-                kernel_penalty,
-                bias_penalty,
-            }
-            .into()
+            config.into()
         }
     }
 }
