@@ -3,20 +3,26 @@
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use ndarray::Array2;
-use shrink::data::{read_csv, read_csv_columns, shuffle_split, Dataset, Scaler, Scaling};
+use shrink::data::{read_csv, read_csv_columns, shuffle_split, Dataset, Scaler};
 use shrink::model_file::SavedModel;
 use shrink::nn::Model;
 use shrink::penalty::Family;
 use shrink::pipeline::{encode_inputs, encode_targets};
-use shrink::schedule::{PenaltySchedule, Schedule, ScheduleRecord};
+use shrink::schedule::{PenaltySchedule, Schedule};
 use shrink::spec::ModelSpec;
-use shrink::train::{Callback, EpochRecord, History, Trainer};
-use shrink::weights::weight_report;
+use shrink::train::{Callback, EpochRecord, Trainer};
 use shrink::Penalty;
-use shrink_report::{write_histogram_chart, write_line_chart, HistogramChart, LineChart, Series, Table};
+use shrink_report::Table;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+mod import;
+mod inspect;
+mod run_files;
+
+pub use import::{import, ImportArgs};
+pub use inspect::{inspect, InspectArgs};
+use run_files::{history_csv, weights_csv, weights_table, write_learning_curves};
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
@@ -92,19 +98,6 @@ pub struct PredictArgs {
 }
 
 #[derive(clap::Args)]
-pub struct InspectArgs {
-    /// A model file.
-    #[arg(long)]
-    model: PathBuf,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    json: bool,
-    /// Write weight histograms (PNG and SVG) into this folder.
-    #[arg(long)]
-    plot: Option<PathBuf>,
-}
-
-#[derive(clap::Args)]
 pub struct FineTuneArgs {
     /// The trained model to continue from (weights, scaler and optimizer state).
     #[arg(long)]
@@ -132,29 +125,6 @@ pub struct FineTuneArgs {
     epochs: usize,
     #[command(flatten)]
     run: RunArgs,
-}
-
-#[derive(clap::Args)]
-pub struct ImportArgs {
-    /// A PyTorch state dict saved with safetensors: `N.weight` [out, in] and `N.bias` of each
-    /// nn.Linear, in layer order.
-    #[arg(long)]
-    from_torch: PathBuf,
-    /// The spec describing the same network (its Dense layers, in order).
-    #[arg(long)]
-    spec: PathBuf,
-    /// Input column names, comma-separated (default x0, x1, …).
-    #[arg(long, value_delimiter = ',')]
-    features: Vec<String>,
-    /// Target column name recorded in the model.
-    #[arg(long, default_value = "y")]
-    target: String,
-    /// The shrink model file to write.
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace an existing --out file.
-    #[arg(long)]
-    force: bool,
 }
 
 pub(crate) fn load_spec(path: &Path) -> Result<ModelSpec> {
@@ -249,126 +219,6 @@ impl Callback<f32> for Progress<'_> {
         self.bar.set_position(record.epoch as u64);
         self.bar.set_message(format!("loss {:.4}", record.train.loss));
     }
-}
-
-fn history_csv(history: &History, schedule: &[ScheduleRecord], scheduled: &[String]) -> String {
-    let mut head = vec!["epoch".to_string(), "loss".into(), "data_loss".into(), "penalty".into()];
-    head.extend(history.metric_names.iter().cloned());
-    let has_val = history.epochs.first().is_some_and(|e| e.validation.is_some());
-    if has_val {
-        head.extend(["val_loss".into(), "val_data_loss".into(), "val_penalty".into()]);
-        head.extend(history.metric_names.iter().map(|m| format!("val_{m}")));
-    }
-    if !schedule.is_empty() {
-        head.push("alpha".into());
-        head.extend(scheduled.iter().map(|p| format!("{p}_l2")));
-    }
-    let mut out = head.join(",") + "\n";
-    for (i, e) in history.epochs.iter().enumerate() {
-        let mut row = vec![
-            e.epoch.to_string(),
-            e.train.loss.to_string(),
-            e.train.data_loss.to_string(),
-            e.train.penalty.to_string(),
-        ];
-        row.extend(e.train.metrics.iter().map(f64::to_string));
-        if let Some(v) = &e.validation {
-            row.extend([v.loss.to_string(), v.data_loss.to_string(), v.penalty.to_string()]);
-            row.extend(v.metrics.iter().map(f64::to_string));
-        }
-        if let Some(s) = schedule.get(i) {
-            row.push(s.alpha.to_string());
-            row.extend(s.norms.iter().map(f64::to_string));
-        }
-        out += &(row.join(",") + "\n");
-    }
-    out
-}
-
-fn write_learning_curves(history: &History, out: &Path) -> Result<Vec<PathBuf>> {
-    let epochs: Vec<f64> = history.epochs.iter().map(|e| e.epoch as f64).collect();
-    if epochs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut files = Vec::new();
-    let mut loss = LineChart::new("Loss (data + penalty)", "epoch", "loss").series(Series::new(
-        "train",
-        epochs.clone(),
-        history.epochs.iter().map(|e| e.train.loss).collect(),
-    ));
-    if history.epochs[0].validation.is_some() {
-        loss = loss.series(Series::new(
-            "validation",
-            epochs.clone(),
-            history.epochs.iter().filter_map(|e| e.validation.as_ref().map(|v| v.loss)).collect(),
-        ));
-    }
-    files.extend(write_line_chart(&loss, &out.join("learning_curves_loss"))?);
-    for (i, name) in history.metric_names.iter().enumerate() {
-        let mut chart = LineChart::new(format!("Learning curves: {name}"), "epoch", name.clone()).series(Series::new(
-            "train",
-            epochs.clone(),
-            history.epochs.iter().map(|e| e.train.metrics[i]).collect(),
-        ));
-        if history.epochs[0].validation.is_some() {
-            chart = chart.series(Series::new(
-                "validation",
-                epochs.clone(),
-                history.epochs.iter().filter_map(|e| e.validation.as_ref().map(|v| v.metrics[i])).collect(),
-            ));
-        }
-        files.extend(write_line_chart(&chart, &out.join(format!("learning_curves_{name}")))?);
-    }
-    Ok(files)
-}
-
-fn weights_table(model: &Model<f32>) -> Table {
-    let mut table =
-        Table::new(["parameter", "shape", "penalty", "L1", "L2", "max |w|", "zeros", "inputs used", "dead units"]);
-    let count = |v: Option<usize>| v.map_or(String::from("-"), |v| v.to_string());
-    for (w, (_, p)) in weight_report(model).iter().zip(model.params()) {
-        table.push_row([
-            w.name.clone(),
-            format!("{:?}", w.shape),
-            p.penalty.map_or("none".to_string(), |p| p.to_string()),
-            format!("{:.4}", w.l1),
-            format!("{:.4}", w.l2),
-            format!("{:.4}", w.max_abs),
-            format!("{} ({:.1}%)", w.zeros, 100.0 * w.zero_fraction),
-            count(w.selected_features),
-            count(w.dead_units),
-        ]);
-    }
-    table
-}
-
-fn weights_csv(model: &Model<f32>) -> String {
-    let mut out =
-        String::from(
-        "parameter,layer,role,shape,count,l1,l2,max_abs,zeros,zero_fraction,penalty_l1,penalty_l2,selected_features,dead_units\n",
-    );
-    for (w, (_, p)) in weight_report(model).iter().zip(model.params()) {
-        let pen = p.penalty_or_none();
-        let shape = w.shape.iter().map(usize::to_string).collect::<Vec<_>>().join("x");
-        let _ = writeln!(
-            out,
-            "{},{},{},{shape},{},{},{},{},{},{},{},{},{},{}",
-            w.name,
-            w.layer,
-            w.role,
-            w.count,
-            w.l1,
-            w.l2,
-            w.max_abs,
-            w.zeros,
-            w.zero_fraction,
-            pen.l1_strength(),
-            pen.l2_strength(),
-            w.selected_features.map_or(String::new(), |v| v.to_string()),
-            w.dead_units.map_or(String::new(), |v| v.to_string())
-        );
-    }
-    out
 }
 
 struct FitOutcome {
@@ -636,144 +486,4 @@ pub fn predict(args: PredictArgs) -> Result<()> {
         }
         None => crate::print(&text),
     }
-}
-
-pub fn inspect(args: InspectArgs) -> Result<()> {
-    let (saved, optimizer) = load_model(&args.model)?;
-    let model = &saved.model;
-    if let Some(dir) = &args.plot {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let mut chart = HistogramChart::new("Weight values per parameter", "weight", 40);
-        for (name, p) in model.params() {
-            chart = chart.group(name, p.value.iter().map(|&v| v as f64).collect());
-        }
-        let files = write_histogram_chart(&chart, &dir.join("weights_histogram"))?;
-        for f in files {
-            eprintln!("wrote {}", f.display());
-        }
-    }
-    if args.json {
-        let rows: Vec<serde_json::Value> = weight_report(model)
-            .into_iter()
-            .zip(model.params())
-            .map(|(w, (_, p))| {
-                let mut v = serde_json::to_value(&w).expect("a weight report serializes");
-                v["penalty"] = serde_json::to_value(p.penalty).expect("a penalty serializes");
-                v
-            })
-            .collect();
-        let value = serde_json::json!({
-            "spec": saved.spec,
-            "features": saved.features,
-            "target": saved.target,
-            "scaling": saved.scaler.kind(),
-            "optimizer_steps": optimizer.as_ref().map(|o| o.iterations),
-            "parameters": rows,
-        });
-        return crate::print(&(serde_json::to_string_pretty(&value)? + "\n"));
-    }
-    let mut text = format!(
-        "{}: {} parameters in {} layers; inputs [{}] ({} scaling), target `{}`; optimizer {} ({})\n\n",
-        args.model.display(),
-        model.parameter_count(),
-        model.layers().len(),
-        saved.features.join(", "),
-        match saved.scaler.kind() {
-            Scaling::Standard => "standard",
-            Scaling::MinMax => "minmax",
-            Scaling::None => "no",
-        },
-        saved.target,
-        saved.spec.optimizer.name(),
-        optimizer.as_ref().map_or("no saved state".to_string(), |o| format!("{} steps", o.iterations))
-    );
-    text += &format!("{}\n", weights_table(model));
-    crate::print(&text)
-}
-
-pub fn import(args: ImportArgs) -> Result<()> {
-    let mut spec = load_spec(&args.spec)?;
-    // A state dict carries no fitted scaler: the imported model takes its inputs as given.
-    let unscaled = spec.scaling != Scaling::None;
-    spec.scaling = Scaling::None;
-    refuse_existing(&args.out, args.force)?;
-    let bytes =
-        std::fs::read(&args.from_torch).with_context(|| format!("cannot read {}", args.from_torch.display()))?;
-    let tensors = safetensors::SafeTensors::deserialize(&bytes)
-        .map_err(|e| anyhow::anyhow!("{}: not a readable safetensors file ({e})", args.from_torch.display()))?;
-    // nn.Linear weights in layer order: sort `<prefix>.weight` by prefix, numbers numerically.
-    let mut prefixes: Vec<String> =
-        tensors.names().iter().filter_map(|n| n.strip_suffix(".weight").map(str::to_string)).collect();
-    let key = |p: &String| {
-        p.split('.')
-            .map(|part| part.parse::<u64>().map_or((1, 0, part.to_string()), |n| (0, n, String::new())))
-            .collect::<Vec<_>>()
-    };
-    prefixes.sort_by_key(key);
-    let mut model = spec.build_model()?;
-    let dense: Vec<usize> =
-        model.layers().iter().enumerate().filter(|(_, l)| l.kind() == "dense").map(|(i, _)| i).collect();
-    if prefixes.len() != dense.len() {
-        bail!(
-            "{}: {} Linear weights ([{}]), the spec has {} Dense layers",
-            args.from_torch.display(),
-            prefixes.len(),
-            prefixes.join(", "),
-            dense.len()
-        );
-    }
-    let read = |name: &str| -> Result<(Vec<usize>, Vec<f32>)> {
-        let t = tensors
-            .tensor(name)
-            .map_err(|_| anyhow::anyhow!("{}: tensor `{name}` is missing", args.from_torch.display()))?;
-        let values: Vec<f32> = match t.dtype() {
-            safetensors::Dtype::F32 => {
-                t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
-            }
-            safetensors::Dtype::F64 => {
-                t.data().chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32).collect()
-            }
-            other => bail!("{}: tensor `{name}` is {other:?}; F32 or F64 expected", args.from_torch.display()),
-        };
-        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-            bail!("{}: tensor `{name}` holds a non-finite value at index {i}", args.from_torch.display());
-        }
-        Ok((t.shape().to_vec(), values))
-    };
-    for (prefix, &layer) in prefixes.iter().zip(&dense) {
-        let (shape, w) = read(&format!("{prefix}.weight"))?;
-        let params = model.layers_mut()[layer].params_mut();
-        let (inputs, units) = (params[0].shape[0], params[0].shape[1]);
-        if shape != [units, inputs] {
-            bail!("{}: `{prefix}.weight` has shape {shape:?}; the spec's layer needs [{units}, {inputs}] (PyTorch's [out, in])", args.from_torch.display());
-        }
-        for o in 0..units {
-            for i in 0..inputs {
-                params[0].value[i * units + o] = w[o * inputs + i];
-            }
-        }
-        if params.len() > 1 {
-            let (bshape, b) = read(&format!("{prefix}.bias"))?;
-            if bshape != [units] {
-                bail!("{}: `{prefix}.bias` has shape {bshape:?}, expected [{units}]", args.from_torch.display());
-            }
-            params[1].value = b;
-        }
-    }
-    let inputs = model.input_size();
-    let features =
-        if args.features.is_empty() { (0..inputs).map(|i| format!("x{i}")).collect() } else { args.features.clone() };
-    if features.len() != inputs {
-        bail!("--features names {} columns, the model has {inputs} inputs", features.len());
-    }
-    let scaler = Scaler::fit(Scaling::None, Array2::<f64>::zeros((1, inputs)).view())?;
-    let saved = SavedModel { spec, scaler, features, target: args.target, model };
-    saved.save(&args.out, None, args.force)?;
-    if unscaled {
-        eprintln!(
-            "note: {} asks for input scaling, but PyTorch weights carry no fitted scaler; the imported model uses its inputs unscaled",
-            args.spec.display()
-        );
-    }
-    crate::print(&format!("imported {} Linear layers into {}\n", prefixes.len(), args.out.display()))
 }

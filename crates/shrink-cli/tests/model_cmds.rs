@@ -656,7 +656,7 @@ fn model_file_is_plain_safetensors_with_shrink_metadata() {
     assert_eq!(tensors.len(), 12, "{:?}", tensors.keys().collect::<Vec<_>>());
     assert!(tensors.values().all(|(_, v)| v.iter().all(|x| x.is_finite())));
 
-    assert_eq!(meta["format"], "shrink 1");
+    assert_eq!(meta["format"], "shrink 2");
     let spec: serde_json::Value = serde_json::from_str(&meta["shrink.spec"]).expect("shrink.spec is JSON");
     assert_eq!(spec["input_shape"], serde_json::json!([2]));
     assert_eq!(spec["loss"], "binary_crossentropy");

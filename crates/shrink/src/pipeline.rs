@@ -58,7 +58,8 @@ pub fn encode_inputs(
             data.feature_names.join(", ")
         )));
     }
-    let width: usize = spec.input_shape.iter().product();
+    let width =
+        crate::nn::checked_elements(&spec.input_shape).map_err(|e| Error::Shape(format!("input_shape: {e}")))?;
     if data.n_features() != width {
         return Err(Error::Shape(format!(
             "input_shape {:?} needs {width} columns, the data has {}",

@@ -13,7 +13,7 @@
 
 use crate::model_file::SavedModel;
 use crate::nn::Activation;
-use crate::spec::LayerSpec;
+use crate::nn::{DenseConfig, LayerConfig};
 use crate::Error;
 
 /// What [`prune`] removed.
@@ -57,15 +57,15 @@ impl DenseWeights {
 /// A smaller model computing the same function as `saved`; fails unless every layer is Dense.
 pub fn prune(saved: &SavedModel) -> Result<(SavedModel, PruneReport), Error> {
     let mut layers = Vec::new();
-    for (spec, layer) in saved.spec.layers.iter().zip(saved.model.layers()) {
-        let LayerSpec::Dense { activation, .. } = spec else {
+    for layer in saved.model.layers() {
+        let LayerConfig::Dense(DenseConfig { activation, .. }) = layer.config() else {
             return Err(Error::Spec(format!("prune handles Dense-only models; `{}` is not Dense", layer.name())));
         };
         let params = layer.params();
         let (kernel, bias) = (&params[0], params.get(1));
         layers.push(DenseWeights {
             name: layer.name().to_string(),
-            activation: *activation,
+            activation,
             kernel: kernel.value.clone(),
             bias: bias.map(|b| b.value.clone()),
             rows: kernel.shape[0],
@@ -133,23 +133,24 @@ fn rebuild(
     kept_rows: &[Vec<usize>],
     report: PruneReport,
 ) -> Result<(SavedModel, PruneReport), Error> {
-    let mut spec = saved.spec.clone();
-    spec.input_shape = vec![layers[0].rows];
-    for (s, w) in spec.layers.iter_mut().zip(layers) {
-        if let LayerSpec::Dense { units, .. } = s {
-            *units = w.cols;
+    // From the model's own description, so penalties and row factors in force are carried.
+    let mut config = saved.model.describe();
+    config.input_shape = vec![layers[0].rows];
+    for ((c, w), rows) in config.layers.iter_mut().zip(layers).zip(kept_rows) {
+        if let LayerConfig::Dense(dense) = c {
+            dense.units = w.cols;
+            if let Some(f) = &mut dense.kernel_row_factors {
+                *f = rows.iter().map(|&r| f[r]).collect();
+            }
         }
     }
+    let spec = saved.spec.clone().with_model_config(config);
     let mut model = spec.build_model()?;
-    for (((new, old), w), rows) in model.layers_mut().iter_mut().zip(saved.model.layers()).zip(layers).zip(kept_rows) {
-        let old = old.params();
+    for (new, w) in model.layers_mut().iter_mut().zip(layers) {
         let params = new.params_mut();
         params[0].value.clone_from(&w.kernel);
-        params[0].penalty = old[0].penalty;
-        params[0].row_factors = old[0].row_factors.as_ref().map(|f| rows.iter().map(|&r| f[r]).collect());
-        if let (Some(p), Some(b), Some(o)) = (params.get_mut(1), &w.bias, old.get(1)) {
+        if let (Some(p), Some(b)) = (params.get_mut(1), &w.bias) {
             p.value.clone_from(b);
-            p.penalty = o.penalty;
         }
     }
     let keep = &kept_rows[0];
@@ -201,8 +202,13 @@ activation = "sigmoid"
         let x = Array2::from_shape_fn((20, 4), |_| rng.normal());
         let scaler = Scaler::fit(Scaling::Standard, x.view()).unwrap();
         let features: Vec<String> = (0..4).map(|i| format!("x{i}")).collect();
+        let l1 = crate::Penalty::l1(1e-3).unwrap();
+        model.set_penalty("dense_0.kernel", Some(l1)).unwrap();
+        model.layers_mut()[0].params_mut()[0].row_factors = Some(vec![0.0, 1.0, 2.0, 3.0]);
         let mut saved = SavedModel { spec, scaler, features, target: "y".into(), model };
         let (mut pruned, report) = prune(&saved).unwrap();
+        let kernel = &pruned.model.layers()[0].params()[0];
+        assert_eq!((kernel.penalty, kernel.row_factors.as_deref()), (Some(l1), Some([0.0, 2.0, 3.0].as_slice())));
         assert_eq!(report.removed_inputs, ["x1"]);
         assert_eq!(report.removed_units, [("dense_0".to_string(), vec![2, 4]), ("dense_1".to_string(), vec![0])]);
         assert_eq!(pruned.features, ["x0", "x2", "x3"]);

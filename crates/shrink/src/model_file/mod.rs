@@ -3,9 +3,16 @@
 //! Tensors are named `<layer>.<role>` (`dense_0.kernel` `[in, out]`, `dense_0.bias`), f32,
 //! exactly what Keras' `layer.set_weights([kernel, bias])` takes. PyTorch's `nn.Linear` stores
 //! `weight` as `[out, in]`: transpose. The metadata (`__metadata__`, string → string) holds JSON:
-//! `shrink.spec`, `shrink.scaler`, `shrink.features`, `shrink.target`, `shrink.penalties` (the
-//! penalties in force, which a fine-tune may have changed) and, when saved with its optimizer,
-//! `shrink.optimizer` with the state tensors `optimizer.<param>.<name>` (e.g. Adam's `m`, `v`).
+//! `shrink.spec` (the training settings, with `input_shape` and `layers` written from the
+//! model's own [`Model::describe`], so they carry the penalties, row factors and constraints in
+//! force), `shrink.scaler`, `shrink.features`, `shrink.target`, `shrink.penalties` (a flat copy
+//! of the penalties in force, for readers that do not parse layer configs) and, when saved with
+//! its optimizer, `shrink.optimizer` with the state tensors `optimizer.<param>.<name>` (e.g.
+//! Adam's `m`, `v`).
+//!
+//! Loading builds the described network and requires its parameters and the file's tensors to
+//! be the same set with the same shapes. Format 1 files, whose layers came from the caller's
+//! spec, still load: their `shrink.penalties` and `shrink.row_factors` are applied as before.
 
 use crate::nn::Model;
 use crate::spec::ModelSpec;
@@ -21,12 +28,14 @@ mod optimizer_state;
 pub use optimizer_state::{SavedOptimizer, StateTensor};
 
 /// Format version written into every file.
-pub const FORMAT_VERSION: &str = "1";
+pub const FORMAT_VERSION: &str = "2";
 
 /// A trained model with everything needed to use it on new rows.
 #[derive(Clone)]
 pub struct SavedModel {
-    /// The spec it was built from.
+    /// The training settings (loss, optimizer, epochs, …). Its `input_shape` and `layers` are
+    /// not trusted on save: the file describes `model` itself ([`Model::describe`]); after a
+    /// load they equal the loaded model's description.
     pub spec: ModelSpec,
     /// The input scaler fitted on its training rows.
     pub scaler: Scaler,
@@ -53,6 +62,8 @@ impl SavedModel {
         if path.exists() && !force {
             return Err(Error::Exists { path: path.display().to_string() });
         }
+        let spec = self.spec.clone().with_model_config(self.model.describe());
+        check_described(path, &spec, &self.model)?;
         let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> =
             self.model.params().map(|(name, p)| (name, p.shape.clone(), bytes_of(&p.value))).collect();
         let penalties: BTreeMap<String, Penalty> =
@@ -60,17 +71,12 @@ impl SavedModel {
         let json = |v: &dyn erased::Json| v.to_json();
         let mut meta = HashMap::from([
             ("format".to_string(), format!("shrink {FORMAT_VERSION}")),
-            ("shrink.spec".to_string(), self.spec.to_json()),
+            ("shrink.spec".to_string(), spec.to_json()),
             ("shrink.scaler".to_string(), json(&self.scaler)),
             ("shrink.features".to_string(), json(&self.features)),
             ("shrink.target".to_string(), json(&self.target)),
             ("shrink.penalties".to_string(), json(&penalties)),
         ]);
-        let factors: BTreeMap<String, &Vec<f64>> =
-            self.model.params().filter_map(|(name, p)| p.row_factors.as_ref().map(|f| (name, f))).collect();
-        if !factors.is_empty() {
-            meta.insert("shrink.row_factors".to_string(), json(&factors));
-        }
         if let Some(trainer) = trainer {
             SavedOptimizer::capture(trainer, &self.model)?.write(&mut tensors, &mut meta);
         }
@@ -106,25 +112,22 @@ impl SavedModel {
             .map_err(|e| corrupt(path, format!("metadata `shrink.features`: {e}")))?;
         let target: String = serde_json::from_value(parse("shrink.target")?)
             .map_err(|e| corrupt(path, format!("metadata `shrink.target`: {e}")))?;
-        let penalties: BTreeMap<String, Penalty> = serde_json::from_value(parse("shrink.penalties")?)
-            .map_err(|e| corrupt(path, format!("metadata `shrink.penalties`: {e}")))?;
-        let factors: BTreeMap<String, Vec<f64>> = match meta.get("shrink.row_factors") {
-            None => BTreeMap::new(),
-            Some(_) => serde_json::from_value(parse("shrink.row_factors")?)
-                .map_err(|e| corrupt(path, format!("metadata `shrink.row_factors`: {e}")))?,
-        };
-        let mut model = spec.build_model()?;
+        let mut model = spec.build_model().map_err(|e| corrupt(path, e))?;
         let names: Vec<String> = model.params().map(|(n, _)| n).collect();
+        for stored in tensors.names() {
+            if !stored.starts_with("optimizer.") && !names.iter().any(|n| n == stored) {
+                return Err(corrupt(
+                    path,
+                    format!("tensor `{stored}` is not a parameter of the described layers ({})", names.join(", ")),
+                ));
+            }
+        }
         for (name, id) in names.iter().zip(model.select("*")?) {
             let p = model.param_mut(id);
             p.value = read_f32(path, &tensors, name, &p.shape)?;
-            p.penalty = penalties.get(name).copied();
-            p.row_factors = factors.get(name).cloned();
-            if let Some(f) = &p.row_factors {
-                let rows = crate::prox::matrix_dims(p.value.len(), &p.shape).0;
-                crate::nn::check_row_factors(f, rows, p.penalty)
-                    .map_err(|e| corrupt(path, format!("row factors of `{name}`: {e}")))?;
-            }
+        }
+        if meta.get("format").map(String::as_str) == Some("shrink 1") {
+            apply_legacy_settings(path, &meta, &mut model)?;
         }
         if scaler.n_features() != model.input_size() || features.len() != model.input_size() {
             return Err(corrupt(path, "scaler or feature list does not match the model's inputs"));
@@ -134,13 +137,75 @@ impl SavedModel {
     }
 }
 
+/// Format 1 stored the penalties in force and the row factors beside a caller-supplied spec;
+/// they override what its layers say, as they did then.
+fn apply_legacy_settings(path: &Path, meta: &HashMap<String, String>, model: &mut Model<f32>) -> Result<(), Error> {
+    let parse = |key: &str| -> Result<Option<serde_json::Value>, Error> {
+        meta.get(key)
+            .map(|text| serde_json::from_str(text).map_err(|e| corrupt(path, format!("metadata `{key}`: {e}"))))
+            .transpose()
+    };
+    let penalties: BTreeMap<String, Penalty> = match parse("shrink.penalties")? {
+        None => BTreeMap::new(),
+        Some(v) => serde_json::from_value(v).map_err(|e| corrupt(path, format!("metadata `shrink.penalties`: {e}")))?,
+    };
+    let factors: BTreeMap<String, Vec<f64>> = match parse("shrink.row_factors")? {
+        None => BTreeMap::new(),
+        Some(v) => {
+            serde_json::from_value(v).map_err(|e| corrupt(path, format!("metadata `shrink.row_factors`: {e}")))?
+        }
+    };
+    let names: Vec<String> = model.params().map(|(n, _)| n).collect();
+    for (name, id) in names.iter().zip(model.select("*")?) {
+        let p = model.param_mut(id);
+        p.penalty = penalties.get(name).copied();
+        p.row_factors = factors.get(name).cloned();
+        if let Some(f) = &p.row_factors {
+            let rows = crate::prox::matrix_dims(p.value.len(), &p.shape).0;
+            crate::nn::check_row_factors(f, rows, p.penalty)
+                .map_err(|e| corrupt(path, format!("row factors of `{name}`: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses to write a file that would not load as this model: every parameter's shape,
+/// penalty, row factors and constraint must be what its layer's config rebuilds.
+fn check_described(path: &Path, spec: &ModelSpec, model: &Model<f32>) -> Result<(), Error> {
+    // Loading validates the spec (the loss must fit the last layer, …): so does saving.
+    spec.validate().map_err(|e| corrupt(path, format!("the training settings do not fit the model: {e}")))?;
+    let rebuilt =
+        spec.build_model().map_err(|e| corrupt(path, format!("the model's description does not build: {e}")))?;
+    let (ours, theirs): (Vec<_>, Vec<_>) = (model.params().collect(), rebuilt.params().collect());
+    if ours.len() != theirs.len() {
+        return Err(corrupt(path, "the model's description does not rebuild its parameters"));
+    }
+    for ((name, p), (other, q)) in ours.into_iter().zip(theirs) {
+        let same = name == other
+            && p.shape == q.shape
+            && p.penalty == q.penalty
+            && p.row_factors == q.row_factors
+            && p.constraint == q.constraint;
+        if !same {
+            return Err(corrupt(
+                path,
+                format!("parameter `{name}` carries settings its layer's config cannot describe (row factors or a constraint on a layer without that option?)"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn read_f32(path: &Path, tensors: &SafeTensors, name: &str, shape: &[usize]) -> Result<Vec<f32>, Error> {
     let t = tensors.tensor(name).map_err(|_| corrupt(path, format!("tensor `{name}` is missing")))?;
     if t.dtype() != Dtype::F32 {
         return Err(corrupt(path, format!("tensor `{name}` is {:?}, expected F32", t.dtype())));
     }
     if t.shape() != shape {
-        return Err(corrupt(path, format!("tensor `{name}` has shape {:?}, the spec says {shape:?}", t.shape())));
+        return Err(corrupt(
+            path,
+            format!("tensor `{name}` has shape {:?}, its layer's config says {shape:?}", t.shape()),
+        ));
     }
     let values: Vec<f32> = t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
     if let Some(i) = values.iter().position(|v| !v.is_finite()) {
@@ -163,5 +228,7 @@ mod erased {
 
 mod canonical;
 
+#[cfg(test)]
+mod description_tests;
 #[cfg(test)]
 mod tests;

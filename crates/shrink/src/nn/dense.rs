@@ -1,22 +1,113 @@
-use super::{ensure_len, Activation, Initializer, Layer, Param, Role};
+use super::{ensure_len, Activation, Initializer, Layer, LayerConfig, Param, Role};
 use crate::kernels::{matmul, matmul_nt, matmul_tn, multiversion, Mat, Parallelism};
 use crate::rng::Rng;
 use crate::{Constraint, Error, Float, Penalty};
+use serde::{Deserialize, Serialize};
+
+/// Every option of a [`Dense`] layer, as specs and model files write it (`type = "dense"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DenseConfig {
+    /// Outputs, ≥ 1.
+    pub units: usize,
+    /// Default linear.
+    #[serde(default)]
+    pub activation: Activation,
+    /// Default true.
+    #[serde(default = "yes")]
+    pub use_bias: bool,
+    /// Default glorot_uniform.
+    #[serde(default)]
+    pub kernel_initializer: Initializer,
+    /// Penalty on the kernel; none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_penalty: Option<Penalty>,
+    /// Per-input factors on the kernel penalty (glmnet's `penalty.factor`, `[1, 0, …]`, one per
+    /// input); none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_row_factors: Option<Vec<f64>>,
+    /// Penalty on the bias; none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bias_penalty: Option<Penalty>,
+    /// Penalty on the layer's outputs (Keras `activity_regularizer`, `{ l1 = …, l2 = … }`,
+    /// divided by the batch size); none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_penalty: Option<Penalty>,
+    /// Constraint on the kernel (`{ name = "max_norm", max_value = 2 }`, `unit_norm`,
+    /// `non_neg`); none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_constraint: Option<Constraint>,
+    /// Constraint on the bias; none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bias_constraint: Option<Constraint>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl DenseConfig {
+    /// `units` outputs, linear, glorot_uniform kernel, zero unpenalized bias.
+    pub fn new(units: usize) -> Self {
+        DenseConfig {
+            units,
+            activation: Activation::Linear,
+            use_bias: true,
+            kernel_initializer: Initializer::GlorotUniform,
+            kernel_penalty: None,
+            kernel_row_factors: None,
+            bias_penalty: None,
+            activity_penalty: None,
+            kernel_constraint: None,
+            bias_constraint: None,
+        }
+    }
+
+    /// Checks what does not depend on the input shape: units, the activity penalty's mode,
+    /// constraints, row factors' values (their count is checked against the inputs at build).
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.units == 0 {
+            return Err(Error::invalid("units", "≥ 1", 0));
+        }
+        if let Some(p) = self.activity_penalty {
+            if p.mode() != crate::PenaltyMode::Gradient || p.group_strength() != 0.0 {
+                return Err(Error::invalid(
+                    "activity_penalty",
+                    "l1 and l2 in gradient mode only (an activity penalty has no group, is not proximal or decoupled)",
+                    format!("{p:?}"),
+                ));
+            }
+        }
+        for c in self.kernel_constraint.iter().chain(&self.bias_constraint) {
+            c.validate()?;
+        }
+        if let Some(bad) = self.kernel_row_factors.iter().flatten().find(|f| !(f.is_finite() && **f >= 0.0)) {
+            return Err(Error::invalid("kernel_row_factors", "finite and ≥ 0", bad));
+        }
+        Ok(())
+    }
+
+    /// The unbuilt layer.
+    pub fn into_layer<F: Float>(self) -> Dense<F> {
+        Dense {
+            name: String::new(),
+            config: self,
+            inputs: 0,
+            params: Vec::new(),
+            output: Vec::new(),
+            dz: Vec::new(),
+            dx: Vec::new(),
+            da: Vec::new(),
+        }
+    }
+}
 
 /// A fully connected layer `y = f(x·W + b)` with `W` stored `[in, out]` (Keras layout).
 #[derive(Debug, Clone)]
 pub struct Dense<F> {
     name: String,
-    units: usize,
-    activation: Activation,
-    kernel_initializer: Initializer,
-    use_bias: bool,
-    kernel_penalty: Option<Penalty>,
-    kernel_row_factors: Option<Vec<f64>>,
-    kernel_constraint: Option<Constraint>,
-    bias_constraint: Option<Constraint>,
-    bias_penalty: Option<Penalty>,
-    activity_penalty: Option<Penalty>,
+    /// The options; penalties, row factors and constraints move onto the parameters at build.
+    config: DenseConfig,
     inputs: usize,
     params: Vec<Param<F>>,
     output: Vec<F>,
@@ -29,48 +120,30 @@ pub struct Dense<F> {
 impl<F: Float> Dense<F> {
     /// A layer of `units` outputs, linear activation, glorot_uniform kernel, zero bias.
     pub fn new(units: usize) -> Self {
-        Dense {
-            name: String::new(),
-            units,
-            activation: Activation::Linear,
-            kernel_initializer: Initializer::GlorotUniform,
-            use_bias: true,
-            kernel_penalty: None,
-            kernel_row_factors: None,
-            kernel_constraint: None,
-            bias_constraint: None,
-            bias_penalty: None,
-            activity_penalty: None,
-            inputs: 0,
-            params: Vec::new(),
-            output: Vec::new(),
-            dz: Vec::new(),
-            dx: Vec::new(),
-            da: Vec::new(),
-        }
+        DenseConfig::new(units).into_layer()
     }
 
     /// Sets the activation (default linear).
     pub fn activation(mut self, activation: Activation) -> Self {
-        self.activation = activation;
+        self.config.activation = activation;
         self
     }
 
     /// Sets the kernel initializer (default glorot_uniform).
     pub fn kernel_initializer(mut self, init: Initializer) -> Self {
-        self.kernel_initializer = init;
+        self.config.kernel_initializer = init;
         self
     }
 
     /// Drops the bias (default: a bias is used).
     pub fn use_bias(mut self, use_bias: bool) -> Self {
-        self.use_bias = use_bias;
+        self.config.use_bias = use_bias;
         self
     }
 
     /// Penalizes the kernel.
     pub fn kernel_penalty(mut self, penalty: Penalty) -> Self {
-        self.kernel_penalty = Some(penalty);
+        self.config.kernel_penalty = Some(penalty);
         self
     }
 
@@ -78,25 +151,25 @@ impl<F: Float> Dense<F> {
     /// penalized with the kernel penalty times `factors[i]`; 0 never penalizes that input.
     /// Checked at build: finite, ≥ 0, one per input, not with column groups.
     pub fn kernel_row_factors(mut self, factors: Vec<f64>) -> Self {
-        self.kernel_row_factors = Some(factors);
+        self.config.kernel_row_factors = Some(factors);
         self
     }
 
     /// Constrains the kernel after every step (Keras `kernel_constraint`); checked at build.
     pub fn kernel_constraint(mut self, constraint: Constraint) -> Self {
-        self.kernel_constraint = Some(constraint);
+        self.config.kernel_constraint = Some(constraint);
         self
     }
 
     /// Constrains the bias after every step (Keras `bias_constraint`); checked at build.
     pub fn bias_constraint(mut self, constraint: Constraint) -> Self {
-        self.bias_constraint = Some(constraint);
+        self.config.bias_constraint = Some(constraint);
         self
     }
 
     /// Penalizes the bias (off by default, as in Keras).
     pub fn bias_penalty(mut self, penalty: Penalty) -> Self {
-        self.bias_penalty = Some(penalty);
+        self.config.bias_penalty = Some(penalty);
         self
     }
 
@@ -104,18 +177,28 @@ impl<F: Float> Dense<F> {
     /// over the batch's activations joins the loss once per step, and its gradient joins the
     /// gradient at this layer's output. Gradient mode, L1/L2 only (checked at build).
     pub fn activity_penalty(mut self, penalty: Penalty) -> Self {
-        self.activity_penalty = Some(penalty);
+        self.config.activity_penalty = Some(penalty);
         self
     }
 
     /// The activation in use.
     pub fn activation_kind(&self) -> Activation {
-        self.activation
+        self.config.activation
     }
 
     /// Number of outputs.
     pub fn units(&self) -> usize {
-        self.units
+        self.config.units
+    }
+
+    fn error(&self, message: impl std::fmt::Display) -> Error {
+        Error::Layer { layer: self.name.clone(), message: message.to_string() }
+    }
+}
+
+impl<F: Float> From<DenseConfig> for Dense<F> {
+    fn from(config: DenseConfig) -> Self {
+        config.into_layer()
     }
 }
 
@@ -134,49 +217,33 @@ impl<F: Float> Layer<F> for Dense<F> {
 
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>, Error> {
         let &[inputs] = input_shape else {
-            return Err(Error::Layer {
-                layer: self.name.clone(),
-                message: format!(
-                    "Dense expects flat inputs (one axis per sample), got shape {input_shape:?}; add a Flatten layer"
-                ),
-            });
+            return Err(self.error(format!(
+                "Dense expects flat inputs (one axis per sample), got shape {input_shape:?}; add a Flatten layer"
+            )));
         };
-        if inputs == 0 || self.units == 0 {
-            return Err(Error::Layer {
-                layer: self.name.clone(),
-                message: format!("Dense needs ≥ 1 input and ≥ 1 unit, got {inputs} → {}", self.units),
-            });
+        let c = &self.config;
+        if inputs == 0 || c.units == 0 {
+            return Err(self.error(format!("Dense needs ≥ 1 input and ≥ 1 unit, got {inputs} → {}", c.units)));
         }
-        if let Some(p) = self.activity_penalty {
-            if p.mode() != crate::PenaltyMode::Gradient || p.group_strength() != 0.0 {
-                return Err(Error::Layer {
-                    layer: self.name.clone(),
-                    message: "an activity penalty takes l1 and l2 in gradient mode only (no group, not proximal or decoupled)"
-                        .to_string(),
-                });
-            }
-        }
-        self.inputs = inputs;
-        let mut kernel = Param::zeros(Role::Kernel, vec![inputs, self.units]);
-        self.kernel_initializer.fill(&mut kernel.value, inputs, self.units, rng);
-        kernel.penalty = self.kernel_penalty;
-        for c in self.kernel_constraint.iter().chain(&self.bias_constraint) {
-            c.validate().map_err(|e| Error::Layer { layer: self.name.clone(), message: e.to_string() })?;
-        }
-        kernel.constraint = self.kernel_constraint;
-        if let Some(factors) = &self.kernel_row_factors {
-            super::check_row_factors(factors, inputs, self.kernel_penalty)
-                .map_err(|e| Error::Layer { layer: self.name.clone(), message: e.to_string() })?;
+        c.validate().map_err(|e| self.error(e))?;
+        let mut kernel = Param::try_zeros(Role::Kernel, vec![inputs, c.units]).map_err(|e| self.error(e))?;
+        c.kernel_initializer.fill(&mut kernel.value, inputs, c.units, rng);
+        kernel.penalty = c.kernel_penalty;
+        kernel.constraint = c.kernel_constraint;
+        if let Some(factors) = &c.kernel_row_factors {
+            super::check_row_factors(factors, inputs, c.kernel_penalty).map_err(|e| self.error(e))?;
             kernel.row_factors = Some(factors.clone());
         }
-        self.params = vec![kernel];
-        if self.use_bias {
-            let mut bias = Param::zeros(Role::Bias, vec![self.units]);
-            bias.penalty = self.bias_penalty;
-            bias.constraint = self.bias_constraint;
-            self.params.push(bias);
+        let mut params = vec![kernel];
+        if c.use_bias {
+            let mut bias = Param::try_zeros(Role::Bias, vec![c.units]).map_err(|e| self.error(e))?;
+            bias.penalty = c.bias_penalty;
+            bias.constraint = c.bias_constraint;
+            params.push(bias);
         }
-        Ok(vec![self.units])
+        self.inputs = inputs;
+        self.params = params;
+        Ok(vec![c.units])
     }
 
     fn params(&self) -> &[Param<F>] {
@@ -188,11 +255,11 @@ impl<F: Float> Layer<F> for Dense<F> {
     }
 
     fn forward(&mut self, input: &[F], batch: usize, _training: bool, par: Parallelism) {
-        let (k, n) = (self.inputs, self.units);
+        let (k, n) = (self.inputs, self.config.units);
         ensure_len(&mut self.output, batch * n);
         let bias = self.params.get(1).map(|b| b.value.as_slice());
         let out = &mut self.output[..batch * n];
-        dense_forward(input, &self.params[0].value, bias, out, batch, k, n, self.activation, par);
+        dense_forward(input, &self.params[0].value, bias, out, batch, k, n, self.config.activation, par);
     }
 
     fn output(&self) -> &[F] {
@@ -200,13 +267,13 @@ impl<F: Float> Layer<F> for Dense<F> {
     }
 
     fn backward(&mut self, input: &[F], grad_output: &[F], batch: usize, need_input_grad: bool, par: Parallelism) {
-        let (k, n) = (self.inputs, self.units);
+        let (k, n) = (self.inputs, self.config.units);
         ensure_len(&mut self.dz, batch * n);
         if need_input_grad {
             ensure_len(&mut self.dx, batch * k);
         }
         let mut grad_output = &grad_output[..batch * n];
-        if let Some(p) = self.activity_penalty {
+        if let Some(p) = self.config.activity_penalty {
             ensure_len(&mut self.da, batch * n);
             let (l1, l2, inv) = (p.l1_strength(), p.l2_strength(), 1.0 / batch as f64);
             let (c1, c2) = (F::of(l1 * inv), F::of(2.0 * l2 * inv));
@@ -236,7 +303,7 @@ impl<F: Float> Layer<F> for Dense<F> {
             batch,
             k,
             n,
-            self.activation,
+            self.config.activation,
             par,
         );
     }
@@ -246,22 +313,44 @@ impl<F: Float> Layer<F> for Dense<F> {
     }
 
     fn forward_macs(&self) -> usize {
-        self.inputs * self.units
+        self.inputs * self.config.units
     }
 
     fn clone_box(&self) -> Box<dyn Layer<F>> {
         Box::new(self.clone())
     }
 
+    fn planned_parameters(&self, input_shape: &[usize]) -> usize {
+        let units = self.config.units;
+        let bias = if self.config.use_bias { units } else { 0 };
+        let kernel: Vec<usize> = input_shape.iter().copied().chain([units]).collect();
+        super::saturating_elements([&kernel, &[bias]])
+    }
+
+    fn config(&self) -> LayerConfig {
+        let mut config = self.config.clone();
+        // What the tensors carry wins: `set_penalty` and pruning change it after build.
+        if let Some(kernel) = self.params.first() {
+            config.kernel_penalty = kernel.penalty;
+            config.kernel_row_factors = kernel.row_factors.clone();
+            config.kernel_constraint = kernel.constraint;
+        }
+        if let Some(bias) = self.params.get(1) {
+            config.bias_penalty = bias.penalty;
+            config.bias_constraint = bias.constraint;
+        }
+        config.into()
+    }
+
     fn activity_penalty(&self) -> Option<Penalty> {
-        self.activity_penalty
+        self.config.activity_penalty
     }
 
     fn activity_penalty_value(&self, batch: usize) -> f64 {
-        let Some(p) = self.activity_penalty else { return 0.0 };
+        let Some(p) = self.config.activity_penalty else { return 0.0 };
         let (l1, l2) = (p.l1_strength(), p.l2_strength());
         let (mut s1, mut s2) = (0.0, 0.0);
-        for &a in &self.output[..batch * self.units] {
+        for &a in &self.output[..batch * self.config.units] {
             let a = a.f64();
             s1 += a.abs();
             s2 += a * a;

@@ -1,7 +1,31 @@
-use super::{ensure_len, Layer, Param};
+use super::{ensure_len, Layer, LayerConfig, Param};
 use crate::kernels::Parallelism;
 use crate::rng::Rng;
 use crate::{Error, Float};
+use serde::{Deserialize, Serialize};
+
+/// Every option of a [`Dropout`] layer, as specs and model files write it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropoutConfig {
+    /// Fraction dropped, in [0, 1).
+    pub rate: f64,
+}
+
+impl DropoutConfig {
+    /// Checks the rate is in `[0, 1)`.
+    pub fn validate(&self) -> Result<(), Error> {
+        if !(0.0..1.0).contains(&self.rate) {
+            return Err(Error::invalid("Dropout rate", "in [0, 1)", self.rate));
+        }
+        Ok(())
+    }
+
+    /// The unbuilt layer.
+    pub fn into_layer<F: Float>(self) -> Dropout<F> {
+        Dropout::new(self.rate)
+    }
+}
 
 /// Inverted dropout (Keras `Dropout`): in training each element is zeroed with probability
 /// `rate` and the survivors are scaled by `1/(1 − rate)`, with a fresh mask on every forward
@@ -61,12 +85,9 @@ impl<F: Float> Layer<F> for Dropout<F> {
     }
 
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>, Error> {
-        if !(0.0..1.0).contains(&self.rate) {
-            return Err(Error::Layer {
-                layer: self.name.clone(),
-                message: format!("Dropout rate must be in [0, 1), got {}", self.rate),
-            });
-        }
+        DropoutConfig { rate: self.rate }
+            .validate()
+            .map_err(|e| Error::Layer { layer: self.name.clone(), message: e.to_string() })?;
         self.size = input_shape.iter().product();
         self.rng = Rng::new(rng.next_u64());
         Ok(input_shape.to_vec())
@@ -140,6 +161,10 @@ impl<F: Float> Layer<F> for Dropout<F> {
 
     fn clone_box(&self) -> Box<dyn Layer<F>> {
         Box::new(self.clone())
+    }
+
+    fn config(&self) -> LayerConfig {
+        DropoutConfig { rate: self.rate }.into()
     }
 }
 

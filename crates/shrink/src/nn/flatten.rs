@@ -1,7 +1,20 @@
-use super::{ensure_len, Layer, Param};
+use super::{ensure_len, Layer, LayerConfig, Param};
 use crate::kernels::Parallelism;
 use crate::rng::Rng;
 use crate::{Error, Float};
+use serde::{Deserialize, Serialize};
+
+/// The config of a [`Flatten`] layer, which has no options.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlattenConfig {}
+
+impl FlattenConfig {
+    /// The unbuilt layer.
+    pub fn into_layer<F: Float>(self) -> Flatten<F> {
+        Flatten::new()
+    }
+}
 
 /// Reshapes each sample to one axis (`[h, w, c]` → `[h·w·c]`, row-major, as Keras does for
 /// channels-last data), so that a [`Dense`](super::Dense) layer can follow a convolution.
@@ -80,6 +93,10 @@ impl<F: Float> Layer<F> for Flatten<F> {
 
     fn clone_box(&self) -> Box<dyn Layer<F>> {
         Box::new(self.clone())
+    }
+
+    fn config(&self) -> LayerConfig {
+        FlattenConfig {}.into()
     }
 }
 

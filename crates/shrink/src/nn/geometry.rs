@@ -47,7 +47,8 @@ impl Axis {
             }
             Padding::Same => {
                 let output = input.div_ceil(stride);
-                let total = ((output - 1) * stride + window).saturating_sub(input);
+                // Saturating: window and stride come from specs and files, up to `u64::MAX`.
+                let total = (output - 1).saturating_mul(stride).saturating_add(window).saturating_sub(input);
                 (output, total / 2)
             }
         };
@@ -181,6 +182,9 @@ mod tests {
         let a = Axis::new(7, 3, 2, Padding::Valid).unwrap();
         assert_eq!((a.output, a.pad_before), (3, 0));
         assert!(Axis::new(2, 3, 1, Padding::Valid).is_err());
+        let a = Axis::new(3, usize::MAX, usize::MAX, Padding::Same).unwrap();
+        assert_eq!((a.output, a.pad_before), (1, (usize::MAX - 3) / 2));
+        assert_eq!(a.valid_offsets(0), a.pad_before..a.pad_before + 3);
     }
 
     #[test]

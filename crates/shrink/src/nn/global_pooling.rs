@@ -1,8 +1,9 @@
 use super::geometry::spatial_input;
-use super::{ensure_len, Layer, Param};
+use super::{ensure_len, Layer, LayerConfig, Param};
 use crate::kernels::{multiversion, Parallelism};
 use crate::rng::Rng;
 use crate::{Error, Float};
+use serde::{Deserialize, Serialize};
 
 /// The channel-wise mean over every position of a channels-last sample: `[…, channels]` →
 /// `[channels]`.
@@ -92,6 +93,14 @@ impl<F: Float> Layer<F> for GlobalAverageCore<F> {
     fn clone_box(&self) -> Box<dyn Layer<F>> {
         Box::new(self.clone())
     }
+
+    fn config(&self) -> LayerConfig {
+        if self.rank == 1 {
+            GlobalAveragePooling1DConfig {}.into()
+        } else {
+            GlobalAveragePooling2DConfig {}.into()
+        }
+    }
 }
 
 multiversion! {
@@ -167,3 +176,23 @@ mod tests {
         assert!(e.contains("[height, width, channels]"), "{e}");
     }
 }
+
+/// A global pooling layer's config (it has no options; `type` is the whole entry).
+macro_rules! global_config {
+    ($config:ident, $ty:ident) => {
+        #[doc = concat!("The config of a [`", stringify!($ty), "`] layer, which has no options.")]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $config {}
+
+        impl $config {
+            /// The unbuilt layer.
+            pub fn into_layer<F: Float>(self) -> $ty<F> {
+                $ty::new()
+            }
+        }
+    };
+}
+
+global_config!(GlobalAveragePooling1DConfig, GlobalAveragePooling1D);
+global_config!(GlobalAveragePooling2DConfig, GlobalAveragePooling2D);

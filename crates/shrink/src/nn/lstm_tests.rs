@@ -1,5 +1,6 @@
 use super::*;
 use crate::loss::Loss;
+use crate::nn::lstm_kernels::{exp_f32, sigmoid, tanh};
 use crate::nn::{Dense, Model};
 use crate::optim::OptimizerConfig;
 use crate::train::{FitConfig, Trainer};

@@ -11,8 +11,11 @@ mod dropout;
 mod flatten;
 mod geometry;
 mod global_pooling;
+mod im2col;
 mod init;
+mod layer_config;
 mod lstm;
+mod lstm_kernels;
 mod model;
 mod pooling;
 pub mod selector;
@@ -20,17 +23,47 @@ pub mod selector;
 pub(crate) mod testing;
 
 pub use activation::Activation;
-pub use conv1d::Conv1D;
-pub use conv2d::Conv2D;
-pub use dense::Dense;
-pub use dropout::Dropout;
-pub use flatten::Flatten;
+pub use conv1d::{Conv1D, Conv1DConfig};
+pub use conv2d::{Conv2D, Conv2DConfig};
+pub use dense::{Dense, DenseConfig};
+pub use dropout::{Dropout, DropoutConfig};
+pub use flatten::{Flatten, FlattenConfig};
 pub use geometry::Padding;
-pub use global_pooling::{GlobalAveragePooling1D, GlobalAveragePooling2D};
+pub use global_pooling::{
+    GlobalAveragePooling1D, GlobalAveragePooling1DConfig, GlobalAveragePooling2D, GlobalAveragePooling2DConfig,
+};
 pub use init::Initializer;
-pub use lstm::Lstm;
+pub use layer_config::{LayerConfig, ModelConfig};
+pub use lstm::{Lstm, LstmConfig};
 pub use model::{Model, ModelBuilder, ParamId};
-pub use pooling::{AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D};
+pub use pooling::{
+    AveragePooling1D, AveragePooling1DConfig, AveragePooling2D, AveragePooling2DConfig, MaxPooling1D,
+    MaxPooling1DConfig, MaxPooling2D, MaxPooling2DConfig,
+};
+
+/// The most elements one parameter tensor, or one sample's activations, may hold (2^28, 1 GiB
+/// of f32): sizes come from specs and files, and a typo or a hostile file must be an error
+/// naming the layer, not an allocation that takes the machine down.
+pub const MAX_TENSOR_ELEMENTS: usize = 1 << 28;
+
+/// The most trainable values a whole model may hold (2^30).
+pub const MAX_MODEL_PARAMETERS: usize = 1 << 30;
+
+/// `Σ_i Π_j shapes[i][j]`, saturating at `usize::MAX`.
+pub(crate) fn saturating_elements<const N: usize>(shapes: [&[usize]; N]) -> usize {
+    shapes
+        .iter()
+        .fold(0usize, |total, shape| total.saturating_add(shape.iter().fold(1usize, |n, &d| n.saturating_mul(d))))
+}
+
+/// The product of `shape`, or an error when it overflows or exceeds [`MAX_TENSOR_ELEMENTS`].
+pub(crate) fn checked_elements(shape: &[usize]) -> Result<usize, String> {
+    let n = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+    match n {
+        Some(n) if n <= MAX_TENSOR_ELEMENTS => Ok(n),
+        _ => Err(format!("shape {shape:?} holds more than {MAX_TENSOR_ELEMENTS} elements")),
+    }
+}
 
 pub(crate) use crate::penalty::check_row_factors;
 
@@ -114,6 +147,13 @@ impl<F: Float> Param<F> {
             constraint: None,
         }
     }
+
+    /// A zero-filled parameter, or (before anything is allocated) a message for the layer's
+    /// error when the shape's element count overflows or exceeds [`MAX_TENSOR_ELEMENTS`].
+    pub(crate) fn try_zeros(role: Role, shape: Vec<usize>) -> Result<Self, String> {
+        checked_elements(&shape).map_err(|e| format!("{role} {e}"))?;
+        Ok(Self::zeros(role, shape))
+    }
 }
 
 /// A layer with a hand-written forward and backward pass over flat, row-major batches.
@@ -147,6 +187,15 @@ pub trait Layer<F: Float>: Send + Sync {
     fn forward_macs(&self) -> usize;
     /// A boxed copy (warm starts and repeated runs from one fitted model).
     fn clone_box(&self) -> Box<dyn Layer<F>>;
+    /// The layer's description: its options, with the penalties, row factors and constraints
+    /// its parameters carry now (which `set_penalty` may have changed since build). Building
+    /// it again gives a layer of the same shapes and parameter settings.
+    fn config(&self) -> LayerConfig;
+    /// How many trainable values [`Layer::build`] would create for `input_shape` (saturating
+    /// at `usize::MAX`), so a model too large to allocate is refused before it is allocated.
+    fn planned_parameters(&self, _input_shape: &[usize]) -> usize {
+        0
+    }
     /// The penalty on this layer's outputs (Keras `activity_regularizer`), if any.
     fn activity_penalty(&self) -> Option<Penalty> {
         None
@@ -216,6 +265,12 @@ macro_rules! delegate_layer {
             }
             fn clone_box(&self) -> Box<dyn $crate::nn::Layer<F>> {
                 Box::new(self.clone())
+            }
+            fn config(&self) -> $crate::nn::LayerConfig {
+                self.0.config()
+            }
+            fn planned_parameters(&self, input_shape: &[usize]) -> usize {
+                self.0.planned_parameters(input_shape)
             }
         }
     };

@@ -1,5 +1,5 @@
 use super::selector::Selector;
-use super::{Layer, Param};
+use super::{Layer, LayerConfig, ModelConfig, Param};
 use crate::kernels::Parallelism;
 use crate::rng::Rng;
 use crate::{Error, Float, Penalty};
@@ -19,9 +19,20 @@ impl<F: Float> ModelBuilder<F> {
         self
     }
 
+    /// Appends the layer a config describes.
+    pub fn config(mut self, config: impl Into<LayerConfig>) -> Self {
+        self.layers.push(config.into().into_layer());
+        self
+    }
+
     /// Names the layers (`dense_0`, `dense_1`, … per kind), checks every shape, and draws the
     /// initial weights from `seed`.
-    pub fn build(mut self, seed: u64) -> Result<Model<F>, Error> {
+    pub fn build(self, seed: u64) -> Result<Model<F>, Error> {
+        self.build_capped(seed, super::MAX_MODEL_PARAMETERS)
+    }
+
+    /// [`ModelBuilder::build`] refusing more than `max_parameters` trainable values.
+    pub(crate) fn build_capped(mut self, seed: u64, max_parameters: usize) -> Result<Model<F>, Error> {
         if self.layers.is_empty() {
             return Err(Error::EmptyModel);
         }
@@ -31,14 +42,24 @@ impl<F: Float> ModelBuilder<F> {
                 self.input_shape
             )));
         }
+        super::checked_elements(&self.input_shape).map_err(|e| Error::Shape(format!("input shape: {e}")))?;
         let mut rng = Rng::derive(seed, 0x1417);
         let mut counts: HashMap<&'static str, usize> = HashMap::new();
         let mut shape = self.input_shape.clone();
+        let mut total = 0usize;
         for layer in &mut self.layers {
             let count = counts.entry(layer.kind()).or_default();
             layer.set_name(format!("{}_{}", layer.kind(), count));
             *count += 1;
+            let error = |message: String| Error::Layer { layer: layer.name().to_string(), message };
+            // Checked before the layer allocates; each tensor is checked again as it is made.
+            total = total.saturating_add(layer.planned_parameters(&shape));
+            if total > max_parameters {
+                return Err(error(format!("the model would hold more than {max_parameters} parameters")));
+            }
             shape = layer.build(&shape, &mut rng)?;
+            super::checked_elements(&shape)
+                .map_err(|e| Error::Layer { layer: layer.name().to_string(), message: format!("output: {e}") })?;
         }
         Ok(Model { input_shape: self.input_shape, output_shape: shape, layers: self.layers })
     }
@@ -74,6 +95,23 @@ impl<F: Float> Model<F> {
     /// Starts a model whose samples have `input_shape` (e.g. `&[2]` for two features).
     pub fn builder(input_shape: &[usize]) -> ModelBuilder<F> {
         ModelBuilder { input_shape: input_shape.to_vec(), layers: Vec::new() }
+    }
+
+    /// Builds the network a config describes with weights drawn from `seed`.
+    pub fn from_config(config: &ModelConfig, seed: u64) -> Result<Self, Error> {
+        config.build(seed)
+    }
+
+    /// The network's description: input shape and every layer's config, with the penalties,
+    /// row factors and constraints its parameters carry now. [`Model::from_config`] of it gives
+    /// a network of the same shapes and parameter settings; model files store it.
+    pub fn describe(&self) -> ModelConfig {
+        ModelConfig { input_shape: self.input_shape.clone(), layers: self.layer_configs() }
+    }
+
+    /// Every layer's config, in order ([`Layer::config`]).
+    pub fn layer_configs(&self) -> Vec<LayerConfig> {
+        self.layers.iter().map(|l| l.config()).collect()
     }
 
     /// Per-sample input shape.
@@ -349,6 +387,20 @@ mod tests {
         for ((_, p), (_, q)) in a.params().zip(b.params()) {
             assert_eq!(p.value, q.value);
         }
+    }
+
+    #[test]
+    fn the_parameter_cap_is_checked_before_a_layer_allocates() {
+        let layers = || Model::<f32>::builder(&[3]).layer(Dense::new(4)).layer(Dense::new(2));
+        assert!(layers().build_capped(0, 26).is_ok());
+        let e = layers().build_capped(0, 25).err().unwrap().to_string();
+        assert!(e.contains("dense_1") && e.contains("more than 25 parameters"), "{e}");
+        let e = layers().build_capped(0, 15).err().unwrap().to_string();
+        assert!(e.contains("dense_0"), "{e}");
+        let conv = Model::<f32>::builder(&[4, 4, 3]).layer(crate::nn::Conv2D::new(2, (2, 2)));
+        assert!(conv.build_capped(0, 2 * 2 * 3 * 2 + 1).is_err());
+        let lstm = Model::<f32>::builder(&[5, 3]).layer(crate::nn::Lstm::new(2));
+        assert_eq!(lstm.build_capped(0, (3 + 2 + 1) * 8).unwrap().parameter_count(), 48);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 use super::geometry::{spatial_input, window, Padding, Window};
-use super::{ensure_len, Layer, Param};
+use super::{ensure_len, Layer, LayerConfig, Param};
 use crate::kernels::{multiversion, Parallelism};
 use crate::rng::Rng;
 use crate::{Error, Float};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -149,6 +150,21 @@ impl<F: Float> Layer<F> for PoolCore<F> {
     fn clone_box(&self) -> Box<dyn Layer<F>> {
         Box::new(self.clone())
     }
+
+    fn config(&self) -> LayerConfig {
+        let (size, strides, padding) = (self.pool_size, self.strides, self.padding);
+        let two = |p: (usize, usize)| [p.0, p.1];
+        match (self.mode, self.rank) {
+            (Mode::Max, 1) => MaxPooling1DConfig { pool_size: size.1, strides: strides.map(|s| s.1), padding }.into(),
+            (Mode::Max, _) => MaxPooling2DConfig { pool_size: two(size), strides: strides.map(two), padding }.into(),
+            (Mode::Average, 1) => {
+                AveragePooling1DConfig { pool_size: size.1, strides: strides.map(|s| s.1), padding }.into()
+            }
+            (Mode::Average, _) => {
+                AveragePooling2DConfig { pool_size: two(size), strides: strides.map(two), padding }.into()
+            }
+        }
+    }
 }
 
 multiversion! {
@@ -259,9 +275,10 @@ multiversion! {
     }
 }
 
-/// Options shared by the public pooling types.
+/// A public pooling type and its config (the same options, serializable).
 macro_rules! pool_type {
-    ($(#[$meta:meta])* $ty:ident, $mode:expr, $rank:expr, $size:ty, $to_pair:expr, $shape:literal) => {
+    ($(#[$meta:meta])* $ty:ident, $config:ident, $mode:expr, $rank:expr, $size:ty, $spec:ty, $to_pair:expr,
+     $shape:literal) => {
         $(#[$meta])*
         #[derive(Debug, Clone)]
         pub struct $ty<F>(PoolCore<F>);
@@ -287,6 +304,54 @@ macro_rules! pool_type {
         }
 
         super::delegate_layer!($ty);
+
+        #[doc = concat!("Every option of a [`", stringify!($ty), "`] layer, as specs and model files write it.")]
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $config {
+            /// The window, ≥ 1 on every axis.
+            pub pool_size: $spec,
+            /// Default: the pool size.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub strides: Option<$spec>,
+            /// Default valid.
+            #[serde(default)]
+            pub padding: Padding,
+        }
+
+        impl $config {
+            /// Windows of `pool_size`, strides of the pool size, valid padding.
+            pub fn new(pool_size: $spec) -> Self {
+                $config { pool_size, strides: None, padding: Padding::Valid }
+            }
+
+            /// Checks window and strides (≥ 1 on every axis).
+            pub fn validate(&self) -> Result<(), Error> {
+                let (size, strides) = (to_pair(self.pool_size), self.strides.map(to_pair));
+                if size.0 == 0 || size.1 == 0 {
+                    return Err(Error::invalid("pool_size", "≥ 1 on every axis", format!("{:?}", self.pool_size)));
+                }
+                if strides.is_some_and(|s| s.0 == 0 || s.1 == 0) {
+                    return Err(Error::invalid("strides", "≥ 1 on every axis", format!("{:?}", self.strides)));
+                }
+                Ok(())
+            }
+
+            /// The unbuilt layer.
+            pub fn into_layer<F: Float>(self) -> $ty<F> {
+                let mut core = PoolCore::new($rank, $mode, to_pair(self.pool_size));
+                core.strides = self.strides.map(to_pair);
+                core.padding = self.padding;
+                $ty(core)
+            }
+        }
+
+        impl<F: Float> From<$config> for $ty<F> {
+            fn from(config: $config) -> Self {
+                config.into_layer()
+            }
+        }
+
     };
 }
 
@@ -298,23 +363,46 @@ fn two_d(size: (usize, usize)) -> (usize, usize) {
     size
 }
 
+/// A spec size (`3` or `[2, 2]`) as the core's `(rows, columns)`.
+trait SpecSize {
+    fn pair(self) -> (usize, usize);
+}
+
+impl SpecSize for usize {
+    fn pair(self) -> (usize, usize) {
+        (1, self)
+    }
+}
+
+impl SpecSize for [usize; 2] {
+    fn pair(self) -> (usize, usize) {
+        (self[0], self[1])
+    }
+}
+
+fn to_pair(size: impl SpecSize) -> (usize, usize) {
+    size.pair()
+}
+
 pool_type!(
     /// Channel-wise maximum over windows of `[steps, channels]` samples (Keras `MaxPooling1D`).
-    MaxPooling1D, Mode::Max, 1, usize, one_d, "[steps, channels]"
+    MaxPooling1D, MaxPooling1DConfig, Mode::Max, 1, usize, usize, one_d, "[steps, channels]"
 );
 pool_type!(
     /// Channel-wise maximum over windows of `[height, width, channels]` samples (Keras
     /// `MaxPooling2D`).
-    MaxPooling2D, Mode::Max, 2, (usize, usize), two_d, "[height, width, channels]"
+    MaxPooling2D, MaxPooling2DConfig, Mode::Max, 2, (usize, usize), [usize; 2], two_d,
+    "[height, width, channels]"
 );
 pool_type!(
     /// Channel-wise mean over windows of `[steps, channels]` samples (Keras `AveragePooling1D`).
-    AveragePooling1D, Mode::Average, 1, usize, one_d, "[steps, channels]"
+    AveragePooling1D, AveragePooling1DConfig, Mode::Average, 1, usize, usize, one_d, "[steps, channels]"
 );
 pool_type!(
     /// Channel-wise mean over windows of `[height, width, channels]` samples (Keras
     /// `AveragePooling2D`).
-    AveragePooling2D, Mode::Average, 2, (usize, usize), two_d, "[height, width, channels]"
+    AveragePooling2D, AveragePooling2DConfig, Mode::Average, 2, (usize, usize), [usize; 2], two_d,
+    "[height, width, channels]"
 );
 
 #[cfg(test)]

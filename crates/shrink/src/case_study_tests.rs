@@ -1,0 +1,65 @@
+use super::*;
+
+/// A shortened run: the structure of the study and its determinism across thread counts.
+#[test]
+fn short_run_is_complete_and_thread_independent() {
+    let reference = StudyData::reference().unwrap();
+    let config = CaseStudyConfig {
+        repeats: 2,
+        epochs: 30,
+        alphas: vec![1e-1, 1e-3],
+        threads: 1,
+        hidden: 50,
+        ..CaseStudyConfig::default()
+    };
+    let a = run(&config, &reference, &|_, _| {}).unwrap();
+    let b = run(&CaseStudyConfig { threads: 2, ..config.clone() }, &reference, &|_, _| {}).unwrap();
+    assert_eq!(a.fits.len(), 2 * 2 + 2 * 2);
+    assert_eq!(a.trained, 2 + 2 * 2);
+    assert!(a.mean_curves("l2").is_some());
+    let c = run(&CaseStudyConfig { reference_alpha: 1e-2, ..config.clone() }, &reference, &|_, _| {}).unwrap();
+    assert_eq!((c.fits.len(), c.trained), (8, 8));
+    for (x, y) in a.fits.iter().zip(&b.fits) {
+        assert_eq!(
+            (x.train_acc, x.test_acc, x.kernel_l2, &x.curves),
+            (y.train_acc, y.test_acc, y.kernel_l2, &y.curves)
+        );
+    }
+    assert_eq!(a.summary.len(), 4);
+    let (train, test) = a.mean_curves("none").unwrap();
+    assert_eq!((train.len(), test.len()), (30, 30));
+    assert!(a.reading().contains("Without a penalty"));
+    // A separately trained `l2` fit equals the grid's fit at the same alpha and seed, which
+    // is what lets the default study train those fits once.
+    let l2 = c.fits.iter().find(|f| f.config == "l2" && f.repeat == 1).unwrap();
+    let grid = a.fits.iter().find(|f| f.config == "grid" && f.alpha == 1e-3 && f.repeat == 1).unwrap();
+    let c2 =
+        run(&CaseStudyConfig { reference_alpha: 1e-3, alphas: vec![1e-2], ..config.clone() }, &reference, &|_, _| {})
+            .unwrap();
+    let sep = c2.fits.iter().find(|f| f.config == "l2" && f.repeat == 1).unwrap();
+    assert_eq!((sep.test_acc, sep.kernel_l2, sep.train_loss), (grid.test_acc, grid.kernel_l2, grid.train_loss));
+    assert_ne!(l2.kernel_l2, grid.kernel_l2);
+}
+
+#[test]
+fn the_data_is_the_reference_split() {
+    let d = StudyData::reference().unwrap();
+    assert_eq!((d.x_train.nrows(), d.y_train.nrows(), d.x_test.nrows(), d.y_test.nrows()), (30, 30, 70, 70));
+    // First row of crates/shrink-data/tests/data/moons_100_0.2_seed1.csv
+    assert_eq!(d.x_train[[0, 0]], 1.366982377748571f64 as f32);
+    let ds = shrink_data::moons(20, 0.1, 2).unwrap();
+    let mut bad = ds.clone();
+    bad.y[3] = 2.0;
+    let e = StudyData::from_datasets(&bad, &ds, shrink_data::Scaling::Standard).unwrap_err();
+    assert!(e.to_string().contains("data row 4 has 2"), "{e}");
+}
+
+#[test]
+fn bad_settings_are_errors() {
+    let reference = StudyData::reference().unwrap();
+    assert!(run(&CaseStudyConfig { repeats: 0, ..CaseStudyConfig::default() }, &reference, &|_, _| {}).is_err());
+    assert!(run(&CaseStudyConfig { epochs: 0, ..CaseStudyConfig::default() }, &reference, &|_, _| {}).is_err());
+    let e =
+        run(&CaseStudyConfig { alphas: vec![-1.0], ..CaseStudyConfig::default() }, &reference, &|_, _| {}).unwrap_err();
+    assert!(e.to_string().contains("got -1"), "{e}");
+}

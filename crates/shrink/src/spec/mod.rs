@@ -1,0 +1,168 @@
+//! A model spec: the network, its penalties, the loss, the optimizer and the training settings
+//! in one TOML or JSON document, so people who do not write Rust can train and fine-tune.
+//!
+//! ```toml
+//! input_shape = [2]
+//! scaling = "standard"            # standard | minmax | none, fitted on the training rows
+//! loss = "binary_crossentropy"    # binary_crossentropy | categorical_crossentropy | mse
+//! metrics = ["accuracy"]
+//! epochs = 4000
+//! batch_size = 32
+//! seed = 0
+//! optimizer = { name = "adam", lr = 0.001 }
+//!
+//! [[layers]]
+//! type = "dense"
+//! units = 500
+//! activation = "relu"
+//! kernel_penalty = { l2 = 1e-3 }   # bias_penalty is off unless given
+//!
+//! [[layers]]
+//! type = "dense"
+//! units = 1
+//! activation = "sigmoid"
+//! ```
+//!
+//! Unknown keys and impossible values are errors that name the key and the line.
+
+use crate::loss::Loss;
+use crate::metrics::Metric;
+pub use crate::nn::LayerConfig;
+use crate::nn::{Activation, Model, ModelConfig};
+use crate::optim::OptimizerConfig;
+use crate::train::{FitConfig, Trainer};
+use crate::Error;
+use serde::{Deserialize, Serialize};
+use shrink_data::Scaling;
+
+/// One layer of a spec: the layer's own config type ([`LayerConfig`]).
+pub type LayerSpec = LayerConfig;
+
+fn default_epochs() -> usize {
+    100
+}
+fn default_batch() -> usize {
+    32
+}
+
+/// A whole training setup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Per-sample input shape, e.g. `[2]`.
+    pub input_shape: Vec<usize>,
+    /// Input scaling fitted on the training rows. Default none.
+    #[serde(default)]
+    pub scaling: Scaling,
+    /// The layers, in order.
+    pub layers: Vec<LayerConfig>,
+    /// The data loss.
+    pub loss: Loss,
+    /// Metrics per epoch. Default none.
+    #[serde(default)]
+    pub metrics: Vec<Metric>,
+    /// Optimizer and settings. Default Adam with Keras defaults.
+    #[serde(default)]
+    pub optimizer: OptimizerConfig,
+    /// Epochs. Default 100.
+    #[serde(default = "default_epochs")]
+    pub epochs: usize,
+    /// Rows per step, ≥ 1. Default 32.
+    #[serde(default = "default_batch")]
+    pub batch_size: usize,
+    /// Seed of initialization, shuffling and validation splits. Default 0.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+impl ModelSpec {
+    /// Parses TOML; errors carry the line and the key.
+    pub fn from_toml(text: &str) -> Result<Self, Error> {
+        let spec: ModelSpec = toml::from_str(text).map_err(|e| Error::Spec(describe_toml(text, &e)))?;
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// Parses JSON; errors carry the line and column.
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        let spec: ModelSpec = serde_json::from_str(text).map_err(|e| Error::Spec(describe_json(text, &e)))?;
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// The spec as JSON (stored inside model files).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a spec always serializes")
+    }
+
+    /// Checks what serde cannot: non-empty layers and shapes, a valid optimizer, a loss that fits
+    /// the output layer.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.input_shape.is_empty() || self.input_shape.contains(&0) {
+            return Err(Error::Spec(format!(
+                "input_shape must be non-empty with no zero axis, got {:?}",
+                self.input_shape
+            )));
+        }
+        if self.layers.is_empty() {
+            return Err(Error::Spec("layers: at least one layer is needed".into()));
+        }
+        if self.batch_size == 0 {
+            return Err(Error::Spec("batch_size must be ≥ 1, got 0".into()));
+        }
+        self.optimizer.validate().map_err(|e| Error::Spec(format!("optimizer: {e}")))?;
+        // Shapes and sizes are checked by building the layers once.
+        let model = self.build_model().map_err(|e| Error::Spec(e.to_string()))?;
+        let last = self.layers.last().expect("checked non-empty");
+        let activation = match last {
+            LayerConfig::Dense(dense) => Some(dense.activation),
+            _ => None,
+        };
+        let units = model.output_size();
+        match (self.loss, units, activation) {
+            (Loss::MeanSquaredError, _, _)
+            | (Loss::BinaryCrossEntropy, 1, Some(Activation::Sigmoid))
+            | (Loss::CategoricalCrossEntropy, 2.., Some(Activation::Softmax)) => Ok(()),
+            (loss, units, activation) => Err(Error::Spec(format!(
+                "loss {} does not fit the last layer ({units} outputs, {}): use binary_crossentropy with a Dense(1, \
+                 sigmoid), categorical_crossentropy with a Dense(≥ 2, softmax), or mse",
+                loss.as_str(),
+                activation.map_or("not a Dense layer", |a| a.as_str())
+            ))),
+        }
+    }
+
+    /// Builds the network with weights drawn from `self.seed`.
+    pub fn build_model(&self) -> Result<Model<f32>, Error> {
+        self.model_config().build(self.seed)
+    }
+
+    /// The network part of the spec: input shape and layers.
+    pub fn model_config(&self) -> ModelConfig {
+        ModelConfig { input_shape: self.input_shape.clone(), layers: self.layers.clone() }
+    }
+
+    /// Replaces the network part with `config` (a built model's [`Model::describe`]), keeping
+    /// the training settings.
+    pub fn with_model_config(mut self, config: ModelConfig) -> Self {
+        self.input_shape = config.input_shape;
+        self.layers = config.layers;
+        self
+    }
+
+    /// A trainer with this spec's loss, optimizer and metrics.
+    pub fn trainer(&self) -> Result<Trainer<f32>, Error> {
+        Trainer::new(self.loss, &self.optimizer, &self.metrics)
+    }
+
+    /// The fit settings of this spec.
+    pub fn fit_config(&self) -> FitConfig {
+        FitConfig { epochs: self.epochs, batch_size: self.batch_size, seed: self.seed, ..FitConfig::default() }
+    }
+}
+
+mod locate;
+use locate::{describe_json, describe_toml};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,211 @@
+use super::*;
+use crate::{Constraint, Penalty};
+
+const SPEC: &str = r#"
+input_shape = [2]
+scaling = "standard"
+loss = "binary_crossentropy"
+metrics = ["accuracy"]
+epochs = 10
+optimizer = { name = "adam", lr = 0.01 }
+
+[[layers]]
+type = "dense"
+units = 8
+activation = "relu"
+kernel_penalty = { l2 = 1e-3 }
+
+[[layers]]
+type = "dense"
+units = 1
+activation = "sigmoid"
+"#;
+
+#[test]
+fn parses_builds_and_round_trips() {
+    let spec = ModelSpec::from_toml(SPEC).unwrap();
+    assert_eq!(spec.batch_size, 32);
+    assert_eq!(spec.scaling, Scaling::Standard);
+    let model = spec.build_model().unwrap();
+    let kernel = model.param(model.select("dense_0.kernel").unwrap()[0]);
+    assert_eq!(kernel.penalty, Some(Penalty::l2(1e-3).unwrap()));
+    assert!(model.param(model.select("dense_0.bias").unwrap()[0]).penalty.is_none());
+    assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec);
+}
+
+#[test]
+fn penalty_modes_and_groups_in_spec_form() {
+    let prox = SPEC.replace("l2 = 1e-3", "group = 1e-2, groups = \"rows\", mode = \"proximal\"");
+    let model = ModelSpec::from_toml(&prox).unwrap().build_model().unwrap();
+    let pen = model.param(model.select("dense_0.kernel").unwrap()[0]).penalty.unwrap();
+    assert_eq!((pen.group_strength(), pen.mode()), (1e-2, crate::PenaltyMode::Proximal));
+    let e =
+        ModelSpec::from_toml(&SPEC.replace("l2 = 1e-3", "l1 = 1e-3, mode = \"decoupled\"")).unwrap_err().to_string();
+    assert!(e.contains("pure L2") && e.contains("line 13"), "{e}");
+    let e = ModelSpec::from_toml(&SPEC.replace("l2 = 1e-3", "l1 = 1e-3, mode = \"prox\"")).unwrap_err().to_string();
+    assert!(e.contains("prox") && e.contains("line 13"), "{e}");
+}
+
+#[test]
+fn activity_penalty_in_spec_form() {
+    let with = SPEC.replace("l2 = 1e-3 }", "l2 = 1e-3 }\nactivity_penalty = { l1 = 1e-4, l2 = 1e-3 }");
+    let spec = ModelSpec::from_toml(&with).unwrap();
+    let model = spec.build_model().unwrap();
+    assert_eq!(model.layers()[0].activity_penalty(), Some(Penalty::l1_l2(1e-4, 1e-3).unwrap()));
+    assert!(model.layers()[1].activity_penalty().is_none());
+    assert!(model.has_activity_penalty());
+    assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec); // kept in model files
+    let prox = SPEC.replace("l2 = 1e-3 }", "l2 = 1e-3 }\nactivity_penalty = { l1 = 1e-4, mode = \"proximal\" }");
+    let Err(e) = ModelSpec::from_toml(&prox).and_then(|s| s.build_model()) else { panic!("accepted") };
+    let e = e.to_string();
+    assert!(e.contains("activity penalty"), "{e}");
+}
+
+#[test]
+fn constraints_in_spec_form() {
+    let with = SPEC.replace("l2 = 1e-3 }", "l2 = 1e-3 }\nkernel_constraint = { name = \"non_neg\" }");
+    let model = ModelSpec::from_toml(&with).unwrap().build_model().unwrap();
+    let kernel = model.param(model.select("dense_0.kernel").unwrap()[0]);
+    assert_eq!(kernel.constraint, Some(Constraint::NonNeg));
+    let bad = SPEC.replace("l2 = 1e-3 }", "l2 = 1e-3 }\nkernel_constraint = { name = \"max_norm\", max_value = -1 }");
+    assert!(ModelSpec::from_toml(&bad).unwrap_err().to_string().contains("max_value"));
+}
+
+#[test]
+fn errors_name_the_key_and_line() {
+    let unknown = SPEC.replace("units = 8", "units = 8\nunit_count = 3");
+    let e = ModelSpec::from_toml(&unknown).unwrap_err().to_string();
+    assert!(e.contains("unit_count") && e.contains("line 12"), "{e}");
+    let negative = SPEC.replace("l2 = 1e-3", "l2 = -1e-3");
+    let e = ModelSpec::from_toml(&negative).unwrap_err().to_string();
+    assert!(e.contains("must be finite and ≥ 0") && e.contains("line 13"), "{e}");
+    let typo = SPEC.replace("\"relu\"", "\"rleu\"");
+    let e = ModelSpec::from_toml(&typo).unwrap_err().to_string();
+    assert!(e.contains("rleu") && e.contains("line 12"), "{e}");
+    let e = ModelSpec::from_toml(&SPEC.replace("lr = 0.01", "lr = -1")).unwrap_err().to_string();
+    assert!(e.contains("lr must be finite and > 0"), "{e}");
+    let e = ModelSpec::from_toml(&SPEC.replace("\"sigmoid\"", "\"relu\"")).unwrap_err().to_string();
+    assert!(e.contains("does not fit the last layer"), "{e}");
+    assert!(ModelSpec::from_toml("input_shape = [2]\nloss = \"mse\"\nlayers = []").is_err());
+    let e = ModelSpec::from_json(r#"{"input_shape":[2],"loss":"mse","layers":[{"type":"dense","units":1,"x":1}]}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`x`") && e.contains("line 1"), "{e}");
+}
+
+#[test]
+fn convolutional_and_recurrent_specs_build_with_penalties_per_role() {
+    let cnn = r#"
+input_shape = [8, 8, 1]
+loss = "categorical_crossentropy"
+[[layers]]
+type = "conv2d"
+filters = 4
+kernel_size = [3, 3]
+padding = "same"
+activation = "relu"
+kernel_penalty = { l2 = 1e-3 }
+[[layers]]
+type = "max_pooling2d"
+pool_size = [2, 2]
+[[layers]]
+type = "flatten"
+[[layers]]
+type = "dropout"
+rate = 0.25
+[[layers]]
+type = "dense"
+units = 10
+activation = "softmax"
+"#;
+    let model = ModelSpec::from_toml(cnn).unwrap().build_model().unwrap();
+    let names: Vec<String> = model.params().map(|(n, _)| n).collect();
+    assert_eq!(names, ["conv2d_0.kernel", "conv2d_0.bias", "dense_0.kernel", "dense_0.bias"]);
+    assert_eq!(model.param(model.select("conv2d_0.kernel").unwrap()[0]).shape, [3, 3, 1, 4]);
+    let lstm = r#"
+input_shape = [10, 1]
+loss = "mse"
+[[layers]]
+type = "lstm"
+units = 8
+recurrent_penalty = { l1 = 1e-4 }
+[[layers]]
+type = "dense"
+units = 1
+"#;
+    let spec = ModelSpec::from_toml(lstm).unwrap();
+    let model = spec.build_model().unwrap();
+    let rk = model.param(model.select("lstm_0.recurrent_kernel").unwrap()[0]);
+    assert_eq!((rk.shape.as_slice(), rk.penalty), ([8, 32].as_slice(), Some(Penalty::l1(1e-4).unwrap())));
+    assert!(model.param(model.select("lstm_0.kernel").unwrap()[0]).penalty.is_none());
+    assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec);
+    // Shape errors surface as spec errors: a conv layer on flat inputs.
+    let e = ModelSpec::from_toml(&cnn.replace("[8, 8, 1]", "[64]")).unwrap_err().to_string();
+    assert!(e.contains("[height, width, channels]"), "{e}");
+    let e = ModelSpec::from_toml(&cnn.replace("rate = 0.25", "rate = 1.5")).unwrap_err().to_string();
+    assert!(e.contains("rate"), "{e}");
+}
+
+#[test]
+fn hostile_sizes_are_errors_naming_the_layer_before_allocating() {
+    let huge = SPEC.replace("units = 8", "units = 1000000000000");
+    let e = ModelSpec::from_toml(&huge).unwrap_err().to_string();
+    assert!(e.contains("dense_0") && e.contains("parameters"), "{e}");
+    let overflow = SPEC.replace("input_shape = [2]", "input_shape = [4294967296, 4294967296, 4294967296]");
+    let e = ModelSpec::from_toml(&overflow).unwrap_err().to_string();
+    assert!(e.contains("input shape") && e.contains("elements"), "{e}");
+    let lstm = "input_shape = [3, 2]\nloss = \"mse\"\n[[layers]]\ntype = \"lstm\"\nunits = 4611686018427387904\n";
+    let e = ModelSpec::from_toml(lstm).unwrap_err().to_string();
+    assert!(e.contains("lstm_0") && e.contains("parameters"), "{e}");
+    let conv = "input_shape = [4, 4, 1]\nloss = \"mse\"\n[[layers]]\ntype = \"conv2d\"\nfilters = 2\n\
+                kernel_size = [4294967296, 4294967296]\npadding = \"same\"\n";
+    let e = ModelSpec::from_toml(conv).unwrap_err().to_string();
+    assert!(e.contains("conv2d_0"), "{e}");
+    // A window of u64::MAX with same padding covers the whole input: the global maximum.
+    let pool = r#"{"input_shape":[2,2,1],"loss":"mse","layers":[{"type":"max_pooling2d",
+        "pool_size":[18446744073709551615,18446744073709551615],"strides":[18446744073709551615,1],"padding":"same"}]}"#;
+    let mut model = ModelSpec::from_json(pool).unwrap().build_model().unwrap();
+    let x = ndarray::arr2(&[[1.0f32, 4.0, 3.0, 2.0]]);
+    assert_eq!(model.predict(x.view(), 1).unwrap().into_raw_vec_and_offset().0, [4.0, 4.0]);
+}
+
+#[test]
+fn every_layer_option_has_a_spec_key() {
+    let spec = ModelSpec::from_toml(
+        r#"
+input_shape = [6, 2]
+loss = "mse"
+[[layers]]
+type = "conv1d"
+filters = 2
+kernel_size = 2
+kernel_initializer = "zeros"
+[[layers]]
+type = "average_pooling1d"
+pool_size = 2
+[[layers]]
+type = "lstm"
+units = 2
+unit_forget_bias = false
+[[layers]]
+type = "dense"
+units = 1
+kernel_row_factors = [0.0, 1.0]
+kernel_penalty = { l1 = 1e-3 }
+"#,
+    )
+    .unwrap();
+    let model = spec.build_model().unwrap();
+    assert!(model.param(model.select("conv1d_0.kernel").unwrap()[0]).value.iter().all(|&w| w == 0.0));
+    assert!(model.param(model.select("lstm_0.bias").unwrap()[0]).value.iter().all(|&w| w == 0.0));
+    let kernel = model.param(model.select("dense_0.kernel").unwrap()[0]);
+    assert_eq!(kernel.row_factors.as_deref(), Some([0.0, 1.0].as_slice()));
+    assert_eq!(model.output_size(), 1);
+    assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec);
+    let e = ModelSpec::from_toml(&spec_toml_with_bad_factors()).unwrap_err().to_string();
+    assert!(e.contains("row penalty factors") && e.contains("dense_0"), "{e}");
+}
+
+fn spec_toml_with_bad_factors() -> String {
+    SPEC.replace("kernel_penalty = { l2 = 1e-3 }", "kernel_penalty = { l2 = 1e-3 }\nkernel_row_factors = [1.0]")
+}
