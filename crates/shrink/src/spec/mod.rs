@@ -23,6 +23,15 @@
 //! activation = "sigmoid"
 //! ```
 //!
+//! Penalties go on a layer's own keys (`kernel_penalty`, `bias_penalty`, `recurrent_penalty`,
+//! `activity_penalty`), in the text form (`"l1:1e-3@proximal"`) or as a table, or by selector:
+//!
+//! ```toml
+//! [[penalties]]
+//! on = "dense_*.kernel"
+//! penalty = "l2:1e-4"
+//! ```
+//!
 //! Unknown keys and impossible values are errors that name the key and the line.
 
 use crate::loss::Loss;
@@ -73,6 +82,22 @@ pub struct ModelSpec {
     /// Seed of initialization, shuffling and validation splits. Default 0.
     #[serde(default)]
     pub seed: u64,
+    /// Penalties by selector, applied after the layers' own `*_penalty` keys (a later rule
+    /// overrides an earlier one on the parameters both match):
+    /// `[[penalties]]` with `on = "conv2d_*.kernel,dense_0.kernel"` and
+    /// `penalty = "l2:1e-4"` (text or table form). Default none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub penalties: Vec<PenaltyRule>,
+}
+
+/// One `[[penalties]]` entry of a spec: a selector and the penalty for what it matches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PenaltyRule {
+    /// A selector ([`crate::nn::selector`]): `*.kernel`, `conv2d_*.kernel,lstm_0.recurrent_kernel`.
+    pub on: String,
+    /// The penalty; `"none"` removes one.
+    pub penalty: crate::Penalty,
 }
 
 impl ModelSpec {
@@ -134,7 +159,13 @@ impl ModelSpec {
 
     /// Builds the network with weights drawn from `self.seed`.
     pub fn build_model(&self) -> Result<Model<f32>, Error> {
-        self.model_config().build(self.seed)
+        let mut model = self.model_config().build(self.seed)?;
+        for (i, rule) in self.penalties.iter().enumerate() {
+            model
+                .set_penalty(&rule.on, Some(rule.penalty))
+                .map_err(|e| Error::Spec(format!("penalties[{}]: {e}", i + 1)))?;
+        }
+        Ok(model)
     }
 
     /// The network part of the spec: input shape and layers.
@@ -143,10 +174,12 @@ impl ModelSpec {
     }
 
     /// Replaces the network part with `config` (a built model's [`Model::describe`]), keeping
-    /// the training settings.
+    /// the training settings. The `penalties` rules are dropped: the description already holds
+    /// the penalties in force on every parameter.
     pub fn with_model_config(mut self, config: ModelConfig) -> Self {
         self.input_shape = config.input_shape;
         self.layers = config.layers;
+        self.penalties.clear();
         self
     }
 

@@ -209,3 +209,27 @@ kernel_penalty = { l1 = 1e-3 }
 fn spec_toml_with_bad_factors() -> String {
     SPEC.replace("kernel_penalty = { l2 = 1e-3 }", "kernel_penalty = { l2 = 1e-3 }\nkernel_row_factors = [1.0]")
 }
+
+#[test]
+fn penalties_by_selector_and_in_text_form() {
+    let text = SPEC.replace("kernel_penalty = { l2 = 1e-3 }", "kernel_penalty = \"l1:1e-3@proximal\"")
+        + "\n[[penalties]]\non = \"dense_*.bias\"\npenalty = \"l2:0.5\"\n";
+    let spec = ModelSpec::from_toml(&text).unwrap();
+    let model = spec.build_model().unwrap();
+    let kernel = model.param(model.select("dense_0.kernel").unwrap()[0]).penalty.unwrap();
+    assert_eq!((kernel.l1_strength(), kernel.mode()), (1e-3, crate::PenaltyMode::Proximal));
+    for bias in ["dense_0.bias", "dense_1.bias"] {
+        assert_eq!(model.param(model.select(bias).unwrap()[0]).penalty, Some(Penalty::l2(0.5).unwrap()));
+    }
+    assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec);
+    // The description carries the rules' penalties, so a spec rebuilt from it has no rules.
+    let described = spec.clone().with_model_config(model.describe());
+    assert!(described.penalties.is_empty());
+    assert_eq!(described.build_model().unwrap().describe(), model.describe());
+    let bad = SPEC.to_string() + "\n[[penalties]]\non = \"conv2d_*.kernel\"\npenalty = \"l2:1\"\n";
+    let e = ModelSpec::from_toml(&bad).unwrap_err().to_string();
+    assert!(e.contains("penalties[1]") && e.contains("conv2d_*.kernel") && e.contains("dense_0.kernel"), "{e}");
+    let bad = SPEC.to_string() + "\n[[penalties]]\non = \"*\"\npenalty = \"l2:-1\"\n";
+    let e = ModelSpec::from_toml(&bad).unwrap_err().to_string();
+    assert!(e.contains("must be finite and ≥ 0") && e.contains("line 22,"), "{e}");
+}
