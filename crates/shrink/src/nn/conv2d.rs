@@ -362,10 +362,6 @@ impl<F: Float> Layer<F> for ConvCore<F> {
         pos * k * self.config.filters
     }
 
-    fn clone_box(&self) -> Box<dyn Layer<F>> {
-        Box::new(self.clone())
-    }
-
     fn planned_parameters(&self, input_shape: &[usize]) -> usize {
         let channels = input_shape.last().copied().unwrap_or(0);
         let (kh, kw) = self.kernel_pair();

@@ -316,10 +316,6 @@ impl<F: Float> Layer<F> for Dense<F> {
         self.inputs * self.config.units
     }
 
-    fn clone_box(&self) -> Box<dyn Layer<F>> {
-        Box::new(self.clone())
-    }
-
     fn planned_parameters(&self, input_shape: &[usize]) -> usize {
         let units = self.config.units;
         let bias = if self.config.use_bias { units } else { 0 };

@@ -1,4 +1,4 @@
-use super::{ensure_len, Layer, LayerConfig, Param};
+use super::{ensure_len, Layer, LayerConfig};
 use crate::kernels::Parallelism;
 use crate::rng::Rng;
 use crate::{Error, Float};
@@ -93,14 +93,6 @@ impl<F: Float> Layer<F> for Dropout<F> {
         Ok(input_shape.to_vec())
     }
 
-    fn params(&self) -> &[Param<F>] {
-        &[]
-    }
-
-    fn params_mut(&mut self) -> &mut [Param<F>] {
-        &mut []
-    }
-
     fn forward(&mut self, input: &[F], batch: usize, training: bool, _par: Parallelism) {
         let len = batch * self.size;
         ensure_len(&mut self.output, len);
@@ -153,14 +145,6 @@ impl<F: Float> Layer<F> for Dropout<F> {
 
     fn input_grad(&self) -> &[F] {
         &self.dx
-    }
-
-    fn forward_macs(&self) -> usize {
-        0
-    }
-
-    fn clone_box(&self) -> Box<dyn Layer<F>> {
-        Box::new(self.clone())
     }
 
     fn config(&self) -> LayerConfig {

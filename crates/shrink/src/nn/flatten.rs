@@ -1,4 +1,4 @@
-use super::{ensure_len, Layer, LayerConfig, Param};
+use super::{ensure_len, Layer, LayerConfig};
 use crate::kernels::Parallelism;
 use crate::rng::Rng;
 use crate::{Error, Float};
@@ -57,14 +57,6 @@ impl<F: Float> Layer<F> for Flatten<F> {
         Ok(vec![self.size])
     }
 
-    fn params(&self) -> &[Param<F>] {
-        &[]
-    }
-
-    fn params_mut(&mut self) -> &mut [Param<F>] {
-        &mut []
-    }
-
     fn forward(&mut self, input: &[F], batch: usize, _training: bool, _par: Parallelism) {
         let len = batch * self.size;
         ensure_len(&mut self.output, len);
@@ -85,14 +77,6 @@ impl<F: Float> Layer<F> for Flatten<F> {
 
     fn input_grad(&self) -> &[F] {
         &self.dx
-    }
-
-    fn forward_macs(&self) -> usize {
-        0
-    }
-
-    fn clone_box(&self) -> Box<dyn Layer<F>> {
-        Box::new(self.clone())
     }
 
     fn config(&self) -> LayerConfig {

@@ -1,5 +1,5 @@
 use super::geometry::spatial_input;
-use super::{ensure_len, Layer, LayerConfig, Param};
+use super::{ensure_len, Layer, LayerConfig};
 use crate::kernels::{multiversion, Parallelism};
 use crate::rng::Rng;
 use crate::{Error, Float};
@@ -48,14 +48,6 @@ impl<F: Float> Layer<F> for GlobalAverageCore<F> {
         Ok(vec![c])
     }
 
-    fn params(&self) -> &[Param<F>] {
-        &[]
-    }
-
-    fn params_mut(&mut self) -> &mut [Param<F>] {
-        &mut []
-    }
-
     fn forward(&mut self, input: &[F], batch: usize, _training: bool, _par: Parallelism) {
         let (p, c) = (self.positions, self.channels);
         ensure_len(&mut self.output, batch * c);
@@ -84,14 +76,6 @@ impl<F: Float> Layer<F> for GlobalAverageCore<F> {
 
     fn input_grad(&self) -> &[F] {
         &self.dx
-    }
-
-    fn forward_macs(&self) -> usize {
-        0
-    }
-
-    fn clone_box(&self) -> Box<dyn Layer<F>> {
-        Box::new(self.clone())
     }
 
     fn config(&self) -> LayerConfig {

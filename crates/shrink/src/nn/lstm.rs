@@ -379,10 +379,6 @@ impl<F: Float> Layer<F> for Lstm<F> {
         self.timesteps * (self.features + self.config.units) * 4 * self.config.units
     }
 
-    fn clone_box(&self) -> Box<dyn Layer<F>> {
-        Box::new(self.clone())
-    }
-
     fn planned_parameters(&self, input_shape: &[usize]) -> usize {
         let (features, u) = (input_shape.last().copied().unwrap_or(0), self.config.units);
         let g = u.saturating_mul(4);

@@ -160,7 +160,7 @@ impl<F: Float> Param<F> {
 ///
 /// Layers own their output and gradient buffers and grow them only when a larger batch than
 /// ever before arrives, so a training step allocates nothing after the first batch.
-pub trait Layer<F: Float>: Send + Sync {
+pub trait Layer<F: Float>: Send + Sync + LayerClone<F> {
     /// The kind, used to name layers (`dense` → `dense_0`, `dense_1`, …).
     fn kind(&self) -> &'static str;
     /// The layer's name within its model.
@@ -171,9 +171,13 @@ pub trait Layer<F: Float>: Send + Sync {
     /// per-sample output shape.
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>, Error>;
     /// The parameters, in a fixed order.
-    fn params(&self) -> &[Param<F>];
+    fn params(&self) -> &[Param<F>] {
+        &[]
+    }
     /// The parameters, mutable (optimizers and penalties).
-    fn params_mut(&mut self) -> &mut [Param<F>];
+    fn params_mut(&mut self) -> &mut [Param<F>] {
+        &mut []
+    }
     /// Computes the output of a batch of `batch` rows from the flat `input`.
     fn forward(&mut self, input: &[F], batch: usize, training: bool, par: Parallelism);
     /// The output of the last forward pass (`batch × output size` elements are valid).
@@ -184,9 +188,9 @@ pub trait Layer<F: Float>: Send + Sync {
     /// The input gradient of the last backward pass.
     fn input_grad(&self) -> &[F];
     /// Multiply-adds per sample of one forward pass (for GFLOP/s reports).
-    fn forward_macs(&self) -> usize;
-    /// A boxed copy (warm starts and repeated runs from one fitted model).
-    fn clone_box(&self) -> Box<dyn Layer<F>>;
+    fn forward_macs(&self) -> usize {
+        0
+    }
     /// The layer's description: its options, with the penalties, row factors and constraints
     /// its parameters carry now (which `set_penalty` may have changed since build). Building
     /// it again gives a layer of the same shapes and parameter settings.
@@ -204,6 +208,19 @@ pub trait Layer<F: Float>: Send + Sync {
     /// (0 without an activity penalty).
     fn activity_penalty_value(&self, _batch: usize) -> f64 {
         0.0
+    }
+}
+
+/// A boxed copy of a layer (warm starts and repeated runs from one fitted model), for every
+/// layer that is `Clone`: no layer writes it by hand.
+pub trait LayerClone<F: Float> {
+    /// A boxed copy.
+    fn clone_box(&self) -> Box<dyn Layer<F>>;
+}
+
+impl<F: Float, T: Layer<F> + Clone + 'static> LayerClone<F> for T {
+    fn clone_box(&self) -> Box<dyn Layer<F>> {
+        Box::new(self.clone())
     }
 }
 
@@ -262,9 +279,6 @@ macro_rules! delegate_layer {
             }
             fn forward_macs(&self) -> usize {
                 self.0.forward_macs()
-            }
-            fn clone_box(&self) -> Box<dyn $crate::nn::Layer<F>> {
-                Box::new(self.clone())
             }
             fn config(&self) -> $crate::nn::LayerConfig {
                 self.0.config()

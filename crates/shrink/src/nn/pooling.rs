@@ -1,5 +1,5 @@
 use super::geometry::{spatial_input, window, Padding, Window};
-use super::{ensure_len, Layer, LayerConfig, Param};
+use super::{ensure_len, Layer, LayerConfig};
 use crate::kernels::{multiversion, Parallelism};
 use crate::rng::Rng;
 use crate::{Error, Float};
@@ -87,14 +87,6 @@ impl<F: Float> Layer<F> for PoolCore<F> {
         Ok(if self.rank == 1 { vec![ow, c] } else { vec![oh, ow, c] })
     }
 
-    fn params(&self) -> &[Param<F>] {
-        &[]
-    }
-
-    fn params_mut(&mut self) -> &mut [Param<F>] {
-        &mut []
-    }
-
     fn forward(&mut self, input: &[F], batch: usize, _training: bool, _par: Parallelism) {
         let w = self.window;
         let len = batch * w.positions() * w.channels;
@@ -141,14 +133,6 @@ impl<F: Float> Layer<F> for PoolCore<F> {
 
     fn input_grad(&self) -> &[F] {
         &self.dx
-    }
-
-    fn forward_macs(&self) -> usize {
-        0
-    }
-
-    fn clone_box(&self) -> Box<dyn Layer<F>> {
-        Box::new(self.clone())
     }
 
     fn config(&self) -> LayerConfig {
