@@ -10,7 +10,8 @@ use shrink::model_file::SavedModel;
 use shrink::penalty::Family;
 use shrink::pipeline::{encode_inputs, encode_targets};
 use shrink::search::{
-    make_folds, parse_alphas, run_search, Fold, PathKind, Rule, SearchConfig, SearchOutcome, TrialLog, Validation,
+    make_folds, parse_alphas, run_search, spec_mode, Fold, PathKind, Rule, SearchConfig, SearchOutcome, TrialLog,
+    Validation,
 };
 use shrink::spec::ModelSpec;
 use std::path::{Path, PathBuf};
@@ -35,9 +36,10 @@ pub struct Args {
     param: String,
     /// Penalty family, the alpha of a trial sets its strength: l1, l2, l1l2 (alpha on both),
     /// elastic-net:RATIO (alpha·(r·Σ|w| + (1−r)/2·Σw²)), group-rows, group-columns, each with
-    /// an optional mode `@proximal` (exact zeros) or `@decoupled` (l2 only).
+    /// an optional mode `@proximal` (exact zeros), `@decoupled` (l2 only) or `@gradient`.
+    /// Without a mode the search takes the mode of the spec's penalty on --param (and says so).
     #[arg(long)]
-    penalty: Family,
+    penalty: FamilyArg,
     /// `HI:LO` for every decade between (1e-1:1e-6), or a list `1e-2,3e-3,1e-3`.
     #[arg(long)]
     alphas: String,
@@ -77,6 +79,47 @@ pub struct Args {
     force: bool,
 }
 
+/// `--penalty`: a family and whether its text named a mode.
+#[derive(Clone)]
+struct FamilyArg {
+    family: Family,
+    named_mode: bool,
+}
+
+impl std::str::FromStr for FamilyArg {
+    type Err = shrink::PenaltyError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(FamilyArg { family: text.parse()?, named_mode: text.contains('@') })
+    }
+}
+
+/// The family to search: `--penalty` as written, or, when it names no mode and the spec applies
+/// its penalty on `--param` proximally or decoupled, that mode — a mode in the spec is never
+/// dropped silently.
+fn search_family(spec: &ModelSpec, args: &Args) -> Result<Family> {
+    let FamilyArg { family, named_mode } = args.penalty.clone();
+    if named_mode {
+        return Ok(family);
+    }
+    let Some((mode, names)) = spec_mode(spec, &args.param).context("--param")? else { return Ok(family) };
+    let taken = family.with_mode(mode).map_err(|e| {
+        anyhow::anyhow!(
+            "the spec applies the penalty on {} in {} mode, which family {family} cannot use ({e}); \
+             write the mode you want: --penalty {family}@gradient or --penalty {family}@proximal",
+            names.join(", "),
+            mode.as_str()
+        )
+    })?;
+    eprintln!(
+        "note: --penalty {family} takes the spec's mode: searching {taken} ({} {} `{}` in the spec; \
+         write --penalty {family}@gradient to search without it)",
+        names.join(", "),
+        if names.len() == 1 { "is" } else { "are" },
+        mode.as_str()
+    );
+    Ok(taken)
+}
+
 /// Everything checked and loaded before any file is written.
 struct Plan {
     spec: ModelSpec,
@@ -89,7 +132,7 @@ struct Plan {
 fn plan(args: &Args) -> Result<Plan> {
     let spec = crate::model_cmds::load_spec(&args.spec)?;
     let alphas = parse_alphas(&args.alphas)?;
-    let penalty = args.penalty;
+    let penalty = search_family(&spec, args)?;
     let path = match args.path.as_str() {
         "warm" => PathKind::Warm,
         "warm-reverse" => PathKind::WarmReverse,
