@@ -7,7 +7,7 @@
 
 use anyhow::Result;
 use ndarray::{Array1, Array2, Axis};
-use shrink::case_study::{self, CaseStudyConfig, StudyData};
+use shrink::case_study::{self, CaseStudyConfig};
 use shrink::loss::Loss;
 use shrink::nn::{Activation, Conv2D, Dense, Flatten, Lstm, MaxPooling2D, Model};
 use shrink::optim::OptimizerConfig;
@@ -53,7 +53,7 @@ pub fn run(args: Args) -> Result<()> {
     let steps = if args.quick { 300 } else { 4000 };
 
     // 1. The case-study step: 2→500 relu→1 sigmoid, batch 30, Adam, L2(1e-3) on the hidden kernel.
-    let data = StudyData::reference()?;
+    let data = case_study::reference_data()?;
     let sizes = [2, 500, 1];
     let shrink_s = time_shrink(&sizes, &data.x_train, &data.y_train, 30, steps, 1, Loss::BinaryCrossEntropy)?;
     let base_s = time_baseline(&sizes, &data.x_train, &data.y_train, steps)?;

@@ -117,7 +117,7 @@ fn one_hot(y: &Array1<f64>, classes: usize) -> Array2<f32> {
 }
 
 pub(crate) fn write_text(path: &Path, text: &str, files: &mut Vec<PathBuf>) -> Result<()> {
-    shrink::case_study::write_atomic(path, text.as_bytes())?;
+    shrink::fs::write_atomic(path, text.as_bytes())?;
     files.push(path.to_path_buf());
     Ok(())
 }

@@ -418,10 +418,10 @@ fn fit_and_save(
     saved.save(&model_path, Some(trainer), force)?;
     let mut files = vec![model_path];
     let history_path = out.join("history.csv");
-    shrink::case_study::write_atomic(&history_path, history_csv(&history, &records, &scheduled).as_bytes())?;
+    shrink::fs::write_atomic(&history_path, history_csv(&history, &records, &scheduled).as_bytes())?;
     files.push(history_path);
     let weights_path = out.join("weights.csv");
-    shrink::case_study::write_atomic(&weights_path, weights_csv(&saved.model).as_bytes())?;
+    shrink::fs::write_atomic(&weights_path, weights_csv(&saved.model).as_bytes())?;
     files.push(weights_path);
     files.extend(write_learning_curves(&history, out)?);
 
@@ -630,7 +630,7 @@ pub fn predict(args: PredictArgs) -> Result<()> {
     }
     match &args.out {
         Some(out) => {
-            shrink::case_study::write_atomic(out, text.as_bytes())?;
+            shrink::fs::write_atomic(out, text.as_bytes())?;
             eprintln!("wrote {} predictions to {}", pred.nrows(), out.display());
             Ok(())
         }

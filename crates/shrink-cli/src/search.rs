@@ -178,7 +178,7 @@ fn search_into(plan: &Plan, config: &SearchConfig, dir: &Path, force: bool, labe
         }
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    shrink::case_study::write_atomic(&settings, plan.fingerprint.as_bytes())?;
+    shrink::fs::write_atomic(&settings, plan.fingerprint.as_bytes())?;
     let (log, done) = TrialLog::open(&dir.join("trials.csv"), force)?;
     let log = Mutex::new(log);
     let bar = ProgressBar::new(0);

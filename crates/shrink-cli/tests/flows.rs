@@ -142,3 +142,27 @@ fn fine_tune_schedules_a_group_lasso() {
     let alphas: Vec<&str> = history.lines().skip(1).map(|l| l.split(',').nth_back(1).unwrap()).collect();
     assert_eq!((alphas[9], alphas[10], alphas.len()), ("0", "0.1", 30), "{history}");
 }
+
+#[test]
+fn case_study_runs_any_family_and_names_it_everywhere() {
+    let tmp = TempDir::new_in("flows", "case-study-l1");
+    let out = tmp.join("cs");
+    let args = ["case-study", "--penalty", "l1@proximal", "--repeats", "1", "--epochs", "30", "--alphas", "1e-1,1e-3"];
+    let mut command: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+    command.extend(os_args(&[&"--out", &out]));
+    let o = shrink(command);
+    assert_success(&o);
+    let text = stdout(&o);
+    assert!(text.contains("l1@proximal on hidden kernel") && text.contains("zeros"), "{text}");
+    assert!(text.contains("l1@proximal at alpha 0.001 on the hidden kernel") && !text.contains("L2("), "{text}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["config"]["family"], "l1@proximal");
+    assert!(summary["reading"].as_str().unwrap().contains("l1@proximal"));
+    let results = fs::read_to_string(out.join("results.csv")).unwrap();
+    assert!(results.lines().any(|l| l.starts_with("l1@proximal,0.001,0,")), "{results}");
+    let curves = fs::read_to_string(out.join("learning_curves_l1-proximal.svg")).unwrap();
+    assert!(curves.contains("l1@proximal on the hidden kernel"));
+    let grid = fs::read_to_string(out.join("accuracy_vs_alpha.svg")).unwrap();
+    assert!(grid.contains("Accuracy vs l1@proximal alpha") && !grid.contains("L2 alpha"));
+}
