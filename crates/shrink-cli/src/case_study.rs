@@ -1,13 +1,13 @@
 //! `shrink case-study`: runs the study, prints the table and reading, writes files and plots.
 
+use crate::study_out::Outputs;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use shrink::case_study::{self, CaseStudy, CaseStudyConfig};
 use shrink::data::{csv_row_lines, read_csv, split_at, Scaling};
-use shrink::fs::write_atomic;
 use shrink::penalty::Family;
 use shrink::search::Fold;
-use shrink_report::{format_mean_sd, write_line_chart, LineChart, Series, Table};
+use shrink_report::{format_mean_sd, LineChart, Series, Table};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -218,12 +218,9 @@ fn slug(family: &Family) -> String {
 }
 
 fn write_outputs(study: &CaseStudy, out: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create output folder {}", out.display()))?;
-    let mut files = Vec::new();
-    for (name, text) in [("results.csv", results_csv(study)), ("summary.json", summary_json(study)?)] {
-        write_atomic(&out.join(name), text.as_bytes())?;
-        files.push(out.join(name));
-    }
+    let mut files = Outputs::new(out)?;
+    files.text("results.csv", &results_csv(study))?;
+    files.text("summary.json", &summary_json(study)?)?;
     let family = &study.config.family;
     let reference = study.config.reference_name();
     let curves = [
@@ -240,7 +237,7 @@ fn write_outputs(study: &CaseStudy, out: &Path) -> Result<Vec<PathBuf>> {
             let chart = LineChart::new(format!("{title}, mean of {} fits", study.config.repeats), "epoch", "accuracy")
                 .series(Series::new("train", epochs.clone(), train))
                 .series(Series::new("test", epochs, test));
-            files.extend(write_line_chart(&chart, &out.join(format!("learning_curves_{stem}")))?);
+            files.line_chart(&chart, &format!("learning_curves_{stem}"))?;
         }
     }
     let grid: Vec<_> = study.summary.iter().filter(|r| r.config == "grid" && r.alpha > 0.0).collect();
@@ -257,7 +254,7 @@ fn write_outputs(study: &CaseStudy, out: &Path) -> Result<Vec<PathBuf>> {
                 Series::new("test", alphas, grid.iter().map(|r| r.test_acc_mean).collect())
                     .with_err(grid.iter().map(|r| r.test_acc_sd).collect()),
             );
-        files.extend(write_line_chart(&chart, &out.join("accuracy_vs_alpha"))?);
+        files.line_chart(&chart, "accuracy_vs_alpha")?;
     }
-    Ok(files)
+    Ok(files.files)
 }

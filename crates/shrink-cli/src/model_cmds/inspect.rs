@@ -1,0 +1,69 @@
+//! `shrink inspect`: a saved model's layers, penalties and weight statistics.
+
+use super::*;
+
+#[derive(clap::Args)]
+pub struct InspectArgs {
+    /// A model file.
+    #[arg(long)]
+    model: PathBuf,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Write weight histograms (PNG and SVG) into this folder.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+pub fn inspect(args: InspectArgs) -> Result<()> {
+    let (saved, optimizer) = load_model(&args.model)?;
+    let model = &saved.model;
+    if let Some(dir) = &args.plot {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut chart = HistogramChart::new("Weight values per parameter", "weight", 40);
+        for (name, p) in model.params() {
+            chart = chart.group(name, p.value.iter().map(|&v| v as f64).collect());
+        }
+        let files = write_histogram_chart(&chart, &dir.join("weights_histogram"))?;
+        for f in files {
+            eprintln!("wrote {}", f.display());
+        }
+    }
+    if args.json {
+        let rows: Vec<serde_json::Value> = weight_report(model)
+            .into_iter()
+            .zip(model.params())
+            .map(|(w, (_, p))| {
+                let mut v = serde_json::to_value(&w).expect("a weight report serializes");
+                v["penalty"] = serde_json::to_value(p.penalty).expect("a penalty serializes");
+                v
+            })
+            .collect();
+        let value = serde_json::json!({
+            "spec": saved.spec,
+            "features": saved.features,
+            "target": saved.target,
+            "scaling": saved.scaler.kind(),
+            "optimizer_steps": optimizer.as_ref().map(|o| o.iterations),
+            "parameters": rows,
+        });
+        return crate::print(&(serde_json::to_string_pretty(&value)? + "\n"));
+    }
+    let mut text = format!(
+        "{}: {} parameters in {} layers; inputs [{}] ({} scaling), target `{}`; optimizer {} ({})\n\n",
+        args.model.display(),
+        model.parameter_count(),
+        model.layers().len(),
+        saved.features.join(", "),
+        match saved.scaler.kind() {
+            Scaling::Standard => "standard",
+            Scaling::MinMax => "minmax",
+            Scaling::None => "no",
+        },
+        saved.target,
+        saved.spec.optimizer.name(),
+        optimizer.as_ref().map_or("no saved state".to_string(), |o| format!("{} steps", o.iterations))
+    );
+    text += &format!("{}\n", weights_table(model));
+    crate::print(&text)
+}
