@@ -19,15 +19,8 @@ use std::sync::Mutex;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Model spec (TOML or JSON).
-    #[arg(long)]
-    spec: PathBuf,
-    /// Training data (CSV with a header row).
-    #[arg(long)]
-    data: PathBuf,
-    /// Name of the target column.
-    #[arg(long)]
-    target: String,
+    #[command(flatten)]
+    input: crate::model_cmds::SpecTable,
     /// Validation table with the same columns (default: hold out 20 % of --data, or --cv).
     #[arg(long, conflicts_with = "cv")]
     test: Option<PathBuf>,
@@ -130,7 +123,7 @@ struct Plan {
 }
 
 fn plan(args: &Args) -> Result<Plan> {
-    let spec = crate::model_cmds::load_spec(&args.spec)?;
+    let spec = crate::model_cmds::load_spec(&args.input.spec)?;
     let alphas = parse_alphas(&args.alphas)?;
     let penalty = search_family(&spec, args)?;
     let path = match args.path.as_str() {
@@ -153,16 +146,16 @@ fn plan(args: &Args) -> Result<Plan> {
         threads: args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
     };
     config.validate(&spec).context("--param / --alphas")?;
-    let data = read_csv(&args.data, &args.target)?;
+    let data = read_csv(&args.input.data, &args.input.target)?;
     let validation = match (&args.test, args.cv) {
-        (Some(test), _) => Validation::Test(read_csv(test, &args.target)?),
+        (Some(test), _) => Validation::Test(read_csv(test, &args.input.target)?),
         (None, Some(k)) => Validation::Folds(k),
         (None, None) => Validation::Holdout,
     };
-    let folds = make_folds(&spec, &data, &validation).with_context(|| format!("{}", args.data.display()))?;
+    let folds = make_folds(&spec, &data, &validation).with_context(|| format!("{}", args.input.data.display()))?;
     let fingerprint = serde_json::to_string_pretty(&serde_json::json!({
         "spec": serde_json::from_str::<serde_json::Value>(&spec.to_json())?,
-        "data": args.data, "target": args.target, "test": args.test, "cv": args.cv, "search": config,
+        "data": args.input.data, "target": args.input.target, "test": args.test, "cv": args.cv, "search": config,
     }))?;
     Ok(Plan { spec, data, config, folds, fingerprint })
 }
@@ -233,7 +226,7 @@ fn refit(plan: &Plan, alpha: f64, args: &Args) -> Result<PathBuf> {
     model.set_penalty(&plan.config.param, Some(plan.config.penalty.at(alpha)?))?;
     let mut trainer = spec.trainer()?;
     trainer.fit(&mut model, x.view(), y.view(), None, &spec.fit_config(), None)?;
-    let saved = SavedModel { spec: spec.clone(), scaler, features, target: args.target.clone(), model };
+    let saved = SavedModel { spec: spec.clone(), scaler, features, target: args.input.target.clone(), model };
     saved.save(&path, Some(&trainer), true)?;
     Ok(path)
 }

@@ -4,26 +4,19 @@ use super::*;
 
 #[derive(clap::Args)]
 pub struct EvaluateArgs {
-    /// A model file written by `shrink train` or `shrink fine-tune`.
-    #[arg(long)]
-    model: PathBuf,
-    /// Data with the model's input columns (any order) and the target.
-    #[arg(long)]
-    data: PathBuf,
-    /// Name of the target column (default: the one the model was trained on).
-    #[arg(long)]
-    target: Option<String>,
+    #[command(flatten)]
+    input: ModelTable,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
 }
 
 pub fn evaluate(args: EvaluateArgs) -> Result<()> {
-    let (mut saved, _) = load_model(&args.model)?;
-    let target = args.target.clone().unwrap_or_else(|| saved.target.clone());
-    let data = with_columns(read_csv(&args.data, &target)?, &saved.features, &args.data)?;
+    let (mut saved, _) = load_model(&args.input.model)?;
+    let target = args.input.target.clone().unwrap_or_else(|| saved.target.clone());
+    let data = with_columns(read_csv(&args.input.data, &target)?, &saved.features, &args.input.data)?;
     let x = encode_inputs(&saved.spec, &saved.scaler, &saved.features, &data)?;
-    let y = encode_targets(&saved.spec, &data).with_context(|| format!("{}", args.data.display()))?;
+    let y = encode_targets(&saved.spec, &data).with_context(|| format!("{}", args.input.data.display()))?;
     let mut trainer = saved.spec.trainer()?;
     let e = trainer.evaluate(&mut saved.model, x.view(), y.view(), 256)?;
     let names = trainer.metric_names();

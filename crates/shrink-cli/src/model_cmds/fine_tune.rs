@@ -4,15 +4,8 @@ use super::*;
 
 #[derive(clap::Args)]
 pub struct FineTuneArgs {
-    /// The trained model to continue from (weights, scaler and optimizer state).
-    #[arg(long)]
-    model: PathBuf,
-    /// Training data.
-    #[arg(long)]
-    data: PathBuf,
-    /// Name of the target column (default: the one the model was trained on).
-    #[arg(long)]
-    target: Option<String>,
+    #[command(flatten)]
+    input: ModelTable,
     #[command(flatten)]
     val: ValArgs,
     /// Penalty to apply, `PARAM=PENALTY` in the penalty text form, e.g. `dense_0.kernel=l2:1e-4`,
@@ -56,7 +49,7 @@ pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
             penalties.push((param.to_string(), penalty));
         }
     }
-    let (mut saved, optimizer) = load_model(&args.model)?;
+    let (mut saved, optimizer) = load_model(&args.input.model)?;
     let mut trainer = saved.spec.trainer()?;
     if let Some(state) = optimizer {
         state.restore(&mut trainer)?;
@@ -65,14 +58,14 @@ pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
         saved.model.set_penalty(param, Some(*penalty)).with_context(|| format!("--penalty {param}"))?;
     }
     refuse_existing(&args.run.out.join("model.safetensors"), args.run.force)?;
-    let target = args.target.clone().unwrap_or_else(|| saved.target.clone());
-    let data = with_columns(read_csv(&args.data, &target)?, &saved.features, &args.data)?;
+    let target = args.input.target.clone().unwrap_or_else(|| saved.target.clone());
+    let data = with_columns(read_csv(&args.input.data, &target)?, &saved.features, &args.input.data)?;
     let (train, val) = split_validation(data, &args.val, &target, saved.spec.seed)?;
     let val = match val {
-        Some(v) => Some(with_columns(v, &saved.features, args.val.val.as_deref().unwrap_or(&args.data))?),
+        Some(v) => Some(with_columns(v, &saved.features, args.val.val.as_deref().unwrap_or(&args.input.data))?),
         None => None,
     };
-    encode_targets(&saved.spec, &train).with_context(|| format!("{}", args.data.display()))?;
+    encode_targets(&saved.spec, &train).with_context(|| format!("{}", args.input.data.display()))?;
     let mut scheduled = match (&schedule, &family) {
         (Some(s), Some((param, family))) => Some((
             PenaltySchedule::new(&saved.model, param, *family, s.clone())
@@ -81,7 +74,7 @@ pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
         )),
         _ => None,
     };
-    check_before_writing(&saved, val.as_ref(), args.val.val.as_deref().unwrap_or(&args.data), args.run.threads)?;
+    check_before_writing(&saved, val.as_ref(), args.val.val.as_deref().unwrap_or(&args.input.data), args.run.threads)?;
     std::fs::create_dir_all(&args.run.out).with_context(|| format!("cannot create {}", args.run.out.display()))?;
     let schedule_arg = match scheduled.as_mut() {
         Some((s, param)) => {

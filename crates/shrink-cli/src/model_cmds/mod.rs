@@ -37,6 +37,34 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Where a training run writes and how many threads a step may use.
+/// `--spec S --data D --target T`: what `train` and `search` start from.
+#[derive(clap::Args)]
+pub(crate) struct SpecTable {
+    /// Model spec (TOML or JSON): layers, penalties, loss, optimizer, epochs, scaling.
+    #[arg(long)]
+    pub(crate) spec: PathBuf,
+    /// Training data (CSV with a header row).
+    #[arg(long)]
+    pub(crate) data: PathBuf,
+    /// Name of the target column.
+    #[arg(long)]
+    pub(crate) target: String,
+}
+
+/// `--model M --data D [--target T]`: a saved model and a table to score or train it on.
+#[derive(clap::Args)]
+pub struct ModelTable {
+    /// A model file written by `shrink train`, `fine-tune` or `import`.
+    #[arg(long)]
+    model: PathBuf,
+    /// Data with the model's input columns (any order) and the target.
+    #[arg(long)]
+    data: PathBuf,
+    /// Name of the target column (default: the one the model was trained on).
+    #[arg(long)]
+    target: Option<String>,
+}
+
 #[derive(clap::Args)]
 pub struct RunArgs {
     /// Output folder: model.safetensors, history.csv, weights.csv, learning curves.
