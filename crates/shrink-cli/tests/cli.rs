@@ -902,20 +902,7 @@ fn bench_quick_with_case_study() {
 fn example_digits_cnn_writes_results_and_plot() {
     let tmp = TempDir::new_in("cli-test", "digits_cnn");
     let out = tmp.join("out");
-    let o = shrink([
-        "example",
-        "digits-cnn",
-        "--epochs",
-        "3",
-        "--repeats",
-        "2",
-        "--alphas",
-        "0,1e-2",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_success(&o);
-    let text = stdout(&o);
+    let text = example("digits-cnn", &out, &["--epochs", "3", "--repeats", "2", "--alphas", "0,1e-2"]);
     assert!(text.contains("none") && text.contains("0.01"), "{text}");
     let csv = fs::read_to_string(out.join("results.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 4, "{csv}");
@@ -923,17 +910,24 @@ fn example_digits_cnn_writes_results_and_plot() {
         let test_acc: f64 = line.split(',').nth(3).unwrap().parse().unwrap();
         assert!(test_acc > 0.3, "three epochs of the CNN should beat chance (0.1) clearly: {line}");
     }
-    assert!(fs::read(out.join("test_accuracy_vs_alpha.png")).unwrap().starts_with(b"\x89PNG"));
-    assert!(out.join("test_accuracy_vs_alpha.svg").exists() && out.join("summary.json").exists());
+    assert_plot(&out, "test_accuracy_vs_alpha");
+    assert!(text.contains("alpha (l2, conv kernels)"), "{text}");
+    // Any family: the table and the summary name it.
+    let l1 = tmp.join("l1");
+    let text = example(
+        "digits-cnn",
+        &l1,
+        &["--epochs", "1", "--repeats", "1", "--alphas", "1e-2", "--penalty", "l1@proximal"],
+    );
+    assert!(text.contains("alpha (l1@proximal, conv kernels)"), "{text}");
+    assert!(fs::read_to_string(l1.join("summary.json")).unwrap().contains("\"penalty\": \"l1@proximal\""));
 }
 
 #[test]
 fn example_sunspots_lstm_compares_penalties_per_role() {
     let tmp = TempDir::new_in("cli-test", "sunspots_lstm");
     let out = tmp.join("out");
-    let o = shrink(["example", "sunspots-lstm", "--epochs", "3", "--repeats", "2", "--out", out.to_str().unwrap()]);
-    assert_success(&o);
-    let text = stdout(&o);
+    let text = example("sunspots-lstm", &out, &["--epochs", "3", "--repeats", "2"]);
     for config in [
         "none",
         "L2 bias",
@@ -947,7 +941,7 @@ fn example_sunspots_lstm_compares_penalties_per_role() {
     }
     let csv = fs::read_to_string(out.join("results.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 7 * 2, "{csv}");
-    assert!(fs::read(out.join("test_rmse_boxplot.png")).unwrap().starts_with(b"\x89PNG"));
+    assert_plot(&out, "test_rmse_boxplot");
     // Bad settings are errors, not panics.
     let o = shrink(["example", "sunspots-lstm", "--alpha=-1", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));

@@ -127,3 +127,21 @@ pub fn noise_input_spec(dir: &TempDir, epochs: usize, kernel: Option<&str>) -> P
 pub fn os_args(parts: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<std::ffi::OsString> {
     parts.iter().map(|p| p.as_ref().to_os_string()).collect()
 }
+
+/// Runs `shrink example NAME ARGS --out OUT`, checks it succeeded and returns its stdout.
+pub fn example(name: &str, out: &Path, args: &[&str]) -> String {
+    let mut command = os_args(&[&"example", &name]);
+    command.extend(args.iter().map(Into::into));
+    command.extend(os_args(&[&"--out", &out]));
+    let o = shrink(command);
+    assert_success(&o);
+    stdout(&o)
+}
+
+/// Checks that `DIR/STEM.png` is a PNG and `DIR/STEM.svg` exists.
+#[track_caller]
+pub fn assert_plot(dir: &Path, stem: &str) {
+    let png = fs::read(dir.join(format!("{stem}.png"))).unwrap_or_default();
+    assert!(png.starts_with(b"\x89PNG"), "{stem}.png is not a PNG");
+    assert!(dir.join(format!("{stem}.svg")).is_file(), "{stem}.svg is missing");
+}
