@@ -62,6 +62,12 @@ fn search_group_rows_proximal_drops_the_noise_input() {
     for row in [0, 1] {
         assert!(tensor_row(kernel, row).iter().any(|&v| v != 0.0), "x{row} row is zero");
     }
+    // A warm path continues each fit with the family's mode too.
+    let warm = tmp.join("warm");
+    assert_success(&search(&tmp, &spec, &warm, "group-rows@proximal", &["--alphas", "1e-1,1e-2", "--path", "warm"]));
+    for (alpha, zeros) in zero_fractions(&warm) {
+        assert!((zeros - 1.0 / 3.0).abs() < 1e-12, "warm, alpha {alpha}: zero fraction {zeros}");
+    }
 }
 
 #[test]

@@ -432,6 +432,27 @@ mod tests {
     }
 
     #[test]
+    fn any_family_runs_and_names_its_configuration() {
+        let config = CaseStudyConfig {
+            repeats: 1,
+            epochs: 30,
+            alphas: vec![1e-1, 1e-3],
+            threads: 2,
+            hidden: 20,
+            family: "l1@proximal".parse().unwrap(),
+            ..CaseStudyConfig::default()
+        };
+        let study = run(&config, &reference_data().unwrap(), &|_, _| {}).unwrap();
+        assert!(study.fits.iter().any(|f| f.config == "l1@proximal" && f.alpha == 1e-3));
+        let strong = study.summary.iter().find(|r| r.config == "grid" && r.alpha == 1e-1).unwrap();
+        assert!(strong.kernel_zero_fraction_mean > 0.0, "{strong:?}");
+        let none = study.summary.iter().find(|r| r.config == "none").unwrap();
+        assert_eq!(none.kernel_zero_fraction_mean, 0.0);
+        assert!(study.reading().contains("l1@proximal at alpha 0.001"), "{}", study.reading());
+        assert!(study.mean_curves("l1@proximal").is_some());
+    }
+
+    #[test]
     fn the_data_is_the_reference_split() {
         let d = reference_data().unwrap();
         assert_eq!((d.x_train.nrows(), d.y_train.nrows(), d.x_val.nrows(), d.y_val.nrows()), (30, 30, 70, 70));
