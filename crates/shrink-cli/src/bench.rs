@@ -72,7 +72,7 @@ pub fn run(args: Args) -> Result<()> {
     // 1. The case-study step: 2→500 relu→1 sigmoid, batch 30, Adam, L2(1e-3) on the hidden kernel.
     let data = case_study::reference_data()?;
     let sizes = [2, 500, 1];
-    let shrink_s = time_shrink(&sizes, &data.x_train, &data.y_train, 30, steps, 1, Loss::BinaryCrossEntropy)?;
+    let shrink_s = time_fit(build(&sizes)?, &data.x_train, &data.y_train, 30, steps, 1, Loss::BinaryCrossEntropy)?;
     let base_s = time_baseline(&sizes, &data.x_train, &data.y_train, steps)?;
     rows.push(Row {
         name: "case-study step 2→500→1, batch 30 (1 thread)".into(),
@@ -89,7 +89,7 @@ pub fn run(args: Args) -> Result<()> {
     let gemm_steps = if args.quick { 5 } else { 100 };
     let base = time_baseline(&sizes, &x, &y, gemm_steps)?;
     for threads in [1, 2] {
-        let s = time_shrink(&sizes, &x, &y, 128, gemm_steps, threads, Loss::CategoricalCrossEntropy)?;
+        let s = time_fit(build(&sizes)?, &x, &y, 128, gemm_steps, threads, Loss::CategoricalCrossEntropy)?;
         rows.push(Row {
             name: format!("MLP 784→512→512→10, batch 128 ({threads} thread{})", if threads > 1 { "s" } else { "" }),
             per_step_s: s,
@@ -180,18 +180,6 @@ fn build(sizes: &[usize]) -> Result<Model<f32>> {
         builder = builder.layer(layer);
     }
     Ok(builder.build(0)?)
-}
-
-fn time_shrink(
-    sizes: &[usize],
-    x: &Array2<f32>,
-    y: &Array2<f32>,
-    batch: usize,
-    steps: usize,
-    threads: usize,
-    loss: Loss,
-) -> Result<f64> {
-    time_fit(build(sizes)?, x, y, batch, steps, threads, loss)
 }
 
 /// Seconds per training step of `model` (Adam), after a warm-up epoch.

@@ -386,18 +386,16 @@ impl CaseStudy {
 mod tests {
     use super::*;
 
+    /// 30 epochs on a grid of 1e-1 and 1e-3 (the reference alpha).
+    fn short(repeats: usize, threads: usize, hidden: usize) -> CaseStudyConfig {
+        CaseStudyConfig { repeats, epochs: 30, alphas: vec![1e-1, 1e-3], threads, hidden, ..CaseStudyConfig::default() }
+    }
+
     /// A shortened run: the structure of the study and its determinism across thread counts.
     #[test]
     fn short_run_is_complete_and_thread_independent() {
         let reference = reference_data().unwrap();
-        let config = CaseStudyConfig {
-            repeats: 2,
-            epochs: 30,
-            alphas: vec![1e-1, 1e-3],
-            threads: 1,
-            hidden: 50,
-            ..CaseStudyConfig::default()
-        };
+        let config = short(2, 1, 50);
         let a = run(&config, &reference, &|_, _| {}).unwrap();
         let b = run(&CaseStudyConfig { threads: 2, ..config.clone() }, &reference, &|_, _| {}).unwrap();
         assert_eq!(a.fits.len(), 2 * 2 + 2 * 2);
@@ -433,15 +431,7 @@ mod tests {
 
     #[test]
     fn any_family_runs_and_names_its_configuration() {
-        let config = CaseStudyConfig {
-            repeats: 1,
-            epochs: 30,
-            alphas: vec![1e-1, 1e-3],
-            threads: 2,
-            hidden: 20,
-            family: "l1@proximal".parse().unwrap(),
-            ..CaseStudyConfig::default()
-        };
+        let config = CaseStudyConfig { family: "l1@proximal".parse().unwrap(), ..short(1, 2, 20) };
         let study = run(&config, &reference_data().unwrap(), &|_, _| {}).unwrap();
         assert!(study.fits.iter().any(|f| f.config == "l1@proximal" && f.alpha == 1e-3));
         let strong = study.summary.iter().find(|r| r.config == "grid" && r.alpha == 1e-1).unwrap();
