@@ -7,7 +7,7 @@
 
 use anyhow::Result;
 use ndarray::{Array1, Array2, Axis};
-use shrink::case_study::{self, CaseStudyConfig, StudyData};
+use shrink::case_study::{self, CaseStudyConfig};
 use shrink::loss::Loss;
 use shrink::nn::{Activation, Conv2D, Dense, Flatten, Lstm, MaxPooling2D, Model};
 use shrink::optim::OptimizerConfig;
@@ -45,6 +45,23 @@ struct Row {
     baseline_s: Option<f64>,
 }
 
+impl Row {
+    /// Times `steps` training steps of `model` on `(x, y, batch)`; a forward and backward pass
+    /// count as 6 flops per multiply-accumulate of the forward pass.
+    fn timed(
+        name: String,
+        model: Model<f32>,
+        (x, y, batch): (&Array2<f32>, &Array2<f32>, usize),
+        steps: usize,
+        threads: usize,
+        loss: Loss,
+    ) -> Result<Row> {
+        let flops = 6.0 * model.forward_macs() as f64 * batch as f64;
+        let per_step_s = time_fit(model, x, y, batch, steps, threads, loss)?;
+        Ok(Row { name, per_step_s, flops, baseline_s: None })
+    }
+}
+
 pub fn run(args: Args) -> Result<()> {
     if args.search {
         return crate::bench_search::run(args.quick);
@@ -53,9 +70,9 @@ pub fn run(args: Args) -> Result<()> {
     let steps = if args.quick { 300 } else { 4000 };
 
     // 1. The case-study step: 2→500 relu→1 sigmoid, batch 30, Adam, L2(1e-3) on the hidden kernel.
-    let data = StudyData::reference()?;
+    let data = case_study::reference_data()?;
     let sizes = [2, 500, 1];
-    let shrink_s = time_shrink(&sizes, &data.x_train, &data.y_train, 30, steps, 1, Loss::BinaryCrossEntropy)?;
+    let shrink_s = time_fit(build(&sizes)?, &data.x_train, &data.y_train, 30, steps, 1, Loss::BinaryCrossEntropy)?;
     let base_s = time_baseline(&sizes, &data.x_train, &data.y_train, steps)?;
     rows.push(Row {
         name: "case-study step 2→500→1, batch 30 (1 thread)".into(),
@@ -72,7 +89,7 @@ pub fn run(args: Args) -> Result<()> {
     let gemm_steps = if args.quick { 5 } else { 100 };
     let base = time_baseline(&sizes, &x, &y, gemm_steps)?;
     for threads in [1, 2] {
-        let s = time_shrink(&sizes, &x, &y, 128, gemm_steps, threads, Loss::CategoricalCrossEntropy)?;
+        let s = time_fit(build(&sizes)?, &x, &y, 128, gemm_steps, threads, Loss::CategoricalCrossEntropy)?;
         rows.push(Row {
             name: format!("MLP 784→512→512→10, batch 128 ({threads} thread{})", if threads > 1 { "s" } else { "" }),
             per_step_s: s,
@@ -95,28 +112,16 @@ pub fn run(args: Args) -> Result<()> {
             .layer(Flatten::new())
             .layer(Dense::new(10).activation(Activation::Softmax))
             .build(0)?;
-        let flops = 6.0 * cnn.forward_macs() as f64 * 64.0;
-        let s = time_fit(cnn, &x, &y, 64, conv_steps, threads, Loss::CategoricalCrossEntropy)?;
-        rows.push(Row {
-            name: format!("CNN 28×28 conv32-pool-conv64-pool-dense10, batch 64 ({threads} thr.)"),
-            per_step_s: s,
-            flops,
-            baseline_s: None,
-        });
+        let name = format!("CNN 28×28 conv32-pool-conv64-pool-dense10, batch 64 ({threads} thr.)");
+        rows.push(Row::timed(name, cnn, (&x, &y, 64), conv_steps, threads, Loss::CategoricalCrossEntropy)?);
     }
     let lstm_steps = if args.quick { 5 } else { 200 };
     let x = Array2::from_shape_fn((32, 50), |_| rng.uniform(-1.0, 1.0) as f32);
     let y = Array2::from_shape_fn((32, 1), |_| rng.uniform(-1.0, 1.0) as f32);
     for threads in [1, 2] {
         let lstm = Model::<f32>::builder(&[50, 1]).layer(Lstm::new(64)).layer(Dense::new(1)).build(0)?;
-        let flops = 6.0 * lstm.forward_macs() as f64 * 32.0;
-        let s = time_fit(lstm, &x, &y, 32, lstm_steps, threads, Loss::MeanSquaredError)?;
-        rows.push(Row {
-            name: format!("LSTM(64) over 50 steps, batch 32 ({threads} thr.)"),
-            per_step_s: s,
-            flops,
-            baseline_s: None,
-        });
+        let name = format!("LSTM(64) over 50 steps, batch 32 ({threads} thr.)");
+        rows.push(Row::timed(name, lstm, (&x, &y, 32), lstm_steps, threads, Loss::MeanSquaredError)?);
     }
 
     let mut table = Table::new(["benchmark", "shrink", "GFLOP/s", "baseline", "speed-up"]);
@@ -175,18 +180,6 @@ fn build(sizes: &[usize]) -> Result<Model<f32>> {
         builder = builder.layer(layer);
     }
     Ok(builder.build(0)?)
-}
-
-fn time_shrink(
-    sizes: &[usize],
-    x: &Array2<f32>,
-    y: &Array2<f32>,
-    batch: usize,
-    steps: usize,
-    threads: usize,
-    loss: Loss,
-) -> Result<f64> {
-    time_fit(build(sizes)?, x, y, batch, steps, threads, loss)
 }
 
 /// Seconds per training step of `model` (Adam), after a warm-up epoch.

@@ -1,10 +1,14 @@
 //! `shrink case-study`: runs the study, prints the table and reading, writes files and plots.
 
+use crate::study_out::Outputs;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use shrink::case_study::{self, CaseStudy, CaseStudyConfig, StudyData};
+use shrink::case_study::{self, CaseStudy, CaseStudyConfig};
 use shrink::data::{csv_row_lines, read_csv, split_at, Scaling};
-use shrink_report::{format_mean_sd, write_line_chart, LineChart, Series, Table};
+use shrink::penalty::Family;
+use shrink::search::Fold;
+use shrink_report::{format_mean_sd, LineChart, Series, Table};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
@@ -15,7 +19,12 @@ pub struct Args {
     /// Epochs per fit.
     #[arg(long, default_value_t = 4000)]
     epochs: usize,
-    /// Comma-separated L2 strengths of the grid (each finite and ≥ 0).
+    /// Penalty family on the hidden kernel: l1, l2, l1l2, elastic-net:RATIO, group-rows,
+    /// group-columns, each with an optional mode (`l1@proximal`); l2 is the reference.
+    #[arg(long, default_value = "l2")]
+    penalty: Family,
+    /// Comma-separated strengths of the grid (each finite and ≥ 0) for the --penalty family;
+    /// 0.001 is also configuration (2), the reference alpha.
     #[arg(long, value_delimiter = ',', default_value = "1e-1,1e-2,1e-3,1e-4,1e-5,1e-6")]
     alphas: Vec<f64>,
     /// Output folder.
@@ -45,12 +54,12 @@ pub struct Args {
     scale: Option<String>,
 }
 
-fn study_data(args: &Args) -> Result<StudyData> {
+fn study_data(args: &Args) -> Result<Fold> {
     let Some(path) = &args.data else {
         if args.scale.as_deref().is_some_and(|s| s != "none") {
             anyhow::bail!("--scale applies to --data; the reference moons study is unscaled");
         }
-        return Ok(StudyData::reference()?);
+        return Ok(case_study::reference_data()?);
     };
     let target = args.target.as_deref().context("--data needs --target")?;
     let scaling = match args.scale.as_deref().unwrap_or("standard") {
@@ -85,7 +94,7 @@ fn study_data(args: &Args) -> Result<StudyData> {
         }
         (None, None) => anyhow::bail!("--data needs either --test FILE or --train-rows N"),
     };
-    Ok(StudyData::from_datasets(&train, &test, scaling)?)
+    Ok(case_study::data_from(&train, &test, scaling)?)
 }
 
 /// Reads a CSV and checks that its target is 0 or 1, naming the line of the first bad value.
@@ -106,17 +115,17 @@ pub fn run(args: Args) -> Result<()> {
     let config = CaseStudyConfig {
         repeats: args.repeats,
         epochs: args.epochs,
+        family: args.penalty,
         alphas: args.alphas.clone(),
         seed: args.seed,
         threads: args.threads.unwrap_or(defaults.threads),
         ..defaults
     };
-    let shared = config.alphas.contains(&config.reference_alpha);
     for &alpha in &config.alphas {
-        shrink::Penalty::l2(alpha).with_context(|| format!("--alphas {alpha}"))?;
+        config.family.at(alpha).with_context(|| format!("--alphas {alpha} (--penalty {})", config.family))?;
     }
     let data = study_data(&args)?;
-    let fits = config.repeats * (1 + usize::from(!shared) + config.alphas.len());
+    let fits = case_study::fits_to_train(&config);
     let bar = ProgressBar::new(fits as u64);
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} fits, {elapsed} elapsed, ETA {eta}")
@@ -138,54 +147,104 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn table(study: &CaseStudy) -> Table {
-    let mut table = Table::new(["config", "alpha", "train acc", "test acc", "hidden kernel L2", "fits"]);
+    // The zeros column only where the family can make zeros: the reference table stays as it was.
+    let zeros = study.config.family.makes_zeros();
+    let mut header = vec!["config", "alpha", "train acc", "test acc", "hidden kernel L2"];
+    header.extend(zeros.then_some("zeros"));
+    header.push("fits");
+    let mut table = Table::new(header);
+    let reference = study.config.reference_name();
     for r in &study.summary {
         let name = match r.config.as_str() {
             "none" => "no penalty".to_string(),
-            "l2" => "L2 on hidden kernel".to_string(),
-            _ => "grid".to_string(),
+            "grid" => "grid".to_string(),
+            _ => format!("{reference} on hidden kernel"),
         };
-        table.push_row([
+        let mut row = vec![
             name,
             if r.config == "none" { "-".to_string() } else { format!("{}", r.alpha) },
             format_mean_sd(r.train_acc_mean, r.train_acc_sd, 3),
             format_mean_sd(r.test_acc_mean, r.test_acc_sd, 3),
             format_mean_sd(r.kernel_l2_mean, r.kernel_l2_sd, 2),
-            r.n.to_string(),
-        ]);
+        ];
+        row.extend(zeros.then(|| format!("{:.1}%", 100.0 * r.kernel_zero_fraction_mean)));
+        row.push(r.n.to_string());
+        table.push_row(row);
     }
     table
 }
 
-fn write_outputs(study: &CaseStudy, out: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create output folder {}", out.display()))?;
-    let mut files = Vec::new();
-    let results = out.join("results.csv");
-    study.write_results_csv(&results)?;
-    files.push(results);
-    let summary = out.join("summary.json");
-    study.write_summary_json(&summary)?;
-    files.push(summary);
+/// `results.csv`: one row per fit (floats in shortest round-trip form).
+fn results_csv(study: &CaseStudy) -> String {
+    let mut out = String::from(
+        "config,alpha,repeat,seed,train_acc,test_acc,train_loss,test_loss,kernel_l2,kernel_max_abs,fit_seconds\n",
+    );
+    for f in &study.fits {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            f.config,
+            f.alpha,
+            f.repeat,
+            f.seed,
+            f.train_acc,
+            f.test_acc,
+            f.train_loss,
+            f.test_loss,
+            f.kernel_l2,
+            f.kernel_max_abs,
+            f.fit_seconds
+        );
+    }
+    out
+}
 
-    for (config, title) in [("none", "Learning curves, no penalty"), ("l2", "Learning curves, L2 on the hidden kernel")]
-    {
-        if let Some((train, test)) = study.mean_curves(config) {
+/// `summary.json`: settings, per-configuration summaries, the best alpha and the reading.
+fn summary_json(study: &CaseStudy) -> Result<String> {
+    let value = serde_json::json!({
+        "config": study.config,
+        "summary": study.summary,
+        "best_alpha": study.best_alpha,
+        "reading": study.reading(),
+        "total_seconds": study.total_seconds,
+        "fits_trained": study.trained,
+    });
+    Ok(serde_json::to_string_pretty(&value)?)
+}
+
+/// The family as a file-name part: `l2`, `group-rows-proximal`, `elastic-net-0.5`.
+fn slug(family: &Family) -> String {
+    family.to_string().replace([':', '@'], "-")
+}
+
+fn write_outputs(study: &CaseStudy, out: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Outputs::new(out)?;
+    files.text("results.csv", &results_csv(study))?;
+    files.text("summary.json", &summary_json(study)?)?;
+    let family = &study.config.family;
+    let reference = study.config.reference_name();
+    let curves = [
+        ("none".to_string(), "none".to_string(), "Learning curves, no penalty".to_string()),
+        (
+            reference,
+            slug(family),
+            format!("Learning curves, {family} on the hidden kernel (alpha = {})", study.config.reference_alpha),
+        ),
+    ];
+    for (config, stem, title) in curves {
+        if let Some((train, test)) = study.mean_curves(&config) {
             let epochs: Vec<f64> = (1..=train.len()).map(|e| e as f64).collect();
-            let title = if config == "l2" {
-                format!("{title} (alpha = {})", study.config.reference_alpha)
-            } else {
-                title.to_string()
-            };
             let chart = LineChart::new(format!("{title}, mean of {} fits", study.config.repeats), "epoch", "accuracy")
                 .series(Series::new("train", epochs.clone(), train))
                 .series(Series::new("test", epochs, test));
-            files.extend(write_line_chart(&chart, &out.join(format!("learning_curves_{config}")))?);
+            files.line_chart(&chart, &format!("learning_curves_{stem}"))?;
         }
     }
     let grid: Vec<_> = study.summary.iter().filter(|r| r.config == "grid" && r.alpha > 0.0).collect();
     if !grid.is_empty() {
         let alphas: Vec<f64> = grid.iter().map(|r| r.alpha).collect();
-        let chart = LineChart::new("Accuracy vs L2 alpha on the hidden kernel (mean ± sd)", "alpha", "accuracy")
+        let title = format!("Accuracy vs {family} alpha on the hidden kernel (mean ± sd)");
+        let chart = LineChart::new(title, "alpha", "accuracy")
             .log_x(true)
             .series(
                 Series::new("train", alphas.clone(), grid.iter().map(|r| r.train_acc_mean).collect())
@@ -195,7 +254,7 @@ fn write_outputs(study: &CaseStudy, out: &Path) -> Result<Vec<PathBuf>> {
                 Series::new("test", alphas, grid.iter().map(|r| r.test_acc_mean).collect())
                     .with_err(grid.iter().map(|r| r.test_acc_sd).collect()),
             );
-        files.extend(write_line_chart(&chart, &out.join("accuracy_vs_alpha"))?);
+        files.line_chart(&chart, "accuracy_vs_alpha")?;
     }
-    Ok(files)
+    Ok(files.files)
 }

@@ -1,22 +1,23 @@
 //! `shrink example digits-cnn` and `shrink example sunspots-lstm`: the penalty story on a
 //! convolutional and a recurrent network (and `breast-cancer`, in `examples_breast.rs`), with data sets compiled into the binary.
 
+use crate::study_out::{cell, Outputs};
 use anyhow::{bail, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array1, Array2, Axis, Slice};
-use shrink::data::{read_csv_bytes, shuffle_split, Dataset, Scaler, Scaling};
+use shrink::data::{read_csv_bytes, shuffle_split, Scaler, Scaling};
 use shrink::loss::Loss;
 use shrink::metrics::Metric;
 use shrink::nn::{Activation, Conv2D, Dense, Flatten, Lstm, MaxPooling2D, Model, Padding};
 use shrink::optim::OptimizerConfig;
-use shrink::search::{mean_sd, run_trials};
+use shrink::penalty::Family;
+use shrink::search::Fold;
+use shrink::study::{fit_and_score, values, Arm, Plan, Stats, Trial};
 use shrink::train::{FitConfig, Trainer};
 use shrink::weights::weight_report;
-use shrink::Penalty;
-use shrink_report::{format_mean_sd, write_box_chart, write_line_chart, BoxChart, LineChart, Series, Table};
+use shrink_report::{BoxChart, LineChart, Series, Table};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// UCI optdigits test set as bundled with scikit-learn (BSD-3): 1797 8×8 images, `label` 0–9.
 const DIGITS: &[u8] = include_bytes!("../data/digits_8x8.csv");
@@ -35,7 +36,10 @@ pub enum Example {
 
 #[derive(clap::Args)]
 pub struct DigitsArgs {
-    /// L2 strengths on the convolution kernels (0 = no penalty).
+    /// Penalty family on the convolution kernels (any family and mode, e.g. `l1@proximal`).
+    #[arg(long, default_value = "l2")]
+    penalty: Family,
+    /// Strengths of the family on the convolution kernels (0 = no penalty).
     #[arg(long, value_delimiter = ',', default_value = "0,1e-4,1e-3,1e-2")]
     alphas: Vec<f64>,
     /// Fits per alpha (seeds 0, 1, …).
@@ -104,27 +108,16 @@ pub(crate) fn progress(total: usize, what: &str) -> ProgressBar {
     bar
 }
 
-fn f32_x(scaler: &Scaler, ds: &Dataset) -> Result<Array2<f32>> {
-    Ok(scaler.transform(ds.x.view())?.mapv(|v| v as f32))
-}
-
-fn one_hot(y: &Array1<f64>, classes: usize) -> Array2<f32> {
-    let mut out = Array2::zeros((y.len(), classes));
-    for (r, &label) in y.iter().enumerate() {
-        out[[r, label as usize]] = 1.0;
+pub(crate) fn check_counts(counts: &[(&str, usize)]) -> Result<()> {
+    for (flag, value) in counts {
+        if *value == 0 {
+            bail!("{flag} must be ≥ 1");
+        }
     }
-    out
-}
-
-pub(crate) fn write_text(path: &Path, text: &str, files: &mut Vec<PathBuf>) -> Result<()> {
-    shrink::case_study::write_atomic(path, text.as_bytes())?;
-    files.push(path.to_path_buf());
     Ok(())
 }
 
 struct DigitsFit {
-    alpha: f64,
-    repeat: usize,
     train_acc: f64,
     test_acc: f64,
     kernel_l2: f64,
@@ -132,29 +125,29 @@ struct DigitsFit {
 }
 
 fn digits(args: DigitsArgs) -> Result<()> {
-    if args.repeats == 0 || args.epochs == 0 {
-        bail!("--repeats and --epochs must be ≥ 1");
-    }
+    check_counts(&[("--repeats", args.repeats), ("--epochs", args.epochs)])?;
+    let family = args.penalty;
     for &a in &args.alphas {
-        Penalty::l2(a).map_err(|e| anyhow::anyhow!("--alphas {a}: {e}"))?;
+        family.at(a).map_err(|e| anyhow::anyhow!("--alphas {a}: {e}"))?;
     }
     let out = args.common.out.clone().unwrap_or_else(|| PathBuf::from("shrink-out/digits-cnn"));
     let data = read_csv_bytes(DIGITS, Path::new("digits_8x8.csv"), "label")?;
     let (train, test) = shuffle_split(&data, 0.3, 0)?;
-    let scaler = Scaler::fit(Scaling::MinMax, train.x.view())?; // pixels 0–16 → [0, 1], fitted on train
-    let (xtr, xte) = (f32_x(&scaler, &train)?, f32_x(&scaler, &test)?);
-    let (ytr, yte) = (one_hot(&train.y, 10), one_hot(&test.y, 10));
-    let trials: Vec<(f64, usize)> = args.alphas.iter().flat_map(|&a| (0..args.repeats).map(move |r| (a, r))).collect();
-    let bar = progress(trials.len(), "digits-cnn");
-    let fit = |&(alpha, repeat): &(f64, usize)| -> Result<DigitsFit, shrink::Error> {
+    // Pixels 0–16 → [0, 1], fitted on train; labels one-hot for the 10 softmax units.
+    let fold = Fold::encode(Scaling::MinMax, Loss::CategoricalCrossEntropy, 10, &train, &test)?;
+    let arms = args.alphas.iter().map(|&a| Arm::new(if a == 0.0 { "none".to_string() } else { a.to_string() }, a));
+    let plan = Plan::new(arms.collect(), args.repeats, args.common.threads());
+    let bar = progress(plan.trials().len(), "digits-cnn");
+    let fit = |arm: &Arm, trial: Trial| -> Result<DigitsFit, shrink::Error> {
         let conv = |filters| {
             let layer = Conv2D::new(filters, (3, 3)).padding(Padding::Same).activation(Activation::Relu);
-            if alpha > 0.0 {
-                Penalty::l2(alpha).map(|p| layer.kernel_penalty(p))
+            if arm.alpha > 0.0 {
+                family.at(arm.alpha).map(|p| layer.kernel_penalty(p))
             } else {
                 Ok(layer)
             }
         };
+        let seed = trial.repeat as u64;
         let mut model = Model::<f32>::builder(&[8, 8, 1])
             .layer(conv(16)?)
             .layer(MaxPooling2D::new((2, 2)))
@@ -162,102 +155,102 @@ fn digits(args: DigitsArgs) -> Result<()> {
             .layer(MaxPooling2D::new((2, 2)))
             .layer(Flatten::new())
             .layer(Dense::new(10).activation(Activation::Softmax))
-            .build(repeat as u64)?;
+            .build(seed)?;
         let mut trainer = Trainer::new(Loss::CategoricalCrossEntropy, &OptimizerConfig::adam(), &[Metric::Accuracy])?;
-        let start = Instant::now();
-        let config = FitConfig { epochs: args.epochs, batch_size: 32, seed: repeat as u64, ..FitConfig::default() };
-        trainer.fit(&mut model, xtr.view(), ytr.view(), None, &config, None)?;
-        let seconds = start.elapsed().as_secs_f64();
-        let train_acc = trainer.evaluate(&mut model, xtr.view(), ytr.view(), 256)?.metrics[0];
-        let test_acc = trainer.evaluate(&mut model, xte.view(), yte.view(), 256)?.metrics[0];
+        let config = FitConfig { epochs: args.epochs, batch_size: 32, seed, ..FitConfig::default() };
+        let scored = fit_and_score(&mut model, &mut trainer, &fold, &config, 256, None)?;
         let kernel_l2 = weight_report(&model)
             .iter()
             .filter(|w| w.name.starts_with("conv2d") && w.name.ends_with("kernel"))
             .map(|w| w.l2 * w.l2)
             .sum::<f64>()
             .sqrt();
-        Ok(DigitsFit { alpha, repeat, train_acc, test_acc, kernel_l2, seconds })
+        Ok(DigitsFit {
+            train_acc: scored.train.metrics[0],
+            test_acc: scored.test.metrics[0],
+            kernel_l2,
+            seconds: scored.seconds,
+        })
     };
-    let fits = run_trials(&trials, args.common.threads(), fit, |_, _| bar.inc(1))?;
+    let fits = plan.run(fit, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
-    let fits = fits.into_iter().collect::<Result<Vec<_>, _>>()?;
 
-    let mut table = Table::new(["alpha (L2, conv kernels)", "train acc", "test acc", "conv kernel L2", "fits"]);
+    let mut table = Table::new([
+        format!("alpha ({family}, conv kernels)").as_str(),
+        "train acc",
+        "test acc",
+        "conv kernel L2",
+        "fits",
+    ]);
     let mut csv = String::from("alpha,repeat,train_acc,test_acc,conv_kernel_l2,fit_seconds\n");
     let mut rows = Vec::new();
-    for &alpha in &args.alphas {
-        let group: Vec<&DigitsFit> = fits.iter().filter(|f| f.alpha == alpha).collect();
-        let col = |f: fn(&DigitsFit) -> f64| mean_sd(&group.iter().map(|g| f(g)).collect::<Vec<_>>());
-        let (tr, te, k) = (col(|f| f.train_acc), col(|f| f.test_acc), col(|f| f.kernel_l2));
-        table.push_row([
-            if alpha == 0.0 { "none".to_string() } else { alpha.to_string() },
-            format_mean_sd(tr.0, tr.1, 3),
-            format_mean_sd(te.0, te.1, 3),
-            format_mean_sd(k.0, k.1, 2),
-            group.len().to_string(),
-        ]);
-        rows.push(serde_json::json!({"alpha": alpha, "train_acc_mean": tr.0, "train_acc_sd": tr.1, "test_acc_mean": te.0, "test_acc_sd": te.1, "conv_kernel_l2_mean": k.0}));
-        for f in group {
-            let _ =
-                writeln!(csv, "{},{},{},{},{},{}", f.alpha, f.repeat, f.train_acc, f.test_acc, f.kernel_l2, f.seconds);
+    for (i, arm) in plan.arms.iter().enumerate() {
+        let stats = |f: fn(&DigitsFit) -> f64| Stats::of_arm(&fits, i, f);
+        let (tr, te, k) = (stats(|f| f.train_acc), stats(|f| f.test_acc), stats(|f| f.kernel_l2));
+        table.push_row([arm.name.clone(), cell(&tr, 3), cell(&te, 3), cell(&k, 2), tr.n.to_string()]);
+        rows.push(serde_json::json!({"alpha": arm.alpha, "train_acc_mean": tr.mean, "train_acc_sd": tr.sd, "test_acc_mean": te.mean, "test_acc_sd": te.sd, "conv_kernel_l2_mean": k.mean}));
+        for (t, f) in fits.iter().filter(|(t, _)| t.arm == i) {
+            let _ = writeln!(
+                csv,
+                "{},{},{},{},{},{}",
+                arm.alpha, t.repeat, f.train_acc, f.test_acc, f.kernel_l2, f.seconds
+            );
         }
     }
-    std::fs::create_dir_all(&out)?;
-    let mut files = Vec::new();
-    write_text(&out.join("results.csv"), &csv, &mut files)?;
-    let summary = serde_json::json!({"data": "digits 8x8, 1257 train / 540 test (shuffle seed 0), min-max scaled on train", "model": "Conv2D(16,3x3,relu,same) > MaxPool 2 > Conv2D(32,3x3,relu,same) > MaxPool 2 > Flatten > Dense(10,softmax); Adam; batch 32", "epochs": args.epochs, "repeats": args.repeats, "summary": rows});
-    write_text(&out.join("summary.json"), &serde_json::to_string_pretty(&summary)?, &mut files)?;
+    let mut files = Outputs::new(&out)?;
+    files.text("results.csv", &csv)?;
+    files.json("summary.json", &serde_json::json!({"data": "digits 8x8, 1257 train / 540 test (shuffle seed 0), min-max scaled on train", "model": "Conv2D(16,3x3,relu,same) > MaxPool 2 > Conv2D(32,3x3,relu,same) > MaxPool 2 > Flatten > Dense(10,softmax); Adam; batch 32", "penalty": family, "epochs": args.epochs, "repeats": args.repeats, "summary": rows}))?;
     let penalized: Vec<&serde_json::Value> = rows.iter().filter(|r| r["alpha"].as_f64() > Some(0.0)).collect();
     if !penalized.is_empty() {
         let get = |r: &&serde_json::Value, k: &str| r[k].as_f64().unwrap_or(f64::NAN);
         let alphas: Vec<f64> = penalized.iter().map(|r| get(r, "alpha")).collect();
-        let mut chart =
-            LineChart::new("Digits CNN: test accuracy vs L2 on conv kernels (mean ± sd)", "alpha", "test accuracy")
-                .log_x(true)
-                .series(
-                    Series::new(
-                        "L2 on conv kernels",
-                        alphas.clone(),
-                        penalized.iter().map(|r| get(r, "test_acc_mean")).collect(),
-                    )
-                    .with_err(penalized.iter().map(|r| get(r, "test_acc_sd")).collect()),
-                );
+        let mut chart = LineChart::new(
+            format!("Digits CNN: test accuracy vs {family} on conv kernels (mean ± sd)"),
+            "alpha",
+            "test accuracy",
+        )
+        .log_x(true)
+        .series(
+            Series::new(
+                format!("{family} on conv kernels"),
+                alphas.clone(),
+                penalized.iter().map(|r| get(r, "test_acc_mean")).collect(),
+            )
+            .with_err(penalized.iter().map(|r| get(r, "test_acc_sd")).collect()),
+        );
         if let Some(none) = rows.iter().find(|r| r["alpha"].as_f64() == Some(0.0)) {
             let v = none["test_acc_mean"].as_f64().unwrap_or(f64::NAN);
             chart = chart.series(Series::new("no penalty", alphas.clone(), vec![v; alphas.len()]));
         }
-        files.extend(write_line_chart(&chart, &out.join("test_accuracy_vs_alpha"))?);
+        files.line_chart(&chart, "test_accuracy_vs_alpha")?;
     }
-    let mut text = format!("{table}\n\n");
-    for f in files {
-        let _ = writeln!(text, "wrote {}", f.display());
-    }
-    crate::print(&text)
+    files.print_with(format!("{table}\n\n"))
 }
 
 struct SunspotFit {
-    config: &'static str,
-    repeat: usize,
     train_rmse: f64,
     test_rmse: f64,
 }
 
-/// (name, role the penalty goes on, l1?) for each configuration compared.
-const SUNSPOT_CONFIGS: [(&str, &str, bool); 7] = [
-    ("none", "", false),
-    ("L2 bias", "bias", false),
-    ("L2 input kernel", "kernel", false),
-    ("L2 recurrent kernel", "recurrent_kernel", false),
-    ("L1 bias", "bias", true),
-    ("L1 input kernel", "kernel", true),
-    ("L1 recurrent kernel", "recurrent_kernel", true),
+/// (name, role the penalty goes on, family) for each configuration compared.
+const SUNSPOT_CONFIGS: [(&str, &str, &str); 7] = [
+    ("none", "", "l2"),
+    ("L2 bias", "bias", "l2"),
+    ("L2 input kernel", "kernel", "l2"),
+    ("L2 recurrent kernel", "recurrent_kernel", "l2"),
+    ("L1 bias", "bias", "l1"),
+    ("L1 input kernel", "kernel", "l1"),
+    ("L1 recurrent kernel", "recurrent_kernel", "l1"),
 ];
 
 fn sunspots(args: SunspotsArgs) -> Result<()> {
-    if args.repeats == 0 || args.epochs == 0 || args.units == 0 || args.window == 0 {
-        bail!("--repeats, --epochs, --units and --window must be ≥ 1");
-    }
-    Penalty::l2(args.alpha).map_err(|e| anyhow::anyhow!("--alpha: {e}"))?;
+    check_counts(&[
+        ("--repeats", args.repeats),
+        ("--epochs", args.epochs),
+        ("--units", args.units),
+        ("--window", args.window),
+    ])?;
+    Family::L2.at(args.alpha).map_err(|e| anyhow::anyhow!("--alpha: {e}"))?;
     let out = args.common.out.clone().unwrap_or_else(|| PathBuf::from("shrink-out/sunspots-lstm"));
     let data = read_csv_bytes(SUNSPOTS, Path::new("sunspots_yearly.csv"), "sunactivity")?;
     let series: Vec<f64> = data.y.to_vec();
@@ -284,71 +277,57 @@ fn sunspots(args: SunspotsArgs) -> Result<()> {
     let rows = |a: &Array2<f32>, r: Slice| a.slice_axis(Axis(0), r).to_owned();
     let (xtr, ytr) = (rows(&x, Slice::from(..n_train)), rows(&y, Slice::from(..n_train)));
     let xte = rows(&x, Slice::from(n_train..));
-    let trials: Vec<(usize, usize)> =
-        (0..SUNSPOT_CONFIGS.len()).flat_map(|c| (0..args.repeats).map(move |r| (c, r))).collect();
-    let bar = progress(trials.len(), "sunspots-lstm");
+    let arms =
+        SUNSPOT_CONFIGS.iter().map(|(name, role, _)| Arm::new(*name, if role.is_empty() { 0.0 } else { args.alpha }));
+    let plan = Plan::new(arms.collect(), args.repeats, args.common.threads());
+    let bar = progress(plan.trials().len(), "sunspots-lstm");
     let rmse = |model: &mut Model<f32>, x: &Array2<f32>, truth: ArrayRef| -> Result<f64, shrink::Error> {
         let pred = model.predict(x.view(), 256)?;
         let pred = scaler.inverse_transform_column(0, pred.column(0).mapv(|v| v as f64).view())?;
         Ok((pred.iter().zip(truth.iter()).map(|(p, t)| (p - t).powi(2)).sum::<f64>() / pred.len() as f64).sqrt())
     };
-    let fit = |&(c, repeat): &(usize, usize)| -> Result<SunspotFit, shrink::Error> {
-        let (config, role, l1) = SUNSPOT_CONFIGS[c];
-        let mut model =
-            Model::<f32>::builder(&[w, 1]).layer(Lstm::new(args.units)).layer(Dense::new(1)).build(repeat as u64)?;
+    let fit = |arm: &Arm, trial: Trial| -> Result<SunspotFit, shrink::Error> {
+        let (_, role, family) = SUNSPOT_CONFIGS[trial.arm];
+        let seed = trial.repeat as u64;
+        let mut model = Model::<f32>::builder(&[w, 1]).layer(Lstm::new(args.units)).layer(Dense::new(1)).build(seed)?;
         if !role.is_empty() {
-            let penalty = if l1 { Penalty::l1(args.alpha)? } else { Penalty::l2(args.alpha)? };
-            model.set_penalty(&format!("lstm_0.{role}"), Some(penalty))?;
+            let family: Family = family.parse()?;
+            model.set_penalty(&format!("lstm_0.{role}"), Some(family.at(arm.alpha)?))?;
         }
         let mut trainer = Trainer::new(Loss::MeanSquaredError, &OptimizerConfig::adam(), &[])?;
-        let config_fit = FitConfig { epochs: args.epochs, batch_size: 32, seed: repeat as u64, ..FitConfig::default() };
+        let config_fit = FitConfig { epochs: args.epochs, batch_size: 32, seed, ..FitConfig::default() };
         trainer.fit(&mut model, xtr.view(), ytr.view(), None, &config_fit, None)?;
         let train_rmse = rmse(&mut model, &xtr, raw_y.slice_axis(Axis(0), Slice::from(..n_train)))?;
         let test_rmse = rmse(&mut model, &xte, raw_y.slice_axis(Axis(0), Slice::from(n_train..)))?;
-        Ok(SunspotFit { config, repeat, train_rmse, test_rmse })
+        Ok(SunspotFit { train_rmse, test_rmse })
     };
-    let fits = run_trials(&trials, args.common.threads(), fit, |_, _| bar.inc(1))?;
+    let fits = plan.run(fit, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
-    let fits = fits.into_iter().collect::<Result<Vec<_>, _>>()?;
 
     let mut table = Table::new(["configuration", "train RMSE", "test RMSE", "min", "max"]);
     let mut csv = String::from("config,repeat,train_rmse,test_rmse\n");
     let mut boxes =
         BoxChart::new(format!("Sunspots LSTM: test RMSE (sunspot number), alpha = {}", args.alpha), "test RMSE");
     let mut rows = Vec::new();
-    for (name, _, _) in SUNSPOT_CONFIGS {
-        let group: Vec<&SunspotFit> = fits.iter().filter(|f| f.config == name).collect();
-        let test: Vec<f64> = group.iter().map(|f| f.test_rmse).collect();
-        let (tr, te) = (mean_sd(&group.iter().map(|f| f.train_rmse).collect::<Vec<_>>()), mean_sd(&test));
-        let (lo, hi) = test.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-        table.push_row([
-            name.to_string(),
-            format_mean_sd(tr.0, tr.1, 2),
-            format_mean_sd(te.0, te.1, 2),
-            format!("{lo:.2}"),
-            format!("{hi:.2}"),
-        ]);
-        rows.push(serde_json::json!({"config": name, "train_rmse_mean": tr.0, "test_rmse_mean": te.0, "test_rmse_sd": te.1, "test_rmse_min": lo, "test_rmse_max": hi}));
-        for f in &group {
-            let _ = writeln!(csv, "{},{},{},{}", f.config, f.repeat, f.train_rmse, f.test_rmse);
+    for (i, arm) in plan.arms.iter().enumerate() {
+        let (tr, te) = (Stats::of_arm(&fits, i, |f| f.train_rmse), Stats::of_arm(&fits, i, |f| f.test_rmse));
+        let name = &arm.name;
+        table.push_row([name.clone(), cell(&tr, 2), cell(&te, 2), format!("{:.2}", te.min), format!("{:.2}", te.max)]);
+        rows.push(serde_json::json!({"config": name, "train_rmse_mean": tr.mean, "test_rmse_mean": te.mean, "test_rmse_sd": te.sd, "test_rmse_min": te.min, "test_rmse_max": te.max}));
+        for (t, f) in fits.iter().filter(|(t, _)| t.arm == i) {
+            let _ = writeln!(csv, "{name},{},{},{}", t.repeat, f.train_rmse, f.test_rmse);
         }
-        boxes = boxes.group(name, test);
+        boxes = boxes.group(name, values(&fits, i, |f| f.test_rmse));
     }
-    std::fs::create_dir_all(&out)?;
-    let mut files = Vec::new();
-    write_text(&out.join("results.csv"), &csv, &mut files)?;
-    let summary = serde_json::json!({
+    let mut files = Outputs::new(&out)?;
+    files.text("results.csv", &csv)?;
+    files.json("summary.json", &serde_json::json!({
         "data": format!("yearly sunspots 1700–2008; windows of {w} years; first {n_train} windows train, last {} test; min-max scaled on the training years", n - n_train),
         "model": format!("LSTM({}) > Dense(1); MSE; Adam; batch 32; {} epochs", args.units, args.epochs),
         "alpha": args.alpha, "repeats": args.repeats, "summary": rows,
-    });
-    write_text(&out.join("summary.json"), &serde_json::to_string_pretty(&summary)?, &mut files)?;
-    files.extend(write_box_chart(&boxes, &out.join("test_rmse_boxplot"))?);
-    let mut text = format!("{table}\n\n");
-    for f in files {
-        let _ = writeln!(text, "wrote {}", f.display());
-    }
-    crate::print(&text)
+    }))?;
+    files.box_chart(&boxes, "test_rmse_boxplot")?;
+    files.print_with(format!("{table}\n\n"))
 }
 
 type ArrayRef<'a> = ndarray::ArrayView1<'a, f64>;

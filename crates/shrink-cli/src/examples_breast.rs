@@ -1,20 +1,19 @@
 //! `shrink example breast-cancer`: feature selection by a proximal group lasso on the input
 //! layer's kernel rows, with alpha chosen by K-fold cross-validation and the 1-SE rule.
 
-use crate::examples::{progress, write_text, Common};
+use crate::examples::{check_counts, progress, Common};
+use crate::study_out::Outputs;
 use anyhow::{bail, Result};
-use ndarray::Array2;
-use shrink::data::{read_csv_bytes, shuffle_split, Dataset, Scaler, Scaling};
+use shrink::data::{read_csv_bytes, shuffle_split, Dataset, Scaling};
 use shrink::loss::Loss;
 use shrink::metrics::Metric;
 use shrink::nn::{Activation, Dense, Model, Role};
 use shrink::optim::OptimizerConfig;
-use shrink::prox::Groups;
-use shrink::search::{mean_sd, run_trials, select, stratified_kfold, AlphaScore, Rule};
+use shrink::penalty::Family;
+use shrink::search::{mean_sd, select, stratified_kfold, Fold, Rule};
+use shrink::study::{alpha_scores, fit_and_score, values, Arm, Plan, Trial};
 use shrink::train::{FitConfig, Trainer};
-use shrink::weights::weight_report;
-use shrink::{Penalty, PenaltyMode};
-use shrink_report::{format_mean_sd, write_line_chart, LineChart, Series, Table};
+use shrink_report::{format_mean_sd, LineChart, Series, Table};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -24,7 +23,10 @@ const BREAST_CANCER: &[u8] = include_bytes!("../data/breast_cancer.csv");
 
 #[derive(clap::Args)]
 pub struct BreastArgs {
-    /// Group-lasso strengths searched (one group per input feature, proximal mode).
+    /// Penalty family on the input layer's kernel (one group per input feature by default).
+    #[arg(long, default_value = "group-rows@proximal")]
+    penalty: Family,
+    /// Strengths of the family searched.
     #[arg(long, value_delimiter = ',', default_value = "1e-3,3e-3,1e-2,3e-2,1e-1,3e-1")]
     alphas: Vec<f64>,
     /// Cross-validation folds on the training rows (stratified).
@@ -40,29 +42,19 @@ pub struct BreastArgs {
     common: Common,
 }
 
-fn scaled(scaler: &Scaler, ds: &Dataset) -> Result<Array2<f32>, shrink::Error> {
-    Ok(scaler.transform(ds.x.view())?.mapv(|v| v as f32))
-}
-
-fn target(ds: &Dataset) -> Array2<f32> {
-    ds.y.mapv(|v| v as f32).insert_axis(ndarray::Axis(1))
-}
-
 /// Trains 30 → Dense(16, relu) → Dense(1, sigmoid) on `train` (scaled on `train`) and returns
 /// accuracy on `val` and the model. `alpha` 0 = no penalty.
 fn fit(
     train: &Dataset,
     val: &Dataset,
-    alpha: f64,
+    penalty: Option<shrink::Penalty>,
     seed: u64,
     epochs: usize,
 ) -> Result<(f64, Model<f32>), shrink::Error> {
-    let scaler = Scaler::fit(Scaling::Standard, train.x.view())?;
-    let (xtr, xva) = (scaled(&scaler, train)?, scaled(&scaler, val)?);
-    let (ytr, yva) = (target(train), target(val));
+    let fold = Fold::encode(Scaling::Standard, Loss::BinaryCrossEntropy, 1, train, val)?;
     let mut first = Dense::new(16).activation(Activation::Relu);
-    if alpha > 0.0 {
-        first = first.kernel_penalty(Penalty::group_lasso(alpha, Groups::Rows)?.with_mode(PenaltyMode::Proximal)?);
+    if let Some(p) = penalty {
+        first = first.kernel_penalty(p);
     }
     let mut model = Model::<f32>::builder(&[train.x.ncols()])
         .layer(first)
@@ -70,9 +62,8 @@ fn fit(
         .build(seed)?;
     let mut trainer = Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &[Metric::Accuracy])?;
     let config = FitConfig { epochs, batch_size: 32, seed, ..FitConfig::default() };
-    trainer.fit(&mut model, xtr.view(), ytr.view(), None, &config, None)?;
-    let acc = trainer.evaluate(&mut model, xva.view(), yva.view(), 256)?.metrics[0];
-    Ok((acc, model))
+    let scored = fit_and_score(&mut model, &mut trainer, &fold, &config, 256, None)?;
+    Ok((scored.test.metrics[0], model))
 }
 
 /// Names of the input features whose kernel row on the first layer is not all exactly zero.
@@ -87,26 +78,24 @@ fn selected(model: &Model<f32>, names: &[String]) -> Vec<String> {
 }
 
 struct Final {
-    seed: usize,
-    sparse_acc: f64,
-    dense_acc: f64,
+    acc: f64,
     selected: Vec<String>,
 }
 
 pub fn breast_cancer(args: BreastArgs) -> Result<()> {
-    if args.repeats == 0 || args.epochs == 0 {
-        bail!("--repeats and --epochs must be ≥ 1");
-    }
+    check_counts(&[("--repeats", args.repeats), ("--epochs", args.epochs)])?;
     if args.folds < 2 {
         bail!("--folds must be ≥ 2, got {}", args.folds);
     }
     if args.alphas.is_empty() {
         bail!("--alphas must list at least one value");
     }
+    let family = args.penalty;
     for &a in &args.alphas {
         if !(a.is_finite() && a > 0.0) {
             bail!("--alphas: every alpha must be finite and > 0, got {a}");
         }
+        family.at(a).map_err(|e| anyhow::anyhow!("--alphas {a}: {e}"))?;
     }
     let out = args.common.out.clone().unwrap_or_else(|| PathBuf::from("shrink-out/breast-cancer"));
     let data = read_csv_bytes(BREAST_CANCER, Path::new("breast_cancer.csv"), "target")?;
@@ -118,46 +107,44 @@ pub fn breast_cancer(args: BreastArgs) -> Result<()> {
     let labels = train.y.to_vec();
     let assignments: Vec<Vec<usize>> =
         (0..args.repeats).map(|r| stratified_kfold(&labels, args.folds, r as u64)).collect::<Result<_, _>>()?;
-    let trials: Vec<(f64, usize, usize)> = args
-        .alphas
-        .iter()
-        .flat_map(|&a| (0..args.repeats).flat_map(move |r| (0..args.folds).map(move |f| (a, r, f))))
-        .collect();
-    let bar = progress(trials.len() + 2 * args.repeats, "breast-cancer");
-    let cv = |&(alpha, r, f): &(f64, usize, usize)| -> Result<[f64; 4], shrink::Error> {
+    let cv_plan = Plan {
+        arms: args.alphas.iter().map(|&a| Arm::new("cv", a)).collect(),
+        repeats: args.repeats,
+        folds: args.folds,
+        threads,
+    };
+    let cv_trials = cv_plan.trials().len();
+    let bar = progress(cv_trials + 2 * args.repeats, "breast-cancer");
+    let cv = |arm: &Arm, t: Trial| -> Result<[f64; 4], shrink::Error> {
         let rows = |inside: bool| -> Vec<usize> {
-            (0..labels.len()).filter(|&i| (assignments[r][i] == f) == inside).collect()
+            (0..labels.len()).filter(|&i| (assignments[t.repeat][i] == t.fold) == inside).collect()
         };
-        let (acc, model) = fit(&train.select(&rows(false)), &train.select(&rows(true)), alpha, r as u64, args.epochs)?;
+        let (train, val) = (train.select(&rows(false)), train.select(&rows(true)));
+        let (acc, model) = fit(&train, &val, Some(family.at(arm.alpha)?), t.repeat as u64, args.epochs)?;
         let n_sel = selected(&model, &names).len() as f64;
         Ok([acc, f64::NAN, n_sel, 1.0 - n_sel / names.len() as f64])
     };
-    let cv_results = run_trials(&trials, threads, cv, |_, _| bar.inc(1))?.into_iter().collect::<Result<Vec<_>, _>>()?;
-    let scores: Vec<AlphaScore> = args
-        .alphas
-        .iter()
-        .map(|&a| {
-            let t: Vec<[f64; 4]> =
-                trials.iter().zip(&cv_results).filter(|((ta, _, _), _)| *ta == a).map(|(_, r)| *r).collect();
-            AlphaScore::of(a, &t)
-        })
-        .collect();
+    let cv_results = cv_plan.run(cv, &|done, _| bar.set_position(done as u64))?;
+    let scores = alpha_scores(&cv_plan, &cv_results, 0..cv_plan.arms.len(), |r| *r);
     let choice = select(&scores, true, Rule::OneSe).ok_or_else(|| anyhow::anyhow!("no alpha has a finite CV score"))?;
 
     // Refit on all training rows at the chosen alpha and without penalty, same seeds.
-    let seeds: Vec<usize> = (0..args.repeats).collect();
-    let refit = |&seed: &usize| -> Result<Final, shrink::Error> {
-        let (sparse_acc, model) = fit(&train, &test, choice.alpha, seed as u64, args.epochs)?;
-        let (dense_acc, _) = fit(&train, &test, 0.0, seed as u64, args.epochs)?;
-        let report = weight_report(&model);
-        let sel = selected(&model, &names);
-        debug_assert_eq!(report[0].selected_features, Some(sel.len()));
-        Ok(Final { seed, sparse_acc, dense_acc, selected: sel })
+    let final_plan = Plan::new(
+        vec![Arm::new("test_sparse", choice.alpha), Arm::new("test_unpenalized", 0.0)],
+        args.repeats,
+        threads,
+    );
+    let refit = |arm: &Arm, t: Trial| -> Result<Final, shrink::Error> {
+        let penalty = if arm.alpha > 0.0 { Some(family.at(arm.alpha)?) } else { None };
+        let (acc, model) = fit(&train, &test, penalty, t.repeat as u64, args.epochs)?;
+        Ok(Final { acc, selected: selected(&model, &names) })
     };
-    let finals = run_trials(&seeds, threads, refit, |_, _| bar.inc(2))?.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let finals = final_plan.run(refit, &|done, _| bar.set_position((cv_trials + done) as u64))?;
     bar.finish_and_clear();
+    let sparse: Vec<&Final> = finals.iter().filter(|(t, _)| t.arm == 0).map(|(_, f)| f).collect();
 
-    let mut table = Table::new(["alpha (group lasso, input rows)", "CV accuracy", "± SE", "features kept", ""]);
+    let mut table =
+        Table::new([format!("alpha ({family}, dense_0.kernel)").as_str(), "CV accuracy", "± SE", "features kept", ""]);
     let mut csv = String::from("kind,alpha,repeat,fold,accuracy,features_kept\n");
     for s in &scores {
         let mark = if s.alpha == choice.alpha {
@@ -175,58 +162,56 @@ pub fn breast_cancer(args: BreastArgs) -> Result<()> {
             mark.to_string(),
         ]);
     }
-    for ((a, r, f), res) in trials.iter().zip(&cv_results) {
-        let _ = writeln!(csv, "cv,{a},{r},{f},{},{}", res[0], res[1]);
+    for (t, res) in &cv_results {
+        // Column 2 is the features kept (column 1, the training score, is not measured here).
+        let _ = writeln!(csv, "cv,{},{},{},{},{}", cv_plan.arms[t.arm].alpha, t.repeat, t.fold, res[0], res[2]);
     }
-    for f in &finals {
-        let _ = writeln!(csv, "test_sparse,{},{},,{},{}", choice.alpha, f.seed, f.sparse_acc, f.selected.len());
-        let _ = writeln!(csv, "test_unpenalized,0,{},,{},{}", f.seed, f.dense_acc, names.len());
+    for seed in 0..args.repeats {
+        for (t, f) in finals.iter().filter(|(t, _)| t.repeat == seed) {
+            let arm = &final_plan.arms[t.arm];
+            let _ = writeln!(csv, "{},{},{seed},,{},{}", arm.name, arm.alpha, f.acc, f.selected.len());
+        }
     }
-    let sparse = mean_sd(&finals.iter().map(|f| f.sparse_acc).collect::<Vec<_>>());
-    let dense = mean_sd(&finals.iter().map(|f| f.dense_acc).collect::<Vec<_>>());
-    let first = &finals[0].selected;
+    let sparse_acc = mean_sd(&values(&finals, 0, |f| f.acc));
+    let dense = mean_sd(&values(&finals, 1, |f| f.acc));
+    let first = &sparse[0].selected;
     let mut text = format!("{table}\n\nchosen alpha {}: {}\n", choice.alpha, choice.reason);
     let _ = writeln!(text, "selected features (seed 0, {} of {}): {}", first.len(), names.len(), first.join(", "));
-    for f in &finals[1..] {
-        let _ = writeln!(text, "  seed {}: {} of {} kept", f.seed, f.selected.len(), names.len());
+    for (seed, f) in sparse.iter().enumerate().skip(1) {
+        let _ = writeln!(text, "  seed {seed}: {} of {} kept", f.selected.len(), names.len());
     }
     let _ = writeln!(
         text,
         "test accuracy ({} rows, {} seeds): sparse {} vs unpenalized {}\n",
         test.x.nrows(),
-        finals.len(),
-        format_mean_sd(sparse.0, sparse.1, 3),
+        sparse.len(),
+        format_mean_sd(sparse_acc.0, sparse_acc.1, 3),
         format_mean_sd(dense.0, dense.1, 3)
     );
 
-    std::fs::create_dir_all(&out)?;
-    let mut files = Vec::new();
-    write_text(&out.join("results.csv"), &csv, &mut files)?;
-    let summary = serde_json::json!({
+    let mut files = Outputs::new(&out)?;
+    files.text("results.csv", &csv)?;
+    files.json("summary.json", &serde_json::json!({
         "data": format!("breast cancer (UCI WDBC), {} train / {} test (shuffle seed 0), standardized on train (per CV fold on the fold's training rows)", train.x.nrows(), test.x.nrows()),
-        "model": "Dense(16, relu) > Dense(1, sigmoid); binary cross-entropy; Adam; batch 32; proximal group lasso on dense_0.kernel rows",
-        "epochs": args.epochs, "folds": args.folds, "repeats": args.repeats,
+        "model": format!("Dense(16, relu) > Dense(1, sigmoid); binary cross-entropy; Adam; batch 32; {family} on dense_0.kernel"),
+        "penalty": family, "epochs": args.epochs, "folds": args.folds, "repeats": args.repeats,
         "cv": scores.iter().map(|s| serde_json::json!({"alpha": s.alpha, "accuracy_mean": s.mean, "accuracy_se": s.se, "features_kept_mean": s.kernel_l2, "n": s.n})).collect::<Vec<_>>(),
         "selection": choice,
-        "selected_features": finals.iter().map(|f| serde_json::json!({"seed": f.seed, "features": f.selected})).collect::<Vec<_>>(),
-        "test_accuracy": {"sparse_mean": sparse.0, "sparse_sd": sparse.1, "unpenalized_mean": dense.0, "unpenalized_sd": dense.1},
-    });
-    write_text(&out.join("summary.json"), &serde_json::to_string_pretty(&summary)?, &mut files)?;
+        "selected_features": sparse.iter().enumerate().map(|(seed, f)| serde_json::json!({"seed": seed, "features": f.selected})).collect::<Vec<_>>(),
+        "test_accuracy": {"sparse_mean": sparse_acc.0, "sparse_sd": sparse_acc.1, "unpenalized_mean": dense.0, "unpenalized_sd": dense.1},
+    }))?;
     let alphas: Vec<f64> = scores.iter().map(|s| s.alpha).collect();
     let chart = LineChart::new(
-        format!("Breast cancer: {}-fold CV accuracy vs input group lasso (mean ± SE)", args.folds),
+        format!("Breast cancer: {}-fold CV accuracy vs {family} on the inputs (mean ± SE)", args.folds),
         "alpha",
         "CV accuracy",
     )
     .log_x(true)
     .series(
-        Series::new("proximal group lasso", alphas.clone(), scores.iter().map(|s| s.mean).collect())
+        Series::new(family.to_string(), alphas.clone(), scores.iter().map(|s| s.mean).collect())
             .with_err(scores.iter().map(|s| s.se).collect()),
     )
     .series(Series::new("1-SE threshold", alphas.clone(), vec![choice.threshold; alphas.len()]));
-    files.extend(write_line_chart(&chart, &out.join("cv_accuracy_vs_alpha"))?);
-    for f in files {
-        let _ = writeln!(text, "wrote {}", f.display());
-    }
-    crate::print(&text)
+    files.line_chart(&chart, "cv_accuracy_vs_alpha")?;
+    files.print_with(text)
 }

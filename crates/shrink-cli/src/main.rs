@@ -12,6 +12,7 @@ mod model_cmds;
 mod prune;
 mod search;
 mod search_report;
+mod study_out;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

@@ -10,7 +10,8 @@ use shrink::model_file::SavedModel;
 use shrink::penalty::Family;
 use shrink::pipeline::{encode_inputs, encode_targets};
 use shrink::search::{
-    make_folds, parse_alphas, run_search, Fold, PathKind, Rule, SearchConfig, SearchOutcome, TrialLog, Validation,
+    make_folds, parse_alphas, run_search, spec_mode, Fold, PathKind, Rule, SearchConfig, SearchOutcome, TrialLog,
+    Validation,
 };
 use shrink::spec::ModelSpec;
 use std::path::{Path, PathBuf};
@@ -18,15 +19,8 @@ use std::sync::Mutex;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Model spec (TOML or JSON).
-    #[arg(long)]
-    spec: PathBuf,
-    /// Training data (CSV with a header row).
-    #[arg(long)]
-    data: PathBuf,
-    /// Name of the target column.
-    #[arg(long)]
-    target: String,
+    #[command(flatten)]
+    input: crate::model_cmds::SpecTable,
     /// Validation table with the same columns (default: hold out 20 % of --data, or --cv).
     #[arg(long, conflicts_with = "cv")]
     test: Option<PathBuf>,
@@ -35,9 +29,10 @@ pub struct Args {
     param: String,
     /// Penalty family, the alpha of a trial sets its strength: l1, l2, l1l2 (alpha on both),
     /// elastic-net:RATIO (alpha·(r·Σ|w| + (1−r)/2·Σw²)), group-rows, group-columns, each with
-    /// an optional mode `@proximal` (exact zeros) or `@decoupled` (l2 only).
+    /// an optional mode `@proximal` (exact zeros), `@decoupled` (l2 only) or `@gradient`.
+    /// Without a mode the search takes the mode of the spec's penalty on --param (and says so).
     #[arg(long)]
-    penalty: Family,
+    penalty: FamilyArg,
     /// `HI:LO` for every decade between (1e-1:1e-6), or a list `1e-2,3e-3,1e-3`.
     #[arg(long)]
     alphas: String,
@@ -77,6 +72,47 @@ pub struct Args {
     force: bool,
 }
 
+/// `--penalty`: a family and whether its text named a mode.
+#[derive(Clone)]
+struct FamilyArg {
+    family: Family,
+    named_mode: bool,
+}
+
+impl std::str::FromStr for FamilyArg {
+    type Err = shrink::PenaltyError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(FamilyArg { family: text.parse()?, named_mode: text.contains('@') })
+    }
+}
+
+/// The family to search: `--penalty` as written, or, when it names no mode and the spec applies
+/// its penalty on `--param` proximally or decoupled, that mode — a mode in the spec is never
+/// dropped silently.
+fn search_family(spec: &ModelSpec, args: &Args) -> Result<Family> {
+    let FamilyArg { family, named_mode } = args.penalty.clone();
+    if named_mode {
+        return Ok(family);
+    }
+    let Some((mode, names)) = spec_mode(spec, &args.param).context("--param")? else { return Ok(family) };
+    let taken = family.with_mode(mode).map_err(|e| {
+        anyhow::anyhow!(
+            "the spec applies the penalty on {} in {} mode, which family {family} cannot use ({e}); \
+             write the mode you want: --penalty {family}@gradient or --penalty {family}@proximal",
+            names.join(", "),
+            mode.as_str()
+        )
+    })?;
+    eprintln!(
+        "note: --penalty {family} takes the spec's mode: searching {taken} ({} {} `{}` in the spec; \
+         write --penalty {family}@gradient to search without it)",
+        names.join(", "),
+        if names.len() == 1 { "is" } else { "are" },
+        mode.as_str()
+    );
+    Ok(taken)
+}
+
 /// Everything checked and loaded before any file is written.
 struct Plan {
     spec: ModelSpec,
@@ -87,9 +123,9 @@ struct Plan {
 }
 
 fn plan(args: &Args) -> Result<Plan> {
-    let spec = crate::model_cmds::load_spec(&args.spec)?;
+    let spec = crate::model_cmds::load_spec(&args.input.spec)?;
     let alphas = parse_alphas(&args.alphas)?;
-    let penalty = args.penalty;
+    let penalty = search_family(&spec, args)?;
     let path = match args.path.as_str() {
         "warm" => PathKind::Warm,
         "warm-reverse" => PathKind::WarmReverse,
@@ -110,16 +146,16 @@ fn plan(args: &Args) -> Result<Plan> {
         threads: args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
     };
     config.validate(&spec).context("--param / --alphas")?;
-    let data = read_csv(&args.data, &args.target)?;
+    let data = read_csv(&args.input.data, &args.input.target)?;
     let validation = match (&args.test, args.cv) {
-        (Some(test), _) => Validation::Test(read_csv(test, &args.target)?),
+        (Some(test), _) => Validation::Test(read_csv(test, &args.input.target)?),
         (None, Some(k)) => Validation::Folds(k),
         (None, None) => Validation::Holdout,
     };
-    let folds = make_folds(&spec, &data, &validation).with_context(|| format!("{}", args.data.display()))?;
+    let folds = make_folds(&spec, &data, &validation).with_context(|| format!("{}", args.input.data.display()))?;
     let fingerprint = serde_json::to_string_pretty(&serde_json::json!({
         "spec": serde_json::from_str::<serde_json::Value>(&spec.to_json())?,
-        "data": args.data, "target": args.target, "test": args.test, "cv": args.cv, "search": config,
+        "data": args.input.data, "target": args.input.target, "test": args.test, "cv": args.cv, "search": config,
     }))?;
     Ok(Plan { spec, data, config, folds, fingerprint })
 }
@@ -135,7 +171,7 @@ fn search_into(plan: &Plan, config: &SearchConfig, dir: &Path, force: bool, labe
         }
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    shrink::case_study::write_atomic(&settings, plan.fingerprint.as_bytes())?;
+    shrink::files::write_atomic(&settings, plan.fingerprint.as_bytes())?;
     let (log, done) = TrialLog::open(&dir.join("trials.csv"), force)?;
     let log = Mutex::new(log);
     let bar = ProgressBar::new(0);
@@ -190,7 +226,7 @@ fn refit(plan: &Plan, alpha: f64, args: &Args) -> Result<PathBuf> {
     model.set_penalty(&plan.config.param, Some(plan.config.penalty.at(alpha)?))?;
     let mut trainer = spec.trainer()?;
     trainer.fit(&mut model, x.view(), y.view(), None, &spec.fit_config(), None)?;
-    let saved = SavedModel { spec: spec.clone(), scaler, features, target: args.target.clone(), model };
+    let saved = SavedModel { spec: spec.clone(), scaler, features, target: args.input.target.clone(), model };
     saved.save(&path, Some(&trainer), true)?;
     Ok(path)
 }

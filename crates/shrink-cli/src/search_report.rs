@@ -75,7 +75,7 @@ pub fn write_summary(
         "trials": outcome.records.len(),
         "warm_vs_cold": comparison,
     });
-    shrink::case_study::write_atomic(&path, serde_json::to_string_pretty(&value)?.as_bytes())?;
+    shrink::files::write_atomic(&path, serde_json::to_string_pretty(&value)?.as_bytes())?;
     Ok(path)
 }
 

@@ -9,28 +9,19 @@ const NAMES: usize = 30;
 fn breast_cancer_example_writes_outputs_and_selects_a_subset() {
     let tmp = TempDir::new_in("breast", "outputs");
     let out = tmp.join("bc");
-    let o = shrink([
-        "example",
+    let text = example(
         "breast-cancer",
-        "--alphas",
-        "1e-2,3e-1",
-        "--folds",
-        "2",
-        "--repeats",
-        "1",
-        "--epochs",
-        "20",
-        "--threads",
-        "2",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_success(&o);
-    let text = stdout(&o);
+        &out,
+        &["--alphas", "1e-2,3e-1", "--folds", "2", "--repeats", "1", "--epochs", "20", "--threads", "2"],
+    );
     assert!(text.contains("chosen alpha"), "{text}");
     assert!(text.contains("unpenalized"), "{text}");
-    for f in ["results.csv", "summary.json", "cv_accuracy_vs_alpha.png", "cv_accuracy_vs_alpha.svg"] {
-        assert!(out.join(f).is_file(), "missing {f}\n{text}");
+    assert_plot(&out, "cv_accuracy_vs_alpha");
+    // Every CV row records how many features its fit kept (a count, never NaN).
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    for line in csv.lines().filter(|l| l.starts_with("cv,")) {
+        let kept: f64 = line.rsplit(',').next().unwrap().parse().unwrap();
+        assert!((0.0..=NAMES as f64).contains(&kept), "{line}");
     }
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();

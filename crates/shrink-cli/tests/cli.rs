@@ -595,61 +595,63 @@ fn with_data<'a>(file: &'a str, target: &'a str) -> Vec<&'a str> {
     [&TINY[..], &["--data", file, "--target", target, "--train-rows", "1"]].concat()
 }
 
+/// Writes `content` to `name` in `tmp`, runs the study on it (`--train-rows 1`) and checks that
+/// it fails with exit code 1, naming the file and each of `needles`.
+fn rejects_file(tmp: &TempDir, name: &str, content: &str, target: &str, needles: &[&str]) -> String {
+    let f = tmp.write(name, content);
+    let path = f.to_str().unwrap();
+    assert_rejected(tmp, &with_data(path, target), Some(1), &[&[path][..], needles].concat())
+}
+
 #[test]
 fn rejects_non_numeric_cell_naming_file_line_and_column() {
     let tmp = TempDir::new_in("cli-test", "non_numeric");
-    let f = tmp.write("bad.csv", "a,b,y\n1,2,0\n3,oops,1\n");
-    let fs_ = f.to_str().unwrap();
-    let err = assert_rejected(&tmp, &with_data(fs_, "y"), Some(1), &[fs_, "line 3", "column 2", "oops"]);
+    let err = rejects_file(&tmp, "bad.csv", "a,b,y\n1,2,0\n3,oops,1\n", "y", &["line 3", "column 2", "oops"]);
     assert!(err.contains("`b`") || err.contains("\"b\"") || err.contains(" b"), "column name: {err}");
 }
 
 #[test]
 fn rejects_ragged_row() {
     let tmp = TempDir::new_in("cli-test", "ragged");
-    let f = tmp.write("bad.csv", "a,b,y\n1,2,0\n3,1\n4,4,1\n");
-    let fs_ = f.to_str().unwrap();
-    assert_rejected(&tmp, &with_data(fs_, "y"), Some(1), &[fs_, "line 3", "3", "2"]);
+    rejects_file(&tmp, "bad.csv", "a,b,y\n1,2,0\n3,1\n4,4,1\n", "y", &["line 3", "3", "2"]);
     // Too many fields as well.
-    let g = tmp.write("long.csv", "a,b,y\n1,2,0\n3,1,1\n4,4,1,9\n");
-    let gs = g.to_str().unwrap();
-    assert_rejected(&tmp, &with_data(gs, "y"), Some(1), &[gs, "line 4"]);
+    rejects_file(&tmp, "long.csv", "a,b,y\n1,2,0\n3,1,1\n4,4,1,9\n", "y", &["line 4"]);
 }
 
 #[test]
 fn rejects_nan_and_infinite_cells() {
     let tmp = TempDir::new_in("cli-test", "nan_cell");
     for (i, cell) in ["nan", "NaN", "inf", "-inf"].iter().enumerate() {
-        let f = tmp.write(&format!("bad{i}.csv"), &format!("a,b,y\n1,2,0\n3,{cell},1\n4,4,1\n"));
-        let fs_ = f.to_str().unwrap();
-        assert_rejected(&tmp, &with_data(fs_, "y"), Some(1), &[fs_, "line 3", "column 2", cell]);
+        rejects_file(
+            &tmp,
+            &format!("bad{i}.csv"),
+            &format!("a,b,y\n1,2,0\n3,{cell},1\n4,4,1\n"),
+            "y",
+            &["line 3", "column 2", cell],
+        );
     }
     // A NaN target is rejected too.
-    let f = tmp.write("nan_target.csv", "a,b,y\n1,2,0\n3,1,NaN\n4,4,1\n");
-    let fs_ = f.to_str().unwrap();
-    assert_rejected(&tmp, &with_data(fs_, "y"), Some(1), &[fs_, "line 3"]);
+    rejects_file(&tmp, "nan_target.csv", "a,b,y\n1,2,0\n3,1,NaN\n4,4,1\n", "y", &["line 3"]);
 }
 
 #[test]
 fn rejects_empty_and_header_only_files() {
     let tmp = TempDir::new_in("cli-test", "empty");
-    let f = tmp.write("empty.csv", "");
-    let fs_ = f.to_str().unwrap();
-    assert_rejected(&tmp, &with_data(fs_, "y"), Some(1), &[fs_, "empty"]);
-    let g = tmp.write("header.csv", "a,b,y\n");
-    let gs = g.to_str().unwrap();
-    assert_rejected(&tmp, &with_data(gs, "y"), Some(1), &[gs, "no data rows"]);
-    let h = tmp.write("target_only.csv", "y\n0\n1\n1\n");
-    let hs = h.to_str().unwrap();
-    assert_rejected(&tmp, &with_data(hs, "y"), Some(1), &[hs, "feature"]);
+    rejects_file(&tmp, "empty.csv", "", "y", &["empty"]);
+    rejects_file(&tmp, "header.csv", "a,b,y\n", "y", &["no data rows"]);
+    rejects_file(&tmp, "target_only.csv", "y\n0\n1\n1\n", "y", &["feature"]);
 }
 
 #[test]
 fn rejects_missing_target_column_listing_the_columns() {
     let tmp = TempDir::new_in("cli-test", "missing_target");
-    let f = tmp.write("data.csv", "alpha_col,beta_col,label\n1,2,0\n3,1,1\n4,4,1\n");
-    let fs_ = f.to_str().unwrap();
-    assert_rejected(&tmp, &with_data(fs_, "target"), Some(1), &[fs_, "target", "alpha_col", "beta_col", "label"]);
+    rejects_file(
+        &tmp,
+        "data.csv",
+        "alpha_col,beta_col,label\n1,2,0\n3,1,1\n4,4,1\n",
+        "target",
+        &["target", "alpha_col", "beta_col", "label"],
+    );
 
     // The same check applies to the --test file.
     let train = tmp.write("train.csv", "a,b,y\n1,2,0\n3,1,1\n");
@@ -667,21 +669,15 @@ fn rejects_missing_target_column_listing_the_columns() {
 fn rejects_non_binary_target() {
     let tmp = TempDir::new_in("cli-test", "non_binary");
     // 2 in the test part (row 3 of the file, --train-rows 1).
-    let f = tmp.write("two.csv", "a,b,y\n1,2,0\n3,1,2\n");
-    let fs_ = f.to_str().unwrap();
-    assert_rejected(&tmp, &with_data(fs_, "y"), Some(1), &["`y`", "0 or 1", "2"]);
+    rejects_file(&tmp, "two.csv", "a,b,y\n1,2,0\n3,1,2\n", "y", &["`y`", "0 or 1", "2"]);
     // 0.5 in the training part.
-    let g = tmp.write("half.csv", "a,b,y\n1,2,0.5\n3,1,1\n4,4,0\n");
-    let gs = g.to_str().unwrap();
-    assert_rejected(&tmp, &with_data(gs, "y"), Some(1), &["`y`", "0 or 1", "0.5"]);
+    rejects_file(&tmp, "half.csv", "a,b,y\n1,2,0.5\n3,1,1\n4,4,0\n", "y", &["`y`", "0 or 1", "0.5"]);
 }
 
 #[test]
 fn non_binary_target_error_names_file_and_line() {
     let tmp = TempDir::new_in("cli-test", "non_binary_file");
-    let f = tmp.write("two.csv", "a,b,y\n1,2,0\n3,1,2\n");
-    let fs_ = f.to_str().unwrap();
-    assert_rejected(&tmp, &with_data(fs_, "y"), Some(1), &[fs_, "line 3"]);
+    rejects_file(&tmp, "two.csv", "a,b,y\n1,2,0\n3,1,2\n", "y", &["line 3"]);
 }
 
 #[test]
@@ -906,20 +902,7 @@ fn bench_quick_with_case_study() {
 fn example_digits_cnn_writes_results_and_plot() {
     let tmp = TempDir::new_in("cli-test", "digits_cnn");
     let out = tmp.join("out");
-    let o = shrink([
-        "example",
-        "digits-cnn",
-        "--epochs",
-        "3",
-        "--repeats",
-        "2",
-        "--alphas",
-        "0,1e-2",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_success(&o);
-    let text = stdout(&o);
+    let text = example("digits-cnn", &out, &["--epochs", "3", "--repeats", "2", "--alphas", "0,1e-2"]);
     assert!(text.contains("none") && text.contains("0.01"), "{text}");
     let csv = fs::read_to_string(out.join("results.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 4, "{csv}");
@@ -927,17 +910,24 @@ fn example_digits_cnn_writes_results_and_plot() {
         let test_acc: f64 = line.split(',').nth(3).unwrap().parse().unwrap();
         assert!(test_acc > 0.3, "three epochs of the CNN should beat chance (0.1) clearly: {line}");
     }
-    assert!(fs::read(out.join("test_accuracy_vs_alpha.png")).unwrap().starts_with(b"\x89PNG"));
-    assert!(out.join("test_accuracy_vs_alpha.svg").exists() && out.join("summary.json").exists());
+    assert_plot(&out, "test_accuracy_vs_alpha");
+    assert!(text.contains("alpha (l2, conv kernels)"), "{text}");
+    // Any family: the table and the summary name it.
+    let l1 = tmp.join("l1");
+    let text = example(
+        "digits-cnn",
+        &l1,
+        &["--epochs", "1", "--repeats", "1", "--alphas", "1e-2", "--penalty", "l1@proximal"],
+    );
+    assert!(text.contains("alpha (l1@proximal, conv kernels)"), "{text}");
+    assert!(fs::read_to_string(l1.join("summary.json")).unwrap().contains("\"penalty\": \"l1@proximal\""));
 }
 
 #[test]
 fn example_sunspots_lstm_compares_penalties_per_role() {
     let tmp = TempDir::new_in("cli-test", "sunspots_lstm");
     let out = tmp.join("out");
-    let o = shrink(["example", "sunspots-lstm", "--epochs", "3", "--repeats", "2", "--out", out.to_str().unwrap()]);
-    assert_success(&o);
-    let text = stdout(&o);
+    let text = example("sunspots-lstm", &out, &["--epochs", "3", "--repeats", "2"]);
     for config in [
         "none",
         "L2 bias",
@@ -951,7 +941,7 @@ fn example_sunspots_lstm_compares_penalties_per_role() {
     }
     let csv = fs::read_to_string(out.join("results.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 7 * 2, "{csv}");
-    assert!(fs::read(out.join("test_rmse_boxplot.png")).unwrap().starts_with(b"\x89PNG"));
+    assert_plot(&out, "test_rmse_boxplot");
     // Bad settings are errors, not panics.
     let o = shrink(["example", "sunspots-lstm", "--alpha=-1", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));

@@ -1,23 +1,25 @@
-//! The reference case study: an overfit MLP on two moons, rescued by an L2 penalty.
+//! The reference case study: an overfit MLP on two moons, rescued by a weight penalty.
 //!
 //! Data `moons(100, 0.2, 1)`, rows 0–29 train, 30–99 test; Dense(500, relu) → Dense(1, sigmoid),
 //! binary cross-entropy, Adam, 4000 epochs, batch 32. Three configurations: (1) no penalty,
-//! (2) L2(0.001) on the hidden kernel, (3) a grid of alphas on the hidden kernel; each repeated
-//! with seeds `seed, seed+1, …` so that repeat *r* of every configuration starts from the same
-//! initial weights (common random numbers make the alpha comparison sharper).
+//! (2) the penalty family (default `l2`, Keras' L2) at the reference alpha on the hidden kernel,
+//! (3) a grid of alphas of that family on the hidden kernel; each repeated with seeds
+//! `seed, seed+1, …` so that repeat *r* of every configuration starts from the same initial
+//! weights (common random numbers make the alpha comparison sharper). The fits run through the
+//! one study loop, [`crate::study`]; writing files and plots is the caller's.
 
 use crate::loss::Loss;
 use crate::metrics::Metric;
 use crate::nn::{Activation, Dense, Model};
 use crate::optim::OptimizerConfig;
-use crate::search::{mean_sd, run_trials, select, AlphaScore, Rule};
+use crate::penalty::Family;
+use crate::search::{select, AlphaScore, Fold, Rule};
+use crate::study::{fit_and_score, Arm, Plan, Stats, Trial};
 use crate::train::{FitConfig, Trainer};
 use crate::weights::weight_report;
 use crate::{Error, Penalty};
-use ndarray::{Array2, Axis};
 use serde::Serialize;
 use std::fmt::Write as _;
-use std::path::Path;
 use std::time::Instant;
 
 /// Settings of a case-study run.
@@ -29,6 +31,8 @@ pub struct CaseStudyConfig {
     pub epochs: usize,
     /// Rows per step. Default 32 (one batch of 30 per epoch).
     pub batch_size: usize,
+    /// The penalty family of configurations (2) and (3). Default `l2`, the reference.
+    pub family: Family,
     /// The grid of configuration (3). Default 1e-1 … 1e-6.
     pub alphas: Vec<f64>,
     /// The single penalty of configuration (2). Default 0.001.
@@ -47,6 +51,7 @@ impl Default for CaseStudyConfig {
             repeats: 10,
             epochs: 4000,
             batch_size: 32,
+            family: Family::L2,
             alphas: vec![1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6],
             reference_alpha: 1e-3,
             seed: 0,
@@ -56,12 +61,20 @@ impl Default for CaseStudyConfig {
     }
 }
 
+impl CaseStudyConfig {
+    /// The `config` name of configuration (2): the family's text form (`l2`, `l1`,
+    /// `group-rows@proximal`).
+    pub fn reference_name(&self) -> String {
+        self.family.to_string()
+    }
+}
+
 /// One fit's outcome (a row of `results.csv`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FitResult {
-    /// `none`, `l2` or `grid`.
+    /// `none`, the family (configuration 2) or `grid`.
     pub config: String,
-    /// The hidden-kernel L2 strength (0 for `none`).
+    /// The hidden-kernel penalty strength (0 for `none`).
     pub alpha: f64,
     /// Repeat index.
     pub repeat: usize,
@@ -79,6 +92,8 @@ pub struct FitResult {
     pub kernel_l2: f64,
     /// max |w| of the hidden kernel after training.
     pub kernel_max_abs: f64,
+    /// Fraction of exact zeros in the hidden kernel after training.
+    pub kernel_zero_fraction: f64,
     /// Wall time of the fit.
     pub fit_seconds: f64,
     /// Train and test accuracy per epoch (configurations 1 and 2 only).
@@ -89,7 +104,7 @@ pub struct FitResult {
 /// Mean ± sd of one configuration over its repeats.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SummaryRow {
-    /// `none`, `l2` or `grid`.
+    /// `none`, the family or `grid`.
     pub config: String,
     /// The alpha.
     pub alpha: f64,
@@ -107,6 +122,8 @@ pub struct SummaryRow {
     pub kernel_l2_mean: f64,
     /// Its sample standard deviation.
     pub kernel_l2_sd: f64,
+    /// Mean fraction of exact zeros in the hidden kernel.
+    pub kernel_zero_fraction_mean: f64,
 }
 
 /// Everything a case-study run produced.
@@ -115,7 +132,7 @@ pub struct CaseStudy {
     /// The settings used.
     pub config: CaseStudyConfig,
     /// One row per fit and configuration; when the grid contains the reference alpha, the
-    /// `l2` rows are the grid's fits at that alpha (same seeds, same bits), run once.
+    /// configuration (2) rows are the grid's fits at that alpha (same seeds, same bits), run once.
     pub fits: Vec<FitResult>,
     /// Number of fits actually trained.
     pub trained: usize,
@@ -127,66 +144,24 @@ pub struct CaseStudy {
     pub total_seconds: f64,
 }
 
-struct Trial {
-    config: &'static str,
-    alpha: f64,
-    repeat: usize,
-    curves: bool,
+/// The reference data: `moons(100, 0.2, 1)`, rows 0–29 train, 30–99 test, unscaled.
+pub fn reference_data() -> Result<Fold, Error> {
+    let ds = shrink_data::moons(100, 0.2, 1)?;
+    let (train, test) = shrink_data::split_at(&ds, 30)?;
+    data_from(&train, &test, shrink_data::Scaling::None)
 }
 
-/// Train and test sets of a binary classification study, in f32, targets as one column.
-#[derive(Debug, Clone)]
-pub struct StudyData {
-    /// Training inputs.
-    pub x_train: Array2<f32>,
-    /// Training targets (0 or 1), one column.
-    pub y_train: Array2<f32>,
-    /// Test inputs.
-    pub x_test: Array2<f32>,
-    /// Test targets (0 or 1), one column.
-    pub y_test: Array2<f32>,
-}
-
-impl StudyData {
-    /// The reference data: `moons(100, 0.2, 1)`, rows 0–29 train, 30–99 test, unscaled.
-    pub fn reference() -> Result<Self, Error> {
-        let ds = shrink_data::moons(100, 0.2, 1)?;
-        let (train, test) = shrink_data::split_at(&ds, 30)?;
-        Self::from_datasets(&train, &test, shrink_data::Scaling::None)
-    }
-
-    /// A study on the user's own tables: targets must be 0 or 1; inputs are scaled with a
-    /// scaler fitted on the training rows only.
-    pub fn from_datasets(
-        train: &shrink_data::Dataset,
-        test: &shrink_data::Dataset,
-        scaling: shrink_data::Scaling,
-    ) -> Result<Self, Error> {
-        if train.n_features() != test.n_features() {
-            return Err(Error::Shape(format!(
-                "train has {} feature columns, test has {}",
-                train.n_features(),
-                test.n_features()
-            )));
-        }
-        for (name, ds) in [("training", train), ("test", test)] {
-            if let Some((row, v)) = ds.y.iter().enumerate().find(|(_, v)| **v != 0.0 && **v != 1.0) {
-                return Err(Error::Target(format!(
-                    "the case study is binary classification: {name} target `{}` must be 0 or 1, data row {} has {v}",
-                    ds.target_name,
-                    row + 1
-                )));
-            }
-        }
-        let scaler = shrink_data::Scaler::fit(scaling, train.x.view())?;
-        let column = |y: &ndarray::Array1<f64>| y.mapv(|v| v as f32).insert_axis(Axis(1));
-        Ok(StudyData {
-            x_train: scaler.transform(train.x.view())?.mapv(|v| v as f32),
-            y_train: column(&train.y),
-            x_test: scaler.transform(test.x.view())?.mapv(|v| v as f32),
-            y_test: column(&test.y),
-        })
-    }
+/// A study on the user's own tables: targets must be 0 or 1; inputs are scaled with a scaler
+/// fitted on the training rows only.
+pub fn data_from(
+    train: &shrink_data::Dataset,
+    test: &shrink_data::Dataset,
+    scaling: shrink_data::Scaling,
+) -> Result<Fold, Error> {
+    Fold::encode(scaling, Loss::BinaryCrossEntropy, 1, train, test).map_err(|e| match e {
+        Error::Target(why) => Error::Target(format!("the case study is binary classification: {why}")),
+        e => e,
+    })
 }
 
 /// The case study's network with an optional hidden-kernel penalty.
@@ -198,10 +173,25 @@ pub fn model(inputs: usize, hidden: usize, penalty: Option<Penalty>, seed: u64) 
     Model::builder(&[inputs]).layer(layer).layer(Dense::new(1).activation(Activation::Sigmoid)).build(seed)
 }
 
+/// The arms of the study: `none`, configuration (2) unless the grid has its alpha, the grid.
+fn arms(config: &CaseStudyConfig) -> Vec<Arm> {
+    let mut arms = vec![Arm::new("none", 0.0)];
+    if !config.alphas.contains(&config.reference_alpha) {
+        arms.push(Arm::new(config.reference_name(), config.reference_alpha));
+    }
+    arms.extend(config.alphas.iter().map(|&a| Arm::new("grid", a)));
+    arms
+}
+
+/// How many fits [`run`] trains.
+pub fn fits_to_train(config: &CaseStudyConfig) -> usize {
+    arms(config).len() * config.repeats
+}
+
 /// Runs every fit; `progress(done, total)` is called as fits finish.
 pub fn run(
     config: &CaseStudyConfig,
-    data: &StudyData,
+    data: &Fold,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<CaseStudy, Error> {
     if config.repeats == 0 {
@@ -214,39 +204,21 @@ pub fn run(
         return Err(Error::invalid("hidden", "≥ 1", 0));
     }
     for &a in config.alphas.iter().chain([&config.reference_alpha]) {
-        Penalty::l2(a)?;
+        config.family.at(a)?;
     }
     FitConfig { batch_size: config.batch_size, threads: config.threads, ..FitConfig::default() }.validate()?;
-    // Configuration (2) is the grid point at the reference alpha when the grid has it: the same
-    // seeds give the same fits, so those run once (with learning curves) and serve both.
-    let shared = config.alphas.contains(&config.reference_alpha);
-    let mut trials = Vec::new();
-    for repeat in 0..config.repeats {
-        trials.push(Trial { config: "none", alpha: 0.0, repeat, curves: true });
-        if !shared {
-            trials.push(Trial { config: "l2", alpha: config.reference_alpha, repeat, curves: true });
-        }
-    }
-    for &alpha in &config.alphas {
-        for repeat in 0..config.repeats {
-            trials.push(Trial { config: "grid", alpha, repeat, curves: alpha == config.reference_alpha });
-        }
-    }
-    let total = trials.len();
-    let done = std::sync::atomic::AtomicUsize::new(0);
     let start = Instant::now();
-    let results = run_trials(
-        &trials,
-        config.threads,
-        |t| fit_one(config, t, data),
-        |_, _| progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total),
-    )?;
-    let mut fits = results.into_iter().collect::<Result<Vec<_>, _>>()?;
-    if shared {
+    let plan = Plan::new(arms(config), config.repeats, config.threads);
+    let trained = plan.run(|arm, trial| fit_one(config, arm, trial, data), progress)?;
+    let total = trained.len();
+    let mut fits: Vec<FitResult> = trained.into_iter().map(|(_, f)| f).collect();
+    // Configuration (2) is the grid point at the reference alpha when the grid has it: the same
+    // seeds give the same fits, so those ran once (with learning curves) and serve both.
+    if config.alphas.contains(&config.reference_alpha) {
         let copies: Vec<FitResult> = fits
             .iter()
             .filter(|f| f.config == "grid" && f.alpha == config.reference_alpha)
-            .map(|f| FitResult { config: "l2".to_string(), ..f.clone() })
+            .map(|f| FitResult { config: config.reference_name(), ..f.clone() })
             .collect();
         let at = fits.iter().position(|f| f.config == "grid").unwrap_or(fits.len());
         fits.splice(at..at, copies);
@@ -263,7 +235,7 @@ pub fn run(
             se: r.test_acc_sd / (r.n.max(1) as f64).sqrt(),
             train_mean: r.train_acc_mean,
             kernel_l2: r.kernel_l2_mean,
-            zero_fraction: 0.0,
+            zero_fraction: r.kernel_zero_fraction_mean,
         })
         .collect();
     let best_alpha = select(&grid_scores, true, Rule::Best).map_or(f64::NAN, |s| s.alpha);
@@ -277,58 +249,52 @@ pub fn run(
     })
 }
 
-fn fit_one(config: &CaseStudyConfig, trial: &Trial, data: &StudyData) -> Result<FitResult, Error> {
-    let (xtr, ytr, xte, yte) = (&data.x_train, &data.y_train, &data.x_test, &data.y_test);
+fn fit_one(config: &CaseStudyConfig, arm: &Arm, trial: Trial, data: &Fold) -> Result<FitResult, Error> {
     let seed = config.seed + trial.repeat as u64;
-    let penalty = if trial.alpha > 0.0 { Some(Penalty::l2(trial.alpha)?) } else { None };
-    let mut net = model(xtr.ncols(), config.hidden, penalty, seed)?;
+    let penalty = if arm.alpha > 0.0 { Some(config.family.at(arm.alpha)?) } else { None };
+    let mut net = model(data.x_train.ncols(), config.hidden, penalty, seed)?;
     let mut trainer = Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &[Metric::Accuracy])?;
     let fit = FitConfig { epochs: config.epochs, batch_size: config.batch_size, shuffle: true, seed, threads: 1 };
-    let start = Instant::now();
-    let validation = trial.curves.then(|| (xte.view(), yte.view()));
-    let history = trainer.fit(&mut net, xtr.view(), ytr.view(), validation, &fit, None)?;
-    let fit_seconds = start.elapsed().as_secs_f64();
-    let train = trainer.evaluate(&mut net, xtr.view(), ytr.view(), 128)?;
-    let test = trainer.evaluate(&mut net, xte.view(), yte.view(), 128)?;
+    let curves = arm.name != "grid" || arm.alpha == config.reference_alpha;
+    let scored = fit_and_score(&mut net, &mut trainer, data, &fit, 128, curves.then_some("accuracy"))?;
     let kernel = &weight_report(&net)[0];
-    let curves =
-        if trial.curves { history.train_metric("accuracy").zip(history.validation_metric("accuracy")) } else { None };
     Ok(FitResult {
-        config: trial.config.to_string(),
-        alpha: trial.alpha,
+        config: arm.name.clone(),
+        alpha: arm.alpha,
         repeat: trial.repeat,
         seed,
-        train_acc: train.metrics[0],
-        test_acc: test.metrics[0],
-        train_loss: train.loss,
-        test_loss: test.loss,
+        train_acc: scored.train.metrics[0],
+        test_acc: scored.test.metrics[0],
+        train_loss: scored.train.loss,
+        test_loss: scored.test.loss,
         kernel_l2: kernel.l2,
         kernel_max_abs: kernel.max_abs,
-        fit_seconds,
-        curves,
+        kernel_zero_fraction: kernel.zero_fraction,
+        fit_seconds: scored.seconds,
+        curves: scored.curves,
     })
 }
 
 fn summarize(fits: &[FitResult], config: &CaseStudyConfig) -> Vec<SummaryRow> {
-    let mut keys: Vec<(&str, f64)> = vec![("none", 0.0), ("l2", config.reference_alpha)];
+    let reference = config.reference_name();
+    let mut keys: Vec<(&str, f64)> = vec![("none", 0.0), (&reference, config.reference_alpha)];
     keys.extend(config.alphas.iter().map(|&a| ("grid", a)));
     keys.into_iter()
         .map(|(name, alpha)| {
             let group: Vec<&FitResult> = fits.iter().filter(|f| f.config == name && f.alpha == alpha).collect();
-            let col = |f: fn(&FitResult) -> f64| mean_sd(&group.iter().map(|r| f(r)).collect::<Vec<_>>());
-            let (train_acc_mean, train_acc_sd) = col(|r| r.train_acc);
-            let (test_acc_mean, test_acc_sd) = col(|r| r.test_acc);
-            let (kernel_l2_mean, kernel_l2_sd) = col(|r| r.kernel_l2);
+            let col = |f: fn(&FitResult) -> f64| Stats::of(&group.iter().map(|r| f(r)).collect::<Vec<_>>());
+            let (train, test, kernel) = (col(|r| r.train_acc), col(|r| r.test_acc), col(|r| r.kernel_l2));
             SummaryRow {
                 config: name.to_string(),
                 alpha,
                 n: group.len(),
-                train_acc_mean,
-                train_acc_sd,
-                test_acc_mean,
-                test_acc_sd,
-                kernel_l2_mean,
-                kernel_l2_sd,
+                train_acc_mean: train.mean,
+                train_acc_sd: train.sd,
+                test_acc_mean: test.mean,
+                test_acc_sd: test.sd,
+                kernel_l2_mean: kernel.mean,
+                kernel_l2_sd: kernel.sd,
+                kernel_zero_fraction_mean: col(|r| r.kernel_zero_fraction).mean,
             }
         })
         .collect()
@@ -339,7 +305,8 @@ impl CaseStudy {
         self.summary.iter().find(|r| r.config == config && r.alpha == alpha)
     }
 
-    /// Mean train and test accuracy per epoch over the repeats of `config` (`none` or `l2`).
+    /// Mean train and test accuracy per epoch over the repeats of `config` (`none` or the
+    /// family's name, see [`CaseStudyConfig::reference_name`]).
     pub fn mean_curves(&self, config: &str) -> Option<(Vec<f64>, Vec<f64>)> {
         let curves: Vec<&(Vec<f64>, Vec<f64>)> =
             self.fits.iter().filter(|f| f.config == config).filter_map(|f| f.curves.as_ref()).collect();
@@ -360,7 +327,8 @@ impl CaseStudy {
     /// A plain-language reading of the numbers.
     pub fn reading(&self) -> String {
         let mut text = String::new();
-        let (Some(none), Some(l2)) = (self.row("none", 0.0), self.row("l2", self.config.reference_alpha)) else {
+        let reference = self.config.reference_name();
+        let (Some(none), Some(l2)) = (self.row("none", 0.0), self.row(&reference, self.config.reference_alpha)) else {
             return text;
         };
         let gap = none.train_acc_mean - none.test_acc_mean;
@@ -374,12 +342,17 @@ impl CaseStudy {
         );
         let _ = write!(
             text,
-            "L2({}) on the hidden kernel gives test accuracy {:.3} ({:+.3}) and shrinks the hidden kernel's L2 norm from {:.2} to {:.2}. ",
+            "{reference} at alpha {} on the hidden kernel gives test accuracy {:.3} ({:+.3}) and shrinks the hidden kernel's L2 norm from {:.2} to {:.2}{}. ",
             self.config.reference_alpha,
             l2.test_acc_mean,
             l2.test_acc_mean - none.test_acc_mean,
             none.kernel_l2_mean,
-            l2.kernel_l2_mean
+            l2.kernel_l2_mean,
+            if self.config.family.makes_zeros() {
+                format!(", {:.1} % of its weights exactly zero", 100.0 * l2.kernel_zero_fraction_mean)
+            } else {
+                String::new()
+            }
         );
         if let Some(best) = self.row("grid", self.best_alpha) {
             let _ = write!(
@@ -404,53 +377,6 @@ impl CaseStudy {
         }
         text
     }
-
-    /// Writes `results.csv`: one row per fit.
-    pub fn write_results_csv(&self, path: &Path) -> Result<(), Error> {
-        let mut out = String::from(
-            "config,alpha,repeat,seed,train_acc,test_acc,train_loss,test_loss,kernel_l2,kernel_max_abs,fit_seconds\n",
-        );
-        for f in &self.fits {
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{},{},{}",
-                f.config,
-                f.alpha,
-                f.repeat,
-                f.seed,
-                f.train_acc,
-                f.test_acc,
-                f.train_loss,
-                f.test_loss,
-                f.kernel_l2,
-                f.kernel_max_abs,
-                f.fit_seconds
-            );
-        }
-        write_atomic(path, out.as_bytes())
-    }
-
-    /// Writes `summary.json`: settings, per-configuration summaries, the best alpha and the
-    /// reading.
-    pub fn write_summary_json(&self, path: &Path) -> Result<(), Error> {
-        let value = serde_json::json!({
-            "config": self.config,
-            "summary": self.summary,
-            "best_alpha": self.best_alpha,
-            "reading": self.reading(),
-            "total_seconds": self.total_seconds,
-            "fits_trained": self.trained,
-        });
-        let text = serde_json::to_string_pretty(&value)
-            .map_err(|e| Error::Io { path: path.display().to_string(), source: e.into() })?;
-        write_atomic(path, text.as_bytes())
-    }
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename, so a crash never leaves a
-/// half-written result behind.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    crate::files::write_atomic(path, bytes)
 }
 
 #[cfg(test)]

@@ -1,22 +1,21 @@
 use super::*;
 
+/// 30 epochs on a grid of 1e-1 and 1e-3 (the reference alpha).
+fn short(repeats: usize, threads: usize, hidden: usize) -> CaseStudyConfig {
+    CaseStudyConfig { repeats, epochs: 30, alphas: vec![1e-1, 1e-3], threads, hidden, ..CaseStudyConfig::default() }
+}
+
 /// A shortened run: the structure of the study and its determinism across thread counts.
 #[test]
 fn short_run_is_complete_and_thread_independent() {
-    let reference = StudyData::reference().unwrap();
-    let config = CaseStudyConfig {
-        repeats: 2,
-        epochs: 30,
-        alphas: vec![1e-1, 1e-3],
-        threads: 1,
-        hidden: 50,
-        ..CaseStudyConfig::default()
-    };
+    let reference = reference_data().unwrap();
+    let config = short(2, 1, 50);
     let a = run(&config, &reference, &|_, _| {}).unwrap();
     let b = run(&CaseStudyConfig { threads: 2, ..config.clone() }, &reference, &|_, _| {}).unwrap();
     assert_eq!(a.fits.len(), 2 * 2 + 2 * 2);
     assert_eq!(a.trained, 2 + 2 * 2);
     assert!(a.mean_curves("l2").is_some());
+    assert_eq!(a.config.reference_name(), "l2");
     let c = run(&CaseStudyConfig { reference_alpha: 1e-2, ..config.clone() }, &reference, &|_, _| {}).unwrap();
     assert_eq!((c.fits.len(), c.trained), (8, 8));
     for (x, y) in a.fits.iter().zip(&b.fits) {
@@ -42,21 +41,34 @@ fn short_run_is_complete_and_thread_independent() {
 }
 
 #[test]
+fn any_family_runs_and_names_its_configuration() {
+    let config = CaseStudyConfig { family: "l1@proximal".parse().unwrap(), ..short(1, 2, 20) };
+    let study = run(&config, &reference_data().unwrap(), &|_, _| {}).unwrap();
+    assert!(study.fits.iter().any(|f| f.config == "l1@proximal" && f.alpha == 1e-3));
+    let strong = study.summary.iter().find(|r| r.config == "grid" && r.alpha == 1e-1).unwrap();
+    assert!(strong.kernel_zero_fraction_mean > 0.0, "{strong:?}");
+    let none = study.summary.iter().find(|r| r.config == "none").unwrap();
+    assert_eq!(none.kernel_zero_fraction_mean, 0.0);
+    assert!(study.reading().contains("l1@proximal at alpha 0.001"), "{}", study.reading());
+    assert!(study.mean_curves("l1@proximal").is_some());
+}
+
+#[test]
 fn the_data_is_the_reference_split() {
-    let d = StudyData::reference().unwrap();
-    assert_eq!((d.x_train.nrows(), d.y_train.nrows(), d.x_test.nrows(), d.y_test.nrows()), (30, 30, 70, 70));
+    let d = reference_data().unwrap();
+    assert_eq!((d.x_train.nrows(), d.y_train.nrows(), d.x_val.nrows(), d.y_val.nrows()), (30, 30, 70, 70));
     // First row of crates/shrink-data/tests/data/moons_100_0.2_seed1.csv
     assert_eq!(d.x_train[[0, 0]], 1.366982377748571f64 as f32);
     let ds = shrink_data::moons(20, 0.1, 2).unwrap();
     let mut bad = ds.clone();
     bad.y[3] = 2.0;
-    let e = StudyData::from_datasets(&bad, &ds, shrink_data::Scaling::Standard).unwrap_err();
+    let e = data_from(&bad, &ds, shrink_data::Scaling::Standard).unwrap_err();
     assert!(e.to_string().contains("data row 4 has 2"), "{e}");
 }
 
 #[test]
 fn bad_settings_are_errors() {
-    let reference = StudyData::reference().unwrap();
+    let reference = reference_data().unwrap();
     assert!(run(&CaseStudyConfig { repeats: 0, ..CaseStudyConfig::default() }, &reference, &|_, _| {}).is_err());
     assert!(run(&CaseStudyConfig { epochs: 0, ..CaseStudyConfig::default() }, &reference, &|_, _| {}).is_err());
     let e =

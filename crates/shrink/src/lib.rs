@@ -3,7 +3,7 @@
 //! The crate is organised the way data flows through a fit:
 //! [`data`] (re-exported from `shrink-data`) → [`nn`] (layers whose parameters carry a
 //! [`Role`]) → [`loss`] and [`penalty`] → [`optim`] → [`train`] → [`search`] (repeats and grids
-//! of independent trials) → [`case_study`].
+//! of independent trials) → [`study`] (arms × repeats of a penalty comparison) → [`case_study`].
 //!
 //! # The penalty contract
 //! By default shrink follows Keras: a penalty is `l1·Σ|w| + l2·Σw²` (no ½), added once per step
@@ -33,6 +33,7 @@ pub mod rng;
 pub mod schedule;
 pub mod search;
 pub mod spec;
+pub mod study;
 pub mod threads;
 pub mod train;
 pub mod weights;

@@ -10,11 +10,15 @@ use shrink_data::{Dataset, Scaler};
 /// Targets in the form the spec's loss expects: 0/1 for binary cross-entropy, one-hot rows for
 /// categorical cross-entropy (labels must be the integers 0…k−1), raw values for MSE.
 pub fn encode_targets(spec: &ModelSpec, data: &Dataset) -> Result<Array2<f32>, Error> {
-    let outputs = spec.build_output_size();
+    targets_for(spec.loss, spec.build_output_size(), data)
+}
+
+/// Targets for `loss` on a network with `outputs` units (see [`encode_targets`]).
+pub fn targets_for(loss: Loss, outputs: usize, data: &Dataset) -> Result<Array2<f32>, Error> {
     let bad = |row: usize, v: f64, must: String| {
         Error::Target(format!("target `{}` {must}; data row {} has {v}", data.target_name, row + 1))
     };
-    match spec.loss {
+    match loss {
         Loss::BinaryCrossEntropy => {
             if let Some((row, &v)) = data.y.iter().enumerate().find(|(_, v)| **v != 0.0 && **v != 1.0) {
                 return Err(bad(row, v, "must be 0 or 1 for binary_crossentropy".into()));
@@ -67,6 +71,11 @@ pub fn encode_inputs(
             data.n_features()
         )));
     }
+    scaled_inputs(scaler, data)
+}
+
+/// The inputs of `data` through `scaler`, in f32 (no column checks: the caller built both).
+pub fn scaled_inputs(scaler: &Scaler, data: &Dataset) -> Result<Array2<f32>, Error> {
     Ok(scaler.transform(data.x.view())?.mapv(|v| v as f32))
 }
 

@@ -1,11 +1,6 @@
-//! `import`: a PyTorch state dict of nn.Linear layers into a shrink model file.
+//! `shrink import`: a PyTorch state dict (safetensors) and a spec to a shrink model file.
 
-use super::{load_spec, refuse_existing};
-use anyhow::{bail, Context, Result};
-use ndarray::Array2;
-use shrink::data::{Scaler, Scaling};
-use shrink::model_file::SavedModel;
-use std::path::PathBuf;
+use super::*;
 
 #[derive(clap::Args)]
 pub struct ImportArgs {

@@ -1,11 +1,6 @@
-//! `inspect`: per layer and role, what a model file holds.
+//! `shrink inspect`: a saved model's layers, penalties and weight statistics.
 
-use super::{load_model, weights_table};
-use anyhow::{Context, Result};
-use shrink::data::Scaling;
-use shrink::weights::weight_report;
-use shrink_report::{write_histogram_chart, HistogramChart};
-use std::path::PathBuf;
+use super::*;
 
 #[derive(clap::Args)]
 pub struct InspectArgs {

@@ -72,3 +72,80 @@ pub fn assert_success(o: &Output) {
     assert!(o.status.success(), "expected success, got {:?}\nstdout:\n{}\nstderr:\n{}", o.status, stdout(o), stderr(o));
     assert!(!stderr(o).contains("panicked"), "stderr:\n{}", stderr(o));
 }
+
+/// Shape and values of every tensor of a safetensors file (all F32), by name.
+pub type Tensors = std::collections::BTreeMap<String, (Vec<usize>, Vec<f32>)>;
+
+/// The tensors of a safetensors file, read with the safetensors crate.
+pub fn read_tensors(path: &Path) -> Tensors {
+    let bytes = fs::read(path).unwrap();
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    st.names()
+        .into_iter()
+        .map(|name| {
+            let t = st.tensor(name).unwrap();
+            assert_eq!(t.dtype(), safetensors::Dtype::F32, "{name}");
+            let values = t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            (name.to_string(), (t.shape().to_vec(), values))
+        })
+        .collect()
+}
+
+/// Row `row` of a 2-D tensor.
+pub fn tensor_row(tensor: &(Vec<usize>, Vec<f32>), row: usize) -> &[f32] {
+    let cols = tensor.0[1];
+    &tensor.1[row * cols..(row + 1) * cols]
+}
+
+/// A regression table `x0,x1,x2,y` with `y = x0 − 2·x1`: x2 is noise a feature selection drops.
+pub fn noise_input_csv(dir: &TempDir) -> PathBuf {
+    // A fixed LCG, so the table (and every result on it) is the same on every machine.
+    let mut state = 12345u64;
+    let mut uniform = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    };
+    let mut text = String::from("x0,x1,x2,y\n");
+    for _ in 0..200 {
+        let (a, b, c) = (uniform(), uniform(), uniform());
+        text += &format!("{a},{b},{c},{}\n", a - 2.0 * b);
+    }
+    dir.write("noise_input.csv", &text)
+}
+
+/// A 3 → 8 (relu) → 1 regression spec; `kernel` is the first kernel's penalty key, if any.
+pub fn noise_input_spec(dir: &TempDir, epochs: usize, kernel: Option<&str>) -> PathBuf {
+    let penalty = kernel.map_or(String::new(), |p| format!("kernel_penalty = \"{p}\"\n"));
+    dir.write(
+        "noise_input.toml",
+        &format!(
+            "input_shape = [3]\nscaling = \"standard\"\nloss = \"mse\"\nepochs = {epochs}\nseed = 1\n\
+             optimizer = {{ name = \"adam\", lr = 0.01 }}\n\
+             [[layers]]\ntype = \"dense\"\nunits = 8\nactivation = \"relu\"\n{penalty}\
+             [[layers]]\ntype = \"dense\"\nunits = 1\n"
+        ),
+    )
+}
+
+/// Command-line arguments of mixed kinds (`&str`, paths) as one list.
+pub fn os_args(parts: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<std::ffi::OsString> {
+    parts.iter().map(|p| p.as_ref().to_os_string()).collect()
+}
+
+/// Runs `shrink example NAME ARGS --out OUT`, checks it succeeded and returns its stdout.
+pub fn example(name: &str, out: &Path, args: &[&str]) -> String {
+    let mut command = os_args(&[&"example", &name]);
+    command.extend(args.iter().map(Into::into));
+    command.extend(os_args(&[&"--out", &out]));
+    let o = shrink(command);
+    assert_success(&o);
+    stdout(&o)
+}
+
+/// Checks that `DIR/STEM.png` is a PNG and `DIR/STEM.svg` exists.
+#[track_caller]
+pub fn assert_plot(dir: &Path, stem: &str) {
+    let png = fs::read(dir.join(format!("{stem}.png"))).unwrap_or_default();
+    assert!(png.starts_with(b"\x89PNG"), "{stem}.png is not a PNG");
+    assert!(dir.join(format!("{stem}.svg")).is_file(), "{stem}.svg is missing");
+}

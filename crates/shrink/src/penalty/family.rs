@@ -64,6 +64,11 @@ impl Family {
         base.with_mode(self.mode)
     }
 
+    /// The same family applied in `mode` (checked as [`Family::new`]).
+    pub fn with_mode(self, mode: PenaltyMode) -> Result<Family, PenaltyError> {
+        Family::new(self.kind, mode)
+    }
+
     /// What alpha is the strength of.
     pub fn kind(&self) -> FamilyKind {
         self.kind

@@ -6,11 +6,11 @@
 //! for classification so each fold keeps the class balance of the whole table.
 
 use crate::loss::Loss;
-use crate::pipeline::{encode_inputs, encode_targets};
+use crate::pipeline::{encode_inputs, encode_targets, scaled_inputs, targets_for};
 use crate::spec::ModelSpec;
 use crate::Error;
 use ndarray::Array2;
-use shrink_data::{shuffle_split, Dataset, LegacyRandomState, Scaler};
+use shrink_data::{shuffle_split, Dataset, LegacyRandomState, Scaler, Scaling};
 
 /// Fraction of the training rows held out when neither a test table nor `--cv` is given.
 pub const HOLDOUT_FRACTION: f64 = 0.2;
@@ -45,6 +45,25 @@ pub fn is_classification(spec: &ModelSpec) -> bool {
 }
 
 impl Fold {
+    /// Scales and encodes a pair without a spec: inputs with `scaling` fitted on `train` alone,
+    /// targets for `loss` on `outputs` units (the one scale-and-convert step of every study).
+    pub fn encode(scaling: Scaling, loss: Loss, outputs: usize, train: &Dataset, val: &Dataset) -> Result<Self, Error> {
+        if train.n_features() != val.n_features() {
+            return Err(Error::Shape(format!(
+                "the training rows have {} feature columns, the validation rows {}",
+                train.n_features(),
+                val.n_features()
+            )));
+        }
+        let scaler = Scaler::fit(scaling, train.x.view())?;
+        Ok(Fold {
+            x_train: scaled_inputs(&scaler, train)?,
+            y_train: targets_for(loss, outputs, train)?,
+            x_val: scaled_inputs(&scaler, val)?,
+            y_val: targets_for(loss, outputs, val)?,
+        })
+    }
+
     /// Scales and encodes one pair (the scaler is fitted on `train` alone).
     pub fn new(spec: &ModelSpec, train: &Dataset, val: &Dataset) -> Result<Self, Error> {
         let scaler = Scaler::fit(spec.scaling, train.x.view())?;

@@ -18,7 +18,7 @@ pub mod warm;
 
 pub use data::{kfold, make_folds, stratified_kfold, Fold, Validation};
 pub use grid::{parse_alphas, refine_points};
-pub use run::{run_search, PathKind, SearchConfig, SearchOutcome};
+pub use run::{run_search, spec_mode, PathKind, SearchConfig, SearchOutcome};
 pub use select::{select, AlphaScore, Rule, Selection};
 pub use trial_log::{TrialLog, TrialRecord};
 

@@ -11,7 +11,7 @@ use super::trial_log::{TrialKey, TrialRecord};
 use super::{run_trials, warm};
 use crate::metrics::Metric;
 use crate::nn::Model;
-use crate::penalty::Family;
+use crate::penalty::{Family, PenaltyMode};
 use crate::spec::ModelSpec;
 use crate::train::Trainer;
 use crate::Error;
@@ -76,6 +76,35 @@ impl SearchConfig {
         spec.build_model()?.select(&self.param)?;
         Ok(())
     }
+}
+
+/// The mode the spec applies its penalties on the parameters `param` selects in, when that is
+/// not `gradient`, with the names of the parameters that carry it. A search whose family was
+/// written without a mode takes it (see `shrink search --penalty`): searching `l1` on a kernel
+/// the spec penalizes `l1@proximal` must not silently turn the exact zeros off. Parameters whose
+/// penalties disagree on a mode are an error naming them.
+pub fn spec_mode(spec: &ModelSpec, param: &str) -> Result<Option<(PenaltyMode, Vec<String>)>, Error> {
+    let model = spec.build_model()?;
+    let mut found: Option<(PenaltyMode, Vec<String>)> = None;
+    for id in model.select(param)? {
+        let Some(penalty) = model.param(id).penalty.filter(|p| p.mode() != PenaltyMode::Gradient) else { continue };
+        let name = model.param_name(id);
+        match &mut found {
+            None => found = Some((penalty.mode(), vec![name])),
+            Some((mode, names)) if *mode == penalty.mode() => names.push(name),
+            Some((mode, names)) => {
+                return Err(Error::Spec(format!(
+                    "the spec's penalties on `{param}` disagree on a mode: {} {} `{}`, {name} `{}`; \
+                     name the mode in the family (`l1@proximal`, `l1@gradient`)",
+                    names.join(", "),
+                    if names.len() == 1 { "is" } else { "are" },
+                    mode.as_str(),
+                    penalty.mode().as_str()
+                )))
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// The name of the validation score: `accuracy` (higher is better) for binary or categorical

@@ -1,0 +1,243 @@
+//! Training with a progress bar and writing what `train` and `fine-tune` produce.
+
+use super::*;
+
+/// A progress bar over epochs, forwarding to an optional penalty schedule.
+struct Progress<'a> {
+    bar: ProgressBar,
+    schedule: Option<&'a mut PenaltySchedule>,
+}
+
+impl<'a> Progress<'a> {
+    fn new(epochs: usize, schedule: Option<&'a mut PenaltySchedule>) -> Self {
+        let bar = ProgressBar::new(epochs as u64);
+        bar.set_style(
+            ProgressStyle::with_template("training [{bar:40}] epoch {pos}/{len}, {msg} ETA {eta}")
+                .expect("the template is valid")
+                .progress_chars("=> "),
+        );
+        Progress { bar, schedule }
+    }
+}
+
+impl Callback<f32> for Progress<'_> {
+    fn on_epoch_begin(&mut self, epoch: usize, model: &mut Model<f32>) -> Result<(), shrink::Error> {
+        match self.schedule.as_deref_mut() {
+            Some(s) => s.on_epoch_begin(epoch, model),
+            None => Ok(()),
+        }
+    }
+
+    fn on_epoch_end(&mut self, record: &EpochRecord, model: &Model<f32>) {
+        if let Some(s) = self.schedule.as_deref_mut() {
+            s.on_epoch_end(record, model);
+        }
+        self.bar.set_position(record.epoch as u64);
+        self.bar.set_message(format!("loss {:.4}", record.train.loss));
+    }
+}
+
+fn history_csv(history: &History, schedule: &[ScheduleRecord], scheduled: &[String]) -> String {
+    let mut head = vec!["epoch".to_string(), "loss".into(), "data_loss".into(), "penalty".into()];
+    head.extend(history.metric_names.iter().cloned());
+    let has_val = history.epochs.first().is_some_and(|e| e.validation.is_some());
+    if has_val {
+        head.extend(["val_loss".into(), "val_data_loss".into(), "val_penalty".into()]);
+        head.extend(history.metric_names.iter().map(|m| format!("val_{m}")));
+    }
+    if !schedule.is_empty() {
+        head.push("alpha".into());
+        head.extend(scheduled.iter().map(|p| format!("{p}_l2")));
+    }
+    let mut out = head.join(",") + "\n";
+    for (i, e) in history.epochs.iter().enumerate() {
+        let mut row = vec![
+            e.epoch.to_string(),
+            e.train.loss.to_string(),
+            e.train.data_loss.to_string(),
+            e.train.penalty.to_string(),
+        ];
+        row.extend(e.train.metrics.iter().map(f64::to_string));
+        if let Some(v) = &e.validation {
+            row.extend([v.loss.to_string(), v.data_loss.to_string(), v.penalty.to_string()]);
+            row.extend(v.metrics.iter().map(f64::to_string));
+        }
+        if let Some(s) = schedule.get(i) {
+            row.push(s.alpha.to_string());
+            row.extend(s.norms.iter().map(f64::to_string));
+        }
+        out += &(row.join(",") + "\n");
+    }
+    out
+}
+
+fn write_learning_curves(history: &History, out: &Path) -> Result<Vec<PathBuf>> {
+    let epochs: Vec<f64> = history.epochs.iter().map(|e| e.epoch as f64).collect();
+    if epochs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    let mut loss = LineChart::new("Loss (data + penalty)", "epoch", "loss").series(Series::new(
+        "train",
+        epochs.clone(),
+        history.epochs.iter().map(|e| e.train.loss).collect(),
+    ));
+    if history.epochs[0].validation.is_some() {
+        loss = loss.series(Series::new(
+            "validation",
+            epochs.clone(),
+            history.epochs.iter().filter_map(|e| e.validation.as_ref().map(|v| v.loss)).collect(),
+        ));
+    }
+    files.extend(write_line_chart(&loss, &out.join("learning_curves_loss"))?);
+    for (i, name) in history.metric_names.iter().enumerate() {
+        let mut chart = LineChart::new(format!("Learning curves: {name}"), "epoch", name.clone()).series(Series::new(
+            "train",
+            epochs.clone(),
+            history.epochs.iter().map(|e| e.train.metrics[i]).collect(),
+        ));
+        if history.epochs[0].validation.is_some() {
+            chart = chart.series(Series::new(
+                "validation",
+                epochs.clone(),
+                history.epochs.iter().filter_map(|e| e.validation.as_ref().map(|v| v.metrics[i])).collect(),
+            ));
+        }
+        files.extend(write_line_chart(&chart, &out.join(format!("learning_curves_{name}")))?);
+    }
+    Ok(files)
+}
+
+pub(super) fn weights_table(model: &Model<f32>) -> Table {
+    let mut table =
+        Table::new(["parameter", "shape", "penalty", "L1", "L2", "max |w|", "zeros", "inputs used", "dead units"]);
+    let count = |v: Option<usize>| v.map_or(String::from("-"), |v| v.to_string());
+    for (w, (_, p)) in weight_report(model).iter().zip(model.params()) {
+        table.push_row([
+            w.name.clone(),
+            format!("{:?}", w.shape),
+            p.penalty.map_or("none".to_string(), |p| p.to_string()),
+            format!("{:.4}", w.l1),
+            format!("{:.4}", w.l2),
+            format!("{:.4}", w.max_abs),
+            format!("{} ({:.1}%)", w.zeros, 100.0 * w.zero_fraction),
+            count(w.selected_features),
+            count(w.dead_units),
+        ]);
+    }
+    table
+}
+
+fn weights_csv(model: &Model<f32>) -> String {
+    let mut out =
+        String::from(
+        "parameter,layer,role,shape,count,l1,l2,max_abs,zeros,zero_fraction,penalty_l1,penalty_l2,selected_features,dead_units\n",
+    );
+    for (w, (_, p)) in weight_report(model).iter().zip(model.params()) {
+        let pen = p.penalty_or_none();
+        let shape = w.shape.iter().map(usize::to_string).collect::<Vec<_>>().join("x");
+        let _ = writeln!(
+            out,
+            "{},{},{},{shape},{},{},{},{},{},{},{},{},{},{}",
+            w.name,
+            w.layer,
+            w.role,
+            w.count,
+            w.l1,
+            w.l2,
+            w.max_abs,
+            w.zeros,
+            w.zero_fraction,
+            pen.l1_strength(),
+            pen.l2_strength(),
+            w.selected_features.map_or(String::new(), |v| v.to_string()),
+            w.dead_units.map_or(String::new(), |v| v.to_string())
+        );
+    }
+    out
+}
+
+pub(super) struct FitOutcome {
+    files: Vec<PathBuf>,
+    summary: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn fit_and_save(
+    saved: &mut SavedModel,
+    trainer: &mut Trainer<f32>,
+    train: &Dataset,
+    val: Option<&Dataset>,
+    epochs: usize,
+    threads: usize,
+    schedule: Option<(&mut PenaltySchedule, Vec<String>)>,
+    out: &Path,
+    force: bool,
+) -> Result<FitOutcome> {
+    let x = encode_inputs(&saved.spec, &saved.scaler, &saved.features, train)?;
+    let y = encode_targets(&saved.spec, train)?;
+    let val = match val {
+        Some(v) => {
+            Some((encode_inputs(&saved.spec, &saved.scaler, &saved.features, v)?, encode_targets(&saved.spec, v)?))
+        }
+        None => None,
+    };
+    let config = shrink::train::FitConfig { epochs, threads, ..saved.spec.fit_config() };
+    let (schedule, scheduled) = match schedule {
+        Some((s, names)) => (Some(s), names),
+        None => (None, Vec::new()),
+    };
+    let mut progress = Progress::new(epochs, schedule);
+    let history = trainer.fit(
+        &mut saved.model,
+        x.view(),
+        y.view(),
+        val.as_ref().map(|(a, b)| (a.view(), b.view())),
+        &config,
+        Some(&mut progress),
+    );
+    progress.bar.finish_and_clear();
+    let history = history?;
+    let records = progress.schedule.as_ref().map(|s| s.records().to_vec()).unwrap_or_default();
+
+    let model_path = out.join("model.safetensors");
+    saved.save(&model_path, Some(trainer), force)?;
+    let mut files = vec![model_path];
+    let history_path = out.join("history.csv");
+    shrink::files::write_atomic(&history_path, history_csv(&history, &records, &scheduled).as_bytes())?;
+    files.push(history_path);
+    let weights_path = out.join("weights.csv");
+    shrink::files::write_atomic(&weights_path, weights_csv(&saved.model).as_bytes())?;
+    files.push(weights_path);
+    files.extend(write_learning_curves(&history, out)?);
+
+    let mut summary = String::new();
+    if let Some(last) = history.epochs.last() {
+        let names = &history.metric_names;
+        let metrics = |m: &[f64]| names.iter().zip(m).map(|(n, v)| format!(", {n} {v:.4}")).collect::<String>();
+        let _ = writeln!(
+            summary,
+            "epoch {}: loss {:.4} (data {:.4} + penalty {:.4}){}",
+            last.epoch,
+            last.train.loss,
+            last.train.data_loss,
+            last.train.penalty,
+            metrics(&last.train.metrics)
+        );
+        if let Some(v) = &last.validation {
+            let _ =
+                writeln!(summary, "validation: loss {:.4} (data {:.4}){}", v.loss, v.data_loss, metrics(&v.metrics));
+        }
+    }
+    let _ = writeln!(summary, "\n{}", weights_table(&saved.model));
+    Ok(FitOutcome { files, summary })
+}
+
+pub(super) fn report(outcome: FitOutcome) -> Result<()> {
+    let mut text = outcome.summary;
+    text += "\nwrote:\n";
+    for f in outcome.files {
+        let _ = writeln!(text, "  {}", f.display());
+    }
+    crate::print(&text)
+}

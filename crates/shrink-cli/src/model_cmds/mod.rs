@@ -1,0 +1,148 @@
+//! `train`, `evaluate`, `predict`, `inspect`, `fine-tune` and `import`: the model-file workflow
+//! for people who do not write Rust. One file per command; [`fit`] is the training, files and
+//! report `train` and `fine-tune` share; the loading and checking helpers are here.
+
+mod evaluate;
+mod fine_tune;
+mod fit;
+mod import;
+mod inspect;
+mod predict;
+mod train;
+
+use fit::{fit_and_save, report, weights_table};
+
+pub use evaluate::{evaluate, EvaluateArgs};
+pub use fine_tune::{fine_tune, FineTuneArgs};
+pub use import::{import, ImportArgs};
+pub use inspect::{inspect, InspectArgs};
+pub use predict::{predict, PredictArgs};
+pub use train::{train, TrainArgs};
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use ndarray::Array2;
+use shrink::data::{read_csv, read_csv_columns, shuffle_split, Dataset, Scaler, Scaling};
+use shrink::model_file::SavedModel;
+use shrink::nn::Model;
+use shrink::penalty::Family;
+use shrink::pipeline::{encode_inputs, encode_targets};
+use shrink::schedule::{PenaltySchedule, Schedule, ScheduleRecord};
+use shrink::spec::ModelSpec;
+use shrink::train::{Callback, EpochRecord, History, Trainer};
+use shrink::weights::weight_report;
+use shrink::Penalty;
+use shrink_report::{write_histogram_chart, write_line_chart, HistogramChart, LineChart, Series, Table};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Where a training run writes and how many threads a step may use.
+/// `--spec S --data D --target T`: what `train` and `search` start from.
+#[derive(clap::Args)]
+pub(crate) struct SpecTable {
+    /// Model spec (TOML or JSON): layers, penalties, loss, optimizer, epochs, scaling.
+    #[arg(long)]
+    pub(crate) spec: PathBuf,
+    /// Training data (CSV with a header row).
+    #[arg(long)]
+    pub(crate) data: PathBuf,
+    /// Name of the target column.
+    #[arg(long)]
+    pub(crate) target: String,
+}
+
+/// `--model M --data D [--target T]`: a saved model and a table to score or train it on.
+#[derive(clap::Args)]
+pub struct ModelTable {
+    /// A model file written by `shrink train`, `fine-tune` or `import`.
+    #[arg(long)]
+    model: PathBuf,
+    /// Data with the model's input columns (any order) and the target.
+    #[arg(long)]
+    data: PathBuf,
+    /// Name of the target column (default: the one the model was trained on).
+    #[arg(long)]
+    target: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Output folder: model.safetensors, history.csv, weights.csv, learning curves.
+    #[arg(long)]
+    out: PathBuf,
+    /// Replace an existing model file in --out.
+    #[arg(long)]
+    force: bool,
+    /// Threads for the large products inside a step.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+}
+
+#[derive(clap::Args)]
+pub struct ValArgs {
+    /// Validation data with the same columns.
+    #[arg(long, conflicts_with = "val_split")]
+    val: Option<PathBuf>,
+    /// Hold out this fraction of the training rows (seeded by the spec's seed) for validation.
+    #[arg(long)]
+    val_split: Option<f64>,
+}
+
+pub(crate) fn load_spec(path: &Path) -> Result<ModelSpec> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read spec {}", path.display()))?;
+    let spec = if path.extension().is_some_and(|e| e == "json") {
+        ModelSpec::from_json(&text)
+    } else {
+        ModelSpec::from_toml(&text)
+    };
+    spec.with_context(|| format!("{}", path.display()))
+}
+
+fn load_model(path: &Path) -> Result<(SavedModel, Option<shrink::model_file::SavedOptimizer>)> {
+    Ok(SavedModel::load(path)?)
+}
+
+/// The rows of `data` with its feature columns reordered to `features` (extra columns dropped).
+fn with_columns(data: Dataset, features: &[String], path: &Path) -> Result<Dataset> {
+    let mut idx = Vec::with_capacity(features.len());
+    for f in features {
+        let Some(i) = data.feature_names.iter().position(|n| n == f) else {
+            bail!("{}: column `{f}` is missing; the model needs [{}]", path.display(), features.join(", "));
+        };
+        idx.push(i);
+    }
+    let x = data.x.select(ndarray::Axis(1), &idx);
+    Ok(Dataset::new(x, data.y, features.to_vec(), data.target_name)?)
+}
+
+/// Everything that can be checked before an output folder is created: the validation rows
+/// against the model, and the thread count.
+fn check_before_writing(saved: &SavedModel, val: Option<&Dataset>, val_path: &Path, threads: usize) -> Result<()> {
+    if threads == 0 {
+        bail!("--threads must be ≥ 1, got 0");
+    }
+    if let Some(v) = val {
+        encode_inputs(&saved.spec, &saved.scaler, &saved.features, v)
+            .with_context(|| format!("{}", val_path.display()))?;
+        encode_targets(&saved.spec, v).with_context(|| format!("{}", val_path.display()))?;
+    }
+    Ok(())
+}
+
+fn refuse_existing(path: &Path, force: bool) -> Result<()> {
+    if path.exists() && !force {
+        bail!("{} exists; pass --force to replace it", path.display());
+    }
+    Ok(())
+}
+
+fn split_validation(data: Dataset, val: &ValArgs, target: &str, seed: u64) -> Result<(Dataset, Option<Dataset>)> {
+    match (&val.val, val.val_split) {
+        (Some(path), _) => Ok((data, Some(read_csv(path, target)?))),
+        (None, Some(f)) => {
+            let (train, held) = shuffle_split(&data, f, seed).context("--val-split")?;
+            Ok((train, Some(held)))
+        }
+        (None, None) => Ok((data, None)),
+    }
+}

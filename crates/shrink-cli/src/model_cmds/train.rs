@@ -1,0 +1,48 @@
+//! `shrink train`: a spec and a table to a saved model, history, weights and curves.
+
+use super::*;
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    input: SpecTable,
+    #[command(flatten)]
+    val: ValArgs,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+pub fn train(args: TrainArgs) -> Result<()> {
+    let spec = load_spec(&args.input.spec)?;
+    refuse_existing(&args.run.out.join("model.safetensors"), args.run.force)?;
+    let data = read_csv(&args.input.data, &args.input.target)?;
+    let (train, val) = split_validation(data, &args.val, &args.input.target, spec.seed)?;
+    let val = match val {
+        Some(v) => Some(with_columns(v, &train.feature_names, args.val.val.as_deref().unwrap_or(&args.input.data))?),
+        None => None,
+    };
+    let scaler = Scaler::fit(spec.scaling, train.x.view()).context("fitting the input scaler")?;
+    let model = spec.build_model()?;
+    let mut trainer = spec.trainer()?;
+    let mut saved =
+        SavedModel { features: train.feature_names.clone(), target: args.input.target.clone(), scaler, model, spec };
+    // Check the data against the spec before any file is written.
+    encode_inputs(&saved.spec, &saved.scaler, &saved.features, &train)
+        .with_context(|| format!("{}", args.input.data.display()))?;
+    encode_targets(&saved.spec, &train).with_context(|| format!("{}", args.input.data.display()))?;
+    check_before_writing(&saved, val.as_ref(), args.val.val.as_deref().unwrap_or(&args.input.data), args.run.threads)?;
+    std::fs::create_dir_all(&args.run.out).with_context(|| format!("cannot create {}", args.run.out.display()))?;
+    let epochs = saved.spec.epochs;
+    let outcome = fit_and_save(
+        &mut saved,
+        &mut trainer,
+        &train,
+        val.as_ref(),
+        epochs,
+        args.run.threads,
+        None,
+        &args.run.out,
+        args.run.force,
+    )?;
+    report(outcome)
+}
