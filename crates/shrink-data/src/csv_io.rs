@@ -11,6 +11,7 @@ use std::path::Path;
 
 use ndarray::{Array1, Array2};
 
+use crate::clip::summarize_list;
 use crate::lines::LineCounter;
 use crate::{DataError, Dataset};
 
@@ -32,7 +33,7 @@ pub fn read_csv_bytes(bytes: &[u8], name: &Path, target: &str) -> Result<Dataset
         return Err(DataError::MissingTarget {
             path: path.to_path_buf(),
             target: target.to_owned(),
-            available: table.names.join(", "),
+            available: summarize_list(&table.names),
         });
     };
     let ncols = table.names.len();
@@ -139,6 +140,13 @@ fn to_matrix(nrows: usize, ncols: usize, values: Vec<f64>) -> Result<Array2<f64>
 }
 
 fn csv_error(path: &Path, lines: &mut LineCounter, e: &csv::Error) -> DataError {
+    if let csv::ErrorKind::Utf8 { pos, err } = e.kind() {
+        return DataError::Encoding {
+            path: path.to_path_buf(),
+            line: pos.as_ref().map_or(0, |p| lines.line_at(p.byte())),
+            column: err.field() + 1,
+        };
+    }
     DataError::Csv {
         path: path.to_path_buf(),
         line: e.position().map_or(0, |p| lines.line_at(p.byte())),
@@ -176,7 +184,7 @@ fn parse_columns(bytes: &[u8], path: &Path, pick: Option<&[String]>) -> Result<T
                 names.iter().position(|n| n == c).ok_or_else(|| DataError::MissingColumn {
                     path: path.to_path_buf(),
                     column: c.clone(),
-                    available: names.join(", "),
+                    available: summarize_list(&names),
                 })
             })
             .collect::<Result<_, _>>()?,

@@ -8,6 +8,8 @@
 
 use std::path::PathBuf;
 
+use crate::clip::summarize;
+
 /// Everything that can go wrong while generating, reading, scaling or splitting data.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -22,8 +24,8 @@ pub enum DataError {
         source: std::io::Error,
     },
 
-    /// The CSV parser itself rejected the input (for example invalid UTF-8).
-    #[error("{path}: line {line}: malformed CSV: {message}")]
+    /// The CSV parser itself rejected the input.
+    #[error("{path}: line {line}: malformed CSV: {}", summarize(.message))]
     Csv {
         /// File being read.
         path: PathBuf,
@@ -56,8 +58,19 @@ pub enum DataError {
         column: usize,
     },
 
+    /// A cell that is not valid UTF-8 text.
+    #[error("{path}: line {line}, column {column}: not valid UTF-8 text; save the file as UTF-8")]
+    Encoding {
+        /// File being read.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// 1-based column number.
+        column: usize,
+    },
+
     /// Two header cells carry the same name, which would make `--target` ambiguous.
-    #[error("{path}: line 1, column {column}: duplicate column name `{name}` (first seen in column {first})")]
+    #[error("{path}: line 1, column {column}: duplicate column name `{}` (first seen in column {first})", summarize(.name))]
     DuplicateColumn {
         /// File being read.
         path: PathBuf,
@@ -83,7 +96,7 @@ pub enum DataError {
     },
 
     /// A cell is empty, non-numeric, or a non-finite number (`NaN`, `inf`, overflow).
-    #[error("{path}: line {line}, column {column} (`{name}`): {reason}: `{value}`")]
+    #[error("{path}: line {line}, column {column} (`{}`): {reason}: `{}`", summarize(.name), summarize(.value))]
     BadCell {
         /// File being read.
         path: PathBuf,
@@ -99,30 +112,30 @@ pub enum DataError {
         reason: &'static str,
     },
 
-    /// A requested (input) column is not in the header.
-    #[error("{path}: column `{column}` not found; available columns: {available}")]
+    /// A requested (input) column is not in the header (line 1).
+    #[error("{path}: line 1: column `{}` not found; available columns: {}", summarize(.column), .available)]
     MissingColumn {
         /// File being read.
         path: PathBuf,
         /// Requested column name.
         column: String,
-        /// Comma-separated header names.
+        /// The header names, comma-separated, the list cut as by [`crate::summarize_list`].
         available: String,
     },
 
-    /// The requested target column is not in the header.
-    #[error("{path}: target column `{target}` not found; available columns: {available}")]
+    /// The requested target column is not in the header (line 1).
+    #[error("{path}: line 1: target column `{}` not found; available columns: {}", summarize(.target), .available)]
     MissingTarget {
         /// File being read.
         path: PathBuf,
         /// Requested target name.
         target: String,
-        /// Comma-separated header names.
+        /// The header names, comma-separated, the list cut as by [`crate::summarize_list`].
         available: String,
     },
 
     /// The file has only the target column, so there is nothing to learn from.
-    #[error("{path}: no feature columns besides the target `{target}`")]
+    #[error("{path}: line 1: no feature columns besides the target `{}`", summarize(.target))]
     NoFeatures {
         /// File being read.
         path: PathBuf,
@@ -166,9 +179,9 @@ pub enum DataError {
     /// A value handed to a scaler is NaN or infinite.
     #[error("row {row}, column {column}: non-finite value {value}")]
     NonFinite {
-        /// 0-based row index.
+        /// 1-based row number.
         row: usize,
-        /// 0-based column index.
+        /// 1-based column number.
         column: usize,
         /// The value.
         value: f64,

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod clip;
 mod csv_io;
 mod dataset;
 mod error;
@@ -18,6 +19,7 @@ mod rng;
 mod scaler;
 mod split;
 
+pub use clip::{summarize, summarize_list};
 pub use csv_io::{csv_row_lines, read_csv, read_csv_bytes, read_csv_columns, read_csv_features, write_csv};
 pub use dataset::Dataset;
 pub use error::DataError;

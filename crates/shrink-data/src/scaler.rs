@@ -88,7 +88,7 @@ impl Scaler {
             return Err(DataError::EmptyMatrix { rows, cols });
         }
         if let Some(((row, column), &value)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
-            return Err(DataError::NonFinite { row, column, value });
+            return Err(DataError::NonFinite { row: row + 1, column: column + 1, value });
         }
         let (offset, scale) = match kind {
             Scaling::None => (vec![0.0; cols], vec![1.0; cols]),
@@ -266,7 +266,8 @@ mod tests {
         assert!(Scaler::fit(Scaling::None, Array2::<f64>::zeros((2, 0)).view()).is_err());
         let x = array![[1.0, 2.0], [f64::NAN, 3.0]];
         let e = Scaler::fit(Scaling::MinMax, x.view()).unwrap_err();
-        assert!(e.to_string().contains("row 1, column 0"), "{e}");
+        // x[[1, 0]], numbered from 1
+        assert!(e.to_string().contains("row 2, column 1"), "{e}");
         let x = array![[1.0, f64::INFINITY]];
         assert!(Scaler::fit(Scaling::None, x.view()).is_err());
     }

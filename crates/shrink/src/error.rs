@@ -43,9 +43,9 @@ pub enum Error {
     NonFinite {
         /// Which array (e.g. "training inputs").
         what: &'static str,
-        /// 0-based row.
+        /// 1-based row.
         row: usize,
-        /// 0-based column.
+        /// 1-based column.
         column: usize,
     },
     /// Training produced a NaN or infinite loss (before any clipping) or weights; the weights

@@ -92,9 +92,9 @@ impl FromStr for Family {
         const FAMILIES: &str = "a family l1, l2, l1l2, elastic-net:RATIO, group-rows or group-columns";
         let (body, mode) = split_mode(text.trim())?;
         let kind = match body.trim().split_once(':') {
-            Some(("elastic-net", ratio)) => {
-                FamilyKind::ElasticNet(ratio.trim().parse().map_err(|_| syntax(ratio, "a number"))?)
-            }
+            Some(("elastic-net", ratio)) => FamilyKind::ElasticNet(
+                ratio.trim().parse().map_err(|_| syntax(ratio, "a number (the elastic-net ratio)"))?,
+            ),
             Some(_) => return Err(syntax(text, "a family without a strength (the alpha of a trial sets it)")),
             None => match body.trim() {
                 "l1" => FamilyKind::L1,

@@ -49,7 +49,15 @@ pub(super) fn syntax(text: &str, expected: &'static str) -> PenaltyError {
 
 /// Parses a strength: a finite number ≥ 0.
 pub(super) fn number(parameter: &'static str, text: &str) -> Result<f64, PenaltyError> {
-    let value: f64 = text.trim().parse().map_err(|_| syntax(text, "a number"))?;
+    // Name the strength the number is for, so that `l1:` or `l1l2:1e-3,` says which one is missing.
+    let expected = match parameter {
+        "l1" => "a number (the l1 strength)",
+        "l2" => "a number (the l2 strength)",
+        "alpha" => "a number (the elastic-net alpha)",
+        "group" => "a number (the group strength)",
+        _ => "a number",
+    };
+    let value: f64 = text.trim().parse().map_err(|_| syntax(text, expected))?;
     check(parameter, value)
 }
 
@@ -82,7 +90,7 @@ impl FromStr for Penalty {
                 }
                 "elastic-net" => {
                     let (a, r) = pair(args, "elastic-net:ALPHA,RATIO")?;
-                    let ratio: f64 = r.trim().parse().map_err(|_| syntax(r, "a number"))?;
+                    let ratio: f64 = r.trim().parse().map_err(|_| syntax(r, "a number (the elastic-net ratio)"))?;
                     let net = Penalty::elastic_net(number("alpha", a)?, ratio)?;
                     set(&mut l1, net.l1).map_err(|()| twice("each strength at most once"))?;
                     set(&mut l2, net.l2).map_err(|()| twice("each strength at most once"))?;

@@ -190,7 +190,7 @@ impl<F: Float> Trainer<F> {
         }
         for (name, a) in [(what[0], x), (what[1], y)] {
             if let Some(((row, column), _)) = a.indexed_iter().find(|(_, v)| !v.is_finite()) {
-                return Err(Error::NonFinite { what: name, row, column });
+                return Err(Error::NonFinite { what: name, row: row + 1, column: column + 1 });
             }
         }
         Ok(())

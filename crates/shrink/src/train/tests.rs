@@ -335,7 +335,8 @@ fn bad_data_is_rejected_with_position() {
     let mut trainer = Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &[]).unwrap();
     x[[3, 1]] = f32::NAN;
     let e = trainer.fit(&mut model, x.view(), y.view(), None, &FitConfig::default(), None).unwrap_err();
-    assert_eq!(e.to_string(), "training inputs contains a non-finite value at row 3, column 1");
+    // x[[3, 1]], numbered from 1
+    assert_eq!(e.to_string(), "training inputs contains a non-finite value at row 4, column 2");
     let e = trainer
         .fit(&mut model, x.slice(ndarray::s![.., ..1]), y.view(), None, &FitConfig::default(), None)
         .unwrap_err();
