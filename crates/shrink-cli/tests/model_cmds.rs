@@ -956,6 +956,25 @@ fn inspect_table_json_and_plots_match_the_tensors() {
     assert!(stdout(&o).contains("dense_0.kernel"));
     assert!(is_png(&plots.join("weights_histogram.png")), "weights_histogram.png");
     assert!(is_svg(&plots.join("weights_histogram.svg")), "weights_histogram.svg");
+    // Existing histograms are kept without --force.
+    let before = std::fs::read(plots.join("weights_histogram.svg")).unwrap();
+    let o = shrink(args(&[&"inspect", &"--model", &model, &"--plot", &plots, &"--param", &"dense_1"]));
+    assert_fails(&o, &["weights_histogram.png", "--force"]);
+    assert_eq!(std::fs::read(plots.join("weights_histogram.svg")).unwrap(), before);
+    let o = shrink(args(&[&"inspect", &"--model", &model, &"--plot", &plots, &"--param", &"dense_1", &"--force"]));
+    assert_success(&o);
+    assert_ne!(std::fs::read(plots.join("weights_histogram.svg")).unwrap(), before);
+    // --param takes a selector: only those rows, and a typo lists what exists.
+    let o = shrink(args(&[&"inspect", &"--model", &model, &"--param", &"*.kernel"]));
+    let table = stdout(&o);
+    assert!(table.lines().any(|l| l.starts_with("dense_1.kernel")), "{table}");
+    assert!(!table.lines().any(|l| l.starts_with("dense_0.bias")), "{table}");
+    let v = json(&shrink(args(&[&"inspect", &"--model", &model, &"--json", &"--param", &"dense_0.kernel"])));
+    assert_eq!(v["parameters"].as_array().unwrap().len(), 1);
+    assert_fails(
+        &shrink(args(&[&"inspect", &"--model", &model, &"--param", &"conv2d_*.kernel"])),
+        &["conv2d_*.kernel", "dense_0.bias"],
+    );
     // A --plot folder that cannot be created.
     let file = tmp.write("a_file", "x");
     let o = shrink(args(&[&"inspect", &"--model", &model, &"--plot", &file.join("sub")]));

@@ -108,11 +108,12 @@ fn write_learning_curves(history: &History, out: &Path) -> Result<Vec<PathBuf>> 
     Ok(files)
 }
 
-pub(super) fn weights_table(model: &Model<f32>) -> Table {
+/// The weight statistics of the parameters `keep` accepts (by qualified name).
+pub(super) fn weights_table(model: &Model<f32>, keep: impl Fn(&str) -> bool) -> Table {
     let mut table =
         Table::new(["parameter", "shape", "penalty", "L1", "L2", "max |w|", "zeros", "inputs used", "dead units"]);
     let count = |v: Option<usize>| v.map_or(String::from("-"), |v| v.to_string());
-    for (w, (_, p)) in weight_report(model).iter().zip(model.params()) {
+    for (w, (_, p)) in weight_report(model).iter().zip(model.params()).filter(|(w, _)| keep(&w.name)) {
         table.push_row([
             w.name.clone(),
             format!("{:?}", w.shape),
@@ -229,7 +230,7 @@ pub(super) fn fit_and_save(
                 writeln!(summary, "validation: loss {:.4} (data {:.4}){}", v.loss, v.data_loss, metrics(&v.metrics));
         }
     }
-    let _ = writeln!(summary, "\n{}", weights_table(&saved.model));
+    let _ = writeln!(summary, "\n{}", weights_table(&saved.model, |_| true));
     Ok(FitOutcome { files, summary })
 }
 

@@ -10,18 +10,31 @@ pub struct InspectArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Only these parameters: a selector (`dense_0.kernel`, `conv2d_*.kernel,lstm_0.recurrent_kernel`,
+    /// `*.kernel`, `*`).
+    #[arg(long, default_value = "*")]
+    param: String,
     /// Write weight histograms (PNG and SVG) into this folder.
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// Replace histograms already in the --plot folder.
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn inspect(args: InspectArgs) -> Result<()> {
     let (saved, optimizer) = load_model(&args.model)?;
     let model = &saved.model;
+    let chosen: Vec<String> =
+        model.select(&args.param).context("--param")?.into_iter().map(|id| model.param_name(id)).collect();
+    let keep = |name: &str| chosen.iter().any(|c| c == name);
     if let Some(dir) = &args.plot {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        for ext in ["png", "svg"] {
+            refuse_existing(&dir.join(format!("weights_histogram.{ext}")), args.force)?;
+        }
+        let _lock = shrink::files::OutputLock::acquire(dir)?;
         let mut chart = HistogramChart::new("Weight values per parameter", "weight", 40);
-        for (name, p) in model.params() {
+        for (name, p) in model.params().filter(|(name, _)| keep(name)) {
             chart = chart.group(name, p.value.iter().map(|&v| v as f64).collect());
         }
         let files = write_histogram_chart(&chart, &dir.join("weights_histogram"))?;
@@ -33,6 +46,7 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
         let rows: Vec<serde_json::Value> = weight_report(model)
             .into_iter()
             .zip(model.params())
+            .filter(|(w, _)| keep(&w.name))
             .map(|(w, (_, p))| {
                 let mut v = serde_json::to_value(&w).expect("a weight report serializes");
                 v["penalty"] = serde_json::to_value(p.penalty).expect("a penalty serializes");
@@ -64,6 +78,6 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
         saved.spec.optimizer.name(),
         optimizer.as_ref().map_or("no saved state".to_string(), |o| format!("{} steps", o.iterations))
     );
-    text += &format!("{}\n", weights_table(model));
+    text += &format!("{}\n", weights_table(model, keep));
     crate::print(&text)
 }
