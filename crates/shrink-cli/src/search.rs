@@ -153,9 +153,14 @@ fn plan(args: &Args) -> Result<Plan> {
         (None, None) => Validation::Holdout,
     };
     let folds = make_folds(&spec, &data, &validation).with_context(|| format!("{}", args.input.data.display()))?;
+    // Contents, not paths, decide whether earlier trials can be reused: a data file edited in
+    // place is a different search.
+    let test_sha256 = args.test.as_deref().map(shrink::files::sha256_file).transpose()?;
     let fingerprint = serde_json::to_string_pretty(&serde_json::json!({
         "spec": serde_json::from_str::<serde_json::Value>(&spec.to_json())?,
-        "data": args.input.data, "target": args.input.target, "test": args.test, "cv": args.cv, "search": config,
+        "data_sha256": shrink::files::sha256_file(&args.input.data)?,
+        "test_sha256": test_sha256,
+        "target": args.input.target, "cv": args.cv, "search": config,
     }))?;
     Ok(Plan { spec, data, config, folds, fingerprint })
 }
@@ -166,7 +171,11 @@ fn search_into(plan: &Plan, config: &SearchConfig, dir: &Path, force: bool, labe
     if !force {
         if let Ok(old) = std::fs::read_to_string(&settings) {
             if old != plan.fingerprint {
-                bail!("{} holds a search with other settings; pass --force to start over", dir.display());
+                bail!(
+                    "{} holds a search with other settings ({} changed); pass --force to start over",
+                    dir.display(),
+                    changed_keys(&old, &plan.fingerprint)
+                );
             }
         }
     }
@@ -190,11 +199,36 @@ fn search_into(plan: &Plan, config: &SearchConfig, dir: &Path, force: bool, labe
     };
     let outcome = run_search(&plan.spec, config, &plan.folds, done, &sink, &progress)?;
     bar.finish_and_clear();
+    // The same bytes at any thread count: the trials in trial order, not finishing order.
+    log.into_inner()
+        .map_err(|_| shrink::Error::invalid("trial log", "unpoisoned", "poisoned"))?
+        .finish(&outcome.records)?;
     Ok(outcome)
+}
+
+/// The settings that differ between two `search.json` texts (`data_sha256`, `search`, …).
+fn changed_keys(old: &str, new: &str) -> String {
+    let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).unwrap_or_default();
+    let (old, new) = (parse(old), parse(new));
+    let keys: std::collections::BTreeSet<&String> =
+        old.as_object().into_iter().chain(new.as_object()).flat_map(|m| m.keys()).collect();
+    let changed: Vec<&str> =
+        keys.into_iter().filter(|k| old.get(k.as_str()) != new.get(k.as_str())).map(|k| k.as_str()).collect();
+    if changed.is_empty() {
+        "the file's format".to_string()
+    } else {
+        changed.join(", ")
+    }
 }
 
 pub fn run(args: Args) -> Result<()> {
     let plan = plan(&args)?;
+    let model_path = args.out.join("model.safetensors");
+    if args.refit && model_path.exists() && !args.force {
+        bail!("{} exists; pass --force to replace it (and start the search over)", model_path.display());
+    }
+    // One writer per output folder: a second search into it fails here, before any trial.
+    let _lock = shrink::files::OutputLock::acquire(&args.out)?;
     let outcome = search_into(&plan, &plan.config, &args.out, args.force, "search")?;
     let comparison = if args.compare_cold {
         let cold_config = SearchConfig { path: PathKind::Cold, ..plan.config.clone() };

@@ -44,8 +44,8 @@ impl Drop for Scratch {
 
 fn command(dir: &Scratch, out: &Path, extra: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_shrink"));
-    c.args(["search", "--data", MOONS, "--target", "y"]);
-    for (flag, default) in [("--param", "dense_0.kernel"), ("--penalty", "l2")] {
+    c.args(["search", "--target", "y"]);
+    for (flag, default) in [("--data", MOONS), ("--param", "dense_0.kernel"), ("--penalty", "l2")] {
         if !extra.contains(&flag) {
             c.args([flag, default]);
         }
@@ -98,9 +98,44 @@ fn outputs_and_thread_independence() {
         assert!(a.join(format!("{f}.png")).exists() && a.join(format!("{f}.svg")).exists(), "{f}");
     }
     assert!(a.join("model.safetensors").exists());
+    // The finished trials.csv is in trial order, so both thread counts wrote the same rows in
+    // the same order (only the `seconds` column differs).
+    let unsorted = |out: &Path| -> Vec<String> {
+        let text = fs::read_to_string(out.join("trials.csv")).unwrap();
+        text.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string()).collect()
+    };
+    assert_eq!(unsorted(&a), unsorted(&b));
     // A rerun finds everything done and trains nothing.
-    let again = run(&dir, &a, &[&args[..], &["--threads", "2"]].concat());
+    let rest = &args[..args.len() - 1]; // without --refit
+    let again = run(&dir, &a, &[rest, &["--threads", "2"]].concat());
     assert!(String::from_utf8_lossy(&again.stdout).contains("(0 trained now"));
+    // --refit would replace the model: refused before any work without --force.
+    let model = fs::read(a.join("model.safetensors")).unwrap();
+    let refused = run(&dir, &a, &[&args[..], &["--threads", "2"]].concat());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && err.contains("model.safetensors exists") && err.contains("--force"), "{err}");
+    assert_eq!(fs::read(a.join("model.safetensors")).unwrap(), model);
+}
+
+#[test]
+fn a_changed_data_file_is_not_resumed() {
+    let dir = Scratch::new("changed", 20);
+    let out = dir.out("s");
+    let data = dir.out("moons.csv");
+    fs::copy(MOONS, &data).unwrap();
+    let data_arg = data.to_str().unwrap();
+    let args = ["--alphas", "1e-2", "--repeats", "1", "--data", data_arg];
+    assert!(run(&dir, &out, &args).status.success());
+    // Same path, other contents: one value edited in place.
+    let text = fs::read_to_string(&data).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let cells: Vec<&str> = lines[1].split(',').collect();
+    lines[1] = format!("0.5,{}", cells[1..].join(","));
+    fs::write(&data, lines.join("\n") + "\n").unwrap();
+    let o = run(&dir, &out, &args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("data_sha256 changed") && err.contains("--force"), "{err}");
+    assert!(run(&dir, &out, &[&args[..], &["--force"]].concat()).status.success());
 }
 
 #[test]
