@@ -30,6 +30,9 @@ pub struct Args {
     /// Output folder.
     #[arg(long, default_value = "shrink-out/case-study")]
     out: PathBuf,
+    /// Replace the results already in the output folder.
+    #[arg(long)]
+    force: bool,
     /// First seed; repeat r uses seed + r.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -124,7 +127,9 @@ pub fn run(args: Args) -> Result<()> {
     for &alpha in &config.alphas {
         config.family.at(alpha).with_context(|| format!("--alphas {alpha} (--penalty {})", config.family))?;
     }
+    config.validate()?;
     let data = study_data(&args)?;
+    let _lock = crate::study_out::claim(&args.out, args.force)?;
     let fits = case_study::fits_to_train(&config);
     let bar = ProgressBar::new(fits as u64);
     bar.set_style(

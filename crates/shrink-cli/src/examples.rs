@@ -81,6 +81,9 @@ pub struct Common {
     /// Worker threads (fits side by side); results do not depend on it.
     #[arg(long)]
     pub(crate) threads: Option<usize>,
+    /// Replace the results already in the output folder.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 impl Common {
@@ -135,6 +138,7 @@ fn digits(args: DigitsArgs) -> Result<()> {
     let (train, test) = shuffle_split(&data, 0.3, 0)?;
     // Pixels 0–16 → [0, 1], fitted on train; labels one-hot for the 10 softmax units.
     let fold = Fold::encode(Scaling::MinMax, Loss::CategoricalCrossEntropy, 10, &train, &test)?;
+    let _lock = crate::study_out::claim(&out, args.common.force)?;
     let arms = args.alphas.iter().map(|&a| Arm::new(if a == 0.0 { "none".to_string() } else { a.to_string() }, a));
     let plan = Plan::new(arms.collect(), args.repeats, args.common.threads());
     let bar = progress(plan.trials().len(), "digits-cnn");
@@ -258,6 +262,7 @@ fn sunspots(args: SunspotsArgs) -> Result<()> {
     if series.len() < w + 10 {
         bail!("--window {w} leaves too few windows in {} years", series.len());
     }
+    let _lock = crate::study_out::claim(&out, args.common.force)?;
     // Supervised windows: years t−w … t−1 predict year t; the first 2/3 of windows train.
     let n = series.len() - w;
     let n_train = n * 2 / 3;

@@ -100,6 +100,7 @@ pub fn breast_cancer(args: BreastArgs) -> Result<()> {
     let out = args.common.out.clone().unwrap_or_else(|| PathBuf::from("shrink-out/breast-cancer"));
     let data = read_csv_bytes(BREAST_CANCER, Path::new("breast_cancer.csv"), "target")?;
     let (train, test) = shuffle_split(&data, 0.25, 0)?;
+    let _lock = crate::study_out::claim(&out, args.common.force)?;
     let names = train.feature_names.clone();
     let threads = args.common.threads();
 

@@ -7,6 +7,28 @@ use shrink_report::{format_mean_sd, write_box_chart, write_line_chart, BoxChart,
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+/// Takes an output folder for a study before any work: a folder that already holds files is
+/// refused unless `force` (naming a few of them), and the folder is locked against a second
+/// writer until the returned lock is dropped.
+pub(crate) fn claim(dir: &Path, force: bool) -> Result<shrink::files::OutputLock> {
+    if !force {
+        let mut held: Vec<String> = match std::fs::read_dir(dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n != shrink::files::LOCK_FILE)
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        if !held.is_empty() {
+            held.sort();
+            let shown = shrink::data::summarize_list(&held);
+            anyhow::bail!("{} already holds results ({shown}); pass --force to replace them", dir.display());
+        }
+    }
+    Ok(shrink::files::OutputLock::acquire(dir)?)
+}
+
 pub(crate) struct Outputs {
     dir: PathBuf,
     pub(crate) files: Vec<PathBuf>,

@@ -475,12 +475,14 @@ fn case_study_seed_selects_the_fits() {
 }
 
 #[test]
-fn case_study_overwrites_a_previous_run() {
+fn case_study_keeps_a_previous_run_without_force() {
     let tmp = TempDir::new_in("cli-test", "rerun");
     let out = tmp.join("out");
     fs::create_dir_all(&out).unwrap();
     fs::write(out.join("results.csv"), "sentinel\n").unwrap();
-    assert_success(&case_study(&out, &TINY));
+    assert_fails(&case_study(&out, &TINY), &["already holds results (results.csv)", "--force"]);
+    assert_eq!(fs::read_to_string(out.join("results.csv")).unwrap(), "sentinel\n");
+    assert_success(&case_study(&out, &[&TINY[..], &["--force"]].concat()));
     check_study_outputs(&out, 2, &[0.1, 1e-3], 0);
 }
 

@@ -104,20 +104,6 @@ const WEIGHTS_HEADER: &str =
     "parameter,layer,role,shape,count,l1,l2,max_abs,zeros,zero_fraction,penalty_l1,penalty_l2,selected_features,dead_units";
 const PARAMS: [&str; 4] = ["dense_0.kernel", "dense_0.bias", "dense_1.kernel", "dense_1.bias"];
 
-/// Asserts a failed run: exit code 1, no panic, an `error:` line on stderr naming every needle.
-#[track_caller]
-fn assert_fails(o: &Output, needles: &[&str]) -> String {
-    let err = stderr(o);
-    assert!(!o.status.success(), "expected failure, got success\nstdout:\n{}\nstderr:\n{err}", stdout(o));
-    assert_eq!(o.status.code(), Some(1), "exit code; stderr:\n{err}");
-    assert!(!err.contains("panicked"), "panic:\n{err}");
-    assert!(err.starts_with("error: "), "stderr should start with `error: `:\n{err}");
-    for n in needles {
-        assert!(err.contains(n), "stderr should mention {n:?}:\n{err}");
-    }
-    err
-}
-
 /// Arguments as owned strings, paths included.
 fn args(parts: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<std::ffi::OsString> {
     parts.iter().map(|p| p.as_ref().to_os_string()).collect()

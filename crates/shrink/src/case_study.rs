@@ -188,25 +188,33 @@ pub fn fits_to_train(config: &CaseStudyConfig) -> usize {
     arms(config).len() * config.repeats
 }
 
+impl CaseStudyConfig {
+    /// Checks every setting (run does too), so a command line can refuse before it writes.
+    pub fn validate(&self) -> Result<(), Error> {
+        let config = self;
+        if config.repeats == 0 {
+            return Err(Error::invalid("repeats", "≥ 1", 0));
+        }
+        if config.epochs == 0 {
+            return Err(Error::invalid("epochs", "≥ 1", 0));
+        }
+        if config.hidden == 0 {
+            return Err(Error::invalid("hidden", "≥ 1", 0));
+        }
+        for &a in config.alphas.iter().chain([&config.reference_alpha]) {
+            config.family.at(a)?;
+        }
+        FitConfig { batch_size: config.batch_size, threads: config.threads, ..FitConfig::default() }.validate()
+    }
+}
+
 /// Runs every fit; `progress(done, total)` is called as fits finish.
 pub fn run(
     config: &CaseStudyConfig,
     data: &Fold,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<CaseStudy, Error> {
-    if config.repeats == 0 {
-        return Err(Error::invalid("repeats", "≥ 1", 0));
-    }
-    if config.epochs == 0 {
-        return Err(Error::invalid("epochs", "≥ 1", 0));
-    }
-    if config.hidden == 0 {
-        return Err(Error::invalid("hidden", "≥ 1", 0));
-    }
-    for &a in config.alphas.iter().chain([&config.reference_alpha]) {
-        config.family.at(a)?;
-    }
-    FitConfig { batch_size: config.batch_size, threads: config.threads, ..FitConfig::default() }.validate()?;
+    config.validate()?;
     let start = Instant::now();
     let plan = Plan::new(arms(config), config.repeats, config.threads);
     let trained = plan.run(|arm, trial| fit_one(config, arm, trial, data), progress)?;

@@ -57,7 +57,7 @@ pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
     for (param, penalty) in &penalties {
         saved.model.set_penalty(param, Some(*penalty)).with_context(|| format!("--penalty {param}"))?;
     }
-    refuse_existing(&args.run.out.join("model.safetensors"), args.run.force)?;
+    refuse_run_outputs(&args.run.out, &saved.spec.metrics, args.run.force)?;
     let target = args.input.target.clone().unwrap_or_else(|| saved.target.clone());
     let data = with_columns(read_csv(&args.input.data, &target)?, &saved.features, &args.input.data)?;
     let (train, val) = split_validation(data, &args.val, &target, saved.spec.seed)?;
@@ -75,7 +75,8 @@ pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
         _ => None,
     };
     check_before_writing(&saved, val.as_ref(), args.val.val.as_deref().unwrap_or(&args.input.data), args.run.threads)?;
-    std::fs::create_dir_all(&args.run.out).with_context(|| format!("cannot create {}", args.run.out.display()))?;
+    let _lock = shrink::files::OutputLock::acquire(&args.run.out)
+        .with_context(|| format!("cannot use {}", args.run.out.display()))?;
     let schedule_arg = match scheduled.as_mut() {
         Some((s, param)) => {
             let names = saved.model.select(param)?.into_iter().map(|id| saved.model.param_name(id)).collect();

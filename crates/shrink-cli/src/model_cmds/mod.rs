@@ -129,6 +129,16 @@ fn check_before_writing(saved: &SavedModel, val: Option<&Dataset>, val_path: &Pa
     Ok(())
 }
 
+/// Refuses, before any work, to replace any file a training run writes into `dir` (the model,
+/// `history.csv`, `weights.csv`, the learning curves of the loss and of each metric).
+fn refuse_run_outputs(dir: &Path, metrics: &[shrink::metrics::Metric], force: bool) -> Result<()> {
+    let mut names = vec!["model.safetensors".to_string(), "history.csv".into(), "weights.csv".into()];
+    for stem in std::iter::once("loss").chain(metrics.iter().map(|m| m.as_str())) {
+        names.extend(["png", "svg"].map(|ext| format!("learning_curves_{stem}.{ext}")));
+    }
+    names.iter().try_for_each(|name| refuse_existing(&dir.join(name), force))
+}
+
 fn refuse_existing(path: &Path, force: bool) -> Result<()> {
     if path.exists() && !force {
         bail!("{} exists; pass --force to replace it", path.display());

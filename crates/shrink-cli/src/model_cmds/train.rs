@@ -14,7 +14,7 @@ pub struct TrainArgs {
 
 pub fn train(args: TrainArgs) -> Result<()> {
     let spec = load_spec(&args.input.spec)?;
-    refuse_existing(&args.run.out.join("model.safetensors"), args.run.force)?;
+    refuse_run_outputs(&args.run.out, &spec.metrics, args.run.force)?;
     let data = read_csv(&args.input.data, &args.input.target)?;
     let (train, val) = split_validation(data, &args.val, &args.input.target, spec.seed)?;
     let val = match val {
@@ -31,7 +31,8 @@ pub fn train(args: TrainArgs) -> Result<()> {
         .with_context(|| format!("{}", args.input.data.display()))?;
     encode_targets(&saved.spec, &train).with_context(|| format!("{}", args.input.data.display()))?;
     check_before_writing(&saved, val.as_ref(), args.val.val.as_deref().unwrap_or(&args.input.data), args.run.threads)?;
-    std::fs::create_dir_all(&args.run.out).with_context(|| format!("cannot create {}", args.run.out.display()))?;
+    let _lock = shrink::files::OutputLock::acquire(&args.run.out)
+        .with_context(|| format!("cannot use {}", args.run.out.display()))?;
     let epochs = saved.spec.epochs;
     let outcome = fit_and_save(
         &mut saved,

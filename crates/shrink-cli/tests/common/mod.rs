@@ -67,6 +67,20 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A run that failed with exit code 1 and one `error: ` message mentioning every needle.
+#[track_caller]
+pub fn assert_fails(o: &Output, needles: &[&str]) -> String {
+    let err = stderr(o);
+    assert!(!o.status.success(), "expected failure, got success\nstdout:\n{}\nstderr:\n{err}", stdout(o));
+    assert_eq!(o.status.code(), Some(1), "exit code; stderr:\n{err}");
+    assert!(!err.contains("panicked"), "panic:\n{err}");
+    assert!(err.starts_with("error: "), "stderr should start with `error: `:\n{err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr should mention {n:?}:\n{err}");
+    }
+    err
+}
+
 #[track_caller]
 pub fn assert_success(o: &Output) {
     assert!(o.status.success(), "expected success, got {:?}\nstdout:\n{}\nstderr:\n{}", o.status, stdout(o), stderr(o));
