@@ -121,7 +121,7 @@ pub fn run(args: Args) -> Result<()> {
         family: args.penalty,
         alphas: args.alphas.clone(),
         seed: args.seed,
-        threads: args.threads.unwrap_or(defaults.threads),
+        threads: crate::threads(args.threads),
         ..defaults
     };
     for &alpha in &config.alphas {

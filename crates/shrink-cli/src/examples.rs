@@ -88,7 +88,7 @@ pub struct Common {
 
 impl Common {
     pub(crate) fn threads(&self) -> usize {
-        self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        crate::threads(self.threads)
     }
 }
 

@@ -95,6 +95,20 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// The thread count for `requested` (default: every core). More than the machine has is capped
+/// with a warning: results do not depend on the count, and thousands of threads only thrash.
+pub(crate) fn threads(requested: Option<usize>) -> usize {
+    let cores = shrink::threads::available();
+    match requested {
+        None => cores,
+        Some(t) if t > cores => {
+            eprintln!("warning: --threads {t} is more than the {cores} this machine has; using {cores}");
+            cores
+        }
+        Some(t) => t,
+    }
+}
+
 /// Writes to stdout; a reader that went away (`shrink … | head`) ends the output quietly.
 pub(crate) fn print(text: &str) -> Result<()> {
     use std::io::Write;
@@ -119,6 +133,13 @@ fn describe(error: &anyhow::Error) -> String {
 }
 
 fn main() -> ExitCode {
+    // Ctrl-C ends the process before destructors run: remove the temporaries of writes in
+    // progress so that nothing half-written is left behind (the targets are untouched).
+    let _ = ctrlc::set_handler(|| {
+        shrink::files::remove_temporaries();
+        eprintln!("interrupted");
+        std::process::exit(130);
+    });
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

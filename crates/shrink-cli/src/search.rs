@@ -143,7 +143,7 @@ fn plan(args: &Args) -> Result<Plan> {
         rule: if args.rule == "1se" { Rule::OneSe } else { Rule::Best },
         path,
         warm_epochs: args.warm_epochs.unwrap_or((spec.epochs / 4).max(1)),
-        threads: args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        threads: crate::threads(args.threads),
     };
     config.validate(&spec).context("--param / --alphas")?;
     let data = read_csv(&args.input.data, &args.input.target)?;

@@ -175,6 +175,19 @@ mod tests {
     }
 
     #[test]
+    fn temporaries_in_progress_are_removed_on_request() {
+        let dir = scratch("pending");
+        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = dir.join(".a.csv.x.tmp");
+        std::fs::write(&tmp, b"half").unwrap();
+        register(&tmp, true);
+        remove_temporaries();
+        assert!(!tmp.exists());
+        register(&tmp, false);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn sha256_of_a_file() {
         let dir = scratch("sha");
         let path = dir.join("abc.txt");

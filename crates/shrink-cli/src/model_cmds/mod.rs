@@ -118,6 +118,7 @@ fn with_columns(data: Dataset, features: &[String], path: &Path) -> Result<Datas
 /// Everything that can be checked before an output folder is created: the validation rows
 /// against the model, and the thread count.
 fn check_before_writing(saved: &SavedModel, val: Option<&Dataset>, val_path: &Path, threads: usize) -> Result<()> {
+    crate::threads(Some(threads)); // warns when more than the machine has
     if threads == 0 {
         bail!("--threads must be ≥ 1, got 0");
     }
