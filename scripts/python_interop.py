@@ -13,22 +13,8 @@ import numpy as np
 from safetensors import safe_open
 from safetensors.numpy import load_file, save_file
 
-SPEC = """
-input_shape = [2]
-scaling = "standard"
-loss = "binary_crossentropy"
-metrics = ["accuracy"]
-epochs = 50
-[[layers]]
-type = "dense"
-units = 16
-activation = "relu"
-kernel_penalty = { l2 = 1e-3 }
-[[layers]]
-type = "dense"
-units = 1
-activation = "sigmoid"
-"""
+# The small sigmoid MLP of the Rust tests (crates/shrink/tests/data/moons_mlp.toml).
+SPEC = (Path(__file__).resolve().parent.parent / "crates/shrink/tests/data/moons_mlp.toml").read_text()
 
 
 def run(shrink, *args):

@@ -22,26 +22,7 @@ const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n
 
 /// A small sigmoid MLP with an L2 penalty on the first kernel. Line 12 is `units = 16` and
 /// line 14 the kernel penalty (the error tests rely on these line numbers).
-const SPEC: &str = r#"input_shape = [2]
-scaling = "standard"
-loss = "binary_crossentropy"
-metrics = ["accuracy"]
-epochs = 20
-batch_size = 32
-seed = 0
-optimizer = { name = "adam", lr = 0.01 }
-
-[[layers]]
-type = "dense"
-units = 16
-activation = "relu"
-kernel_penalty = { l2 = 1e-3 }
-
-[[layers]]
-type = "dense"
-units = 1
-activation = "sigmoid"
-"#;
+const SPEC: &str = include_str!("../../shrink/tests/data/moons_mlp.toml");
 
 /// `SPEC` as JSON, without the penalty.
 const SPEC_JSON_NO_PENALTY: &str = r#"{

@@ -3,22 +3,8 @@ use crate::pipeline::{encode_inputs, encode_targets};
 use crate::train::FitConfig;
 use shrink_data::Scaling;
 
-const SPEC: &str = r#"
-input_shape = [2]
-scaling = "standard"
-loss = "binary_crossentropy"
-metrics = ["accuracy"]
-epochs = 30
-[[layers]]
-type = "dense"
-units = 16
-activation = "relu"
-kernel_penalty = { l2 = 1e-3 }
-[[layers]]
-type = "dense"
-units = 1
-activation = "sigmoid"
-"#;
+/// The small sigmoid MLP the CLI tests and the Python interop script use too.
+const SPEC: &str = include_str!("../../tests/data/moons_mlp.toml");
 
 fn dir(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("shrink-model-file-{name}-{}", std::process::id()));
