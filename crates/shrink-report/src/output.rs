@@ -7,7 +7,6 @@
 
 use std::ffi::OsString;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
@@ -111,23 +110,12 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError>
 
 /// Writes `bytes` to `path.tmp`, syncs it and renames it over `path`; the temporary file is
 /// removed again if any step fails.
+/// The one atomic writer shared with the core library (`shrink-files`).
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let tmp = with_suffix(path, "tmp");
-    let result = (|| -> std::io::Result<()> {
-        let mut file = fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        Ok(())
-    })();
-    if let Err(source) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(ReportError::Io { path: tmp, source });
-    }
-    if let Err(source) = fs::rename(&tmp, path) {
-        let _ = fs::remove_file(&tmp);
-        return Err(ReportError::Io { path: path.to_path_buf(), source });
-    }
-    Ok(())
+    shrink_files::write_atomic(path, bytes).map_err(|e| match e {
+        shrink_files::Error::Io { source, .. } => ReportError::Io { path: path.to_path_buf(), source },
+        other => ReportError::Io { path: path.to_path_buf(), source: std::io::Error::other(other.to_string()) },
+    })
 }
 
 #[cfg(test)]
@@ -149,7 +137,12 @@ mod tests {
         fs::create_dir_all(target.join("inner")).unwrap();
         let err = write_atomic(&target, b"data").unwrap_err();
         assert!(matches!(err, ReportError::Io { .. }), "{err}");
-        assert!(!with_suffix(&target, "tmp").exists());
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
         fs::remove_dir_all(&dir).unwrap();
     }
 }

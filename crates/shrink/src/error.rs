@@ -91,16 +91,9 @@ pub enum Error {
         /// The file.
         path: String,
     },
-    /// An output folder another shrink process is writing into.
-    #[error(
-        "{dir} is in use by another shrink process{holder}; wait for it to finish or choose another output folder"
-    )]
-    Locked {
-        /// The folder.
-        dir: String,
-        /// ` (PID n)` when the holder wrote its PID, else empty.
-        holder: String,
-    },
+    /// Writing, locking or hashing a file failed (`shrink-files`).
+    #[error(transparent)]
+    Files(#[from] shrink_files::Error),
     /// The model was used before [`crate::nn::ModelBuilder::build`].
     #[error("the model has no layers")]
     EmptyModel,

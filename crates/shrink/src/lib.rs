@@ -17,7 +17,7 @@
 pub mod case_study;
 pub mod constraint;
 mod error;
-pub mod files;
+pub use shrink_files as files;
 mod float;
 pub(crate) mod kernels;
 pub mod loss;

@@ -87,7 +87,7 @@ impl SavedModel {
             })
             .collect::<Result<Vec<_>, Error>>()?;
         let bytes = canonical::sorted_header(safetensors::serialize(views, Some(meta)).map_err(|e| corrupt(path, e))?);
-        crate::files::write_atomic(path, &bytes)
+        Ok(crate::files::write_atomic(path, &bytes)?)
     }
 
     /// Reads a model written by [`SavedModel::save`], with its optimizer state when the file

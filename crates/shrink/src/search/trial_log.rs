@@ -153,7 +153,7 @@ impl TrialLog {
         for r in sorted {
             text.push_str(&r.to_line());
         }
-        crate::files::write_atomic(&path, text.as_bytes())
+        Ok(crate::files::write_atomic(&path, text.as_bytes())?)
     }
 
     fn write(&mut self, text: &str) -> Result<(), Error> {

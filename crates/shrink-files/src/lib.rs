@@ -1,6 +1,9 @@
 //! The one writer of every file shrink writes, and the lock that keeps one writer per output
 //! folder.
 //!
+//! Its own crate because both the core library and the plotting crate write files, and neither
+//! depends on the other.
+//!
 //! [`write_atomic`] writes to a uniquely named temporary file in the target's folder, syncs it,
 //! renames it over the target and syncs the folder: a reader sees the old file or the new one,
 //! never half of one, also after a crash or power loss. The temporary is removed on every error
@@ -10,12 +13,37 @@
 //! [`OutputLock`] is an advisory lock on `DIR/.shrink.lock`, held while a command writes into
 //! `DIR`; the operating system releases it when the process ends, however it ends.
 
-use crate::Error;
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+/// A file that could not be written or read, or a folder another process holds.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// An output folder another shrink process is writing into.
+    #[error(
+        "{dir} is in use by another shrink process{holder}; wait for it to finish or choose another output folder"
+    )]
+    Locked {
+        /// The folder.
+        dir: String,
+        /// ` (PID n)` when the holder wrote its PID, else empty.
+        holder: String,
+    },
+}
 
 /// Temporaries being written right now, for [`remove_temporaries`].
 static PENDING: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
