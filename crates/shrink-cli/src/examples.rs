@@ -259,7 +259,7 @@ fn sunspots(args: SunspotsArgs) -> Result<()> {
     let data = read_csv_bytes(SUNSPOTS, Path::new("sunspots_yearly.csv"), "sunactivity")?;
     let series: Vec<f64> = data.y.to_vec();
     let w = args.window;
-    if series.len() < w + 10 {
+    if series.len() < w.saturating_add(10) {
         bail!("--window {w} leaves too few windows in {} years", series.len());
     }
     let _lock = crate::study_out::claim(&out, args.common.force)?;

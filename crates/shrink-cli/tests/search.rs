@@ -178,6 +178,7 @@ fn bad_input_is_an_error_and_writes_nothing() {
         (&["--alphas", "1e-2", "--cv", "1"][..], "--cv"),
         (&["--alphas", "1e-2", "--penalty", "elastic-net:2"][..], "l1_ratio must be in [0, 1], got 2"),
         (&["--alphas", "1e-2", "--penalty", "l1@decoupled"][..], "pure L2"),
+        (&["--alphas", "1e-2", "--repeats", "1000000000000"][..], "at most 10 000 000 trials"),
     ] {
         let out = dir.out("never");
         let o = run(&dir, &out, extra);

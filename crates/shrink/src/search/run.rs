@@ -70,6 +70,14 @@ impl SearchConfig {
         if self.alphas.is_empty() {
             return Err(Error::invalid("--alphas", "at least one value", "nothing"));
         }
+        // Checked before any file is written; `run_search` checks again with the folds.
+        if self.alphas.len().checked_mul(self.repeats).is_none_or(|t| t > MAX_TRIALS) {
+            return Err(Error::invalid(
+                "alphas × repeats × folds",
+                "at most 10 000 000 trials",
+                format!("{} × {} × (folds)", self.alphas.len(), self.repeats),
+            ));
+        }
         for &a in &self.alphas {
             self.penalty.at(a)?;
         }
