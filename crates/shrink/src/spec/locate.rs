@@ -29,7 +29,10 @@ pub(super) fn describe_toml(text: &str, e: &toml::de::Error) -> String {
     // of the table's body that mentions the name quoted in the message (the unknown key, the
     // bad variant, the penalty's `l1`/`l2`).
     if text[start..].starts_with('[') {
-        if let Some(word) = message.split('`').nth(1).filter(|w| !w.is_empty()) {
+        // A wrong type names no key but quotes the value: `invalid type: string "eight"`.
+        let quoted = message.split_once("string \"").and_then(|(_, rest)| rest.split('"').next());
+        let word = message.split('`').nth(1).filter(|w| !w.is_empty()).or(quoted.filter(|q| !q.is_empty()));
+        if let Some(word) = word {
             let body = text[start..].find('\n').map_or(text.len(), |i| start + i + 1);
             let end = text[body..].find("\n[").map_or(text.len(), |i| body + i + 1);
             let mut offset = body;
