@@ -57,6 +57,16 @@ impl<F: Float> ModelBuilder<F> {
             if total > max_parameters {
                 return Err(error(format!("the model would hold more than {max_parameters} parameters")));
             }
+            // Values, gradients and up to two optimizer states per parameter.
+            let need = (total as u64).saturating_mul(4 * std::mem::size_of::<F>() as u64);
+            if let Some(have) = crate::threads::available_memory().filter(|&have| need > have) {
+                let gb = |b: u64| b as f64 / 1e9;
+                return Err(error(format!(
+                    "the model's {total} parameters need about {:.1} GB (values, gradients, optimizer state), more than the {:.1} GB this machine has available",
+                    gb(need),
+                    gb(have)
+                )));
+            }
             shape = layer.build(&shape, &mut rng)?;
             super::checked_elements(&shape)
                 .map_err(|e| Error::Layer { layer: layer.name().to_string(), message: format!("output: {e}") })?;
