@@ -2,7 +2,7 @@
 //! cross-validation, resumable from `DIR/trials.csv`. Everything numeric is in
 //! `shrink::search`; this file parses, checks, draws the progress bar and writes files.
 
-use crate::search_report::{print_report, write_plots, write_summary, Comparison};
+use crate::cmd::search_report::{print_report, write_plots, write_summary, Comparison};
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use shrink::data::{read_csv, Dataset, Scaler};
@@ -20,7 +20,7 @@ use std::sync::Mutex;
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    input: crate::model_cmds::SpecTable,
+    input: crate::load::SpecTable,
     /// Validation table with the same columns (default: hold out 20 % of --data, or --cv).
     #[arg(long, conflicts_with = "cv")]
     test: Option<PathBuf>,
@@ -123,7 +123,7 @@ struct Plan {
 }
 
 fn plan(args: &Args) -> Result<Plan> {
-    let spec = crate::model_cmds::load_spec(&args.input.spec)?;
+    let spec = crate::load::load_spec(&args.input.spec)?;
     let alphas = parse_alphas(&args.alphas)?;
     let penalty = search_family(&spec, args)?;
     let path = match args.path.as_str() {

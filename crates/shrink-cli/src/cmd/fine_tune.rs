@@ -1,9 +1,16 @@
 //! `shrink fine-tune`: continue a saved model with new penalties or a penalty schedule.
 
-use super::*;
+use crate::fit::*;
+use crate::load::*;
+use anyhow::{bail, Context, Result};
+use shrink::data::read_csv;
+use shrink::penalty::Family;
+use shrink::pipeline::encode_targets;
+use shrink::schedule::{PenaltySchedule, Schedule};
+use shrink::Penalty;
 
 #[derive(clap::Args)]
-pub struct FineTuneArgs {
+pub(crate) struct FineTuneArgs {
     #[command(flatten)]
     input: ModelTable,
     #[command(flatten)]
@@ -32,7 +39,7 @@ fn split_penalty_arg(text: &str) -> Result<(&str, &str)> {
     })
 }
 
-pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
+pub(crate) fn fine_tune(args: FineTuneArgs) -> Result<()> {
     let schedule = args.schedule.as_deref().map(|s| Schedule::parse(s).context("--schedule")).transpose()?;
     let pairs = args.penalty.iter().map(|p| split_penalty_arg(p)).collect::<Result<Vec<_>>>()?;
     let mut penalties = Vec::new();

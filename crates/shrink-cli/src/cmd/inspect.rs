@@ -1,9 +1,15 @@
 //! `shrink inspect`: a saved model's layers, penalties and weight statistics.
 
-use super::*;
+use crate::fit::*;
+use crate::load::*;
+use anyhow::{Context, Result};
+use shrink::data::Scaling;
+use shrink::weights::weight_report;
+use shrink_report::{write_histogram_chart, HistogramChart};
+use std::path::PathBuf;
 
 #[derive(clap::Args)]
-pub struct InspectArgs {
+pub(crate) struct InspectArgs {
     /// A model file.
     #[arg(long)]
     model: PathBuf,
@@ -22,7 +28,7 @@ pub struct InspectArgs {
     force: bool,
 }
 
-pub fn inspect(args: InspectArgs) -> Result<()> {
+pub(crate) fn inspect(args: InspectArgs) -> Result<()> {
     let (saved, optimizer) = load_model(&args.model)?;
     let model = &saved.model;
     let chosen: Vec<String> =

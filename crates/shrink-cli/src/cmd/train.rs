@@ -1,9 +1,14 @@
 //! `shrink train`: a spec and a table to a saved model, history, weights and curves.
 
-use super::*;
+use crate::fit::*;
+use crate::load::*;
+use anyhow::{Context, Result};
+use shrink::data::{read_csv, Scaler};
+use shrink::model_file::SavedModel;
+use shrink::pipeline::{encode_inputs, encode_targets};
 
 #[derive(clap::Args)]
-pub struct TrainArgs {
+pub(crate) struct TrainArgs {
     #[command(flatten)]
     input: SpecTable,
     #[command(flatten)]
@@ -12,7 +17,7 @@ pub struct TrainArgs {
     run: RunArgs,
 }
 
-pub fn train(args: TrainArgs) -> Result<()> {
+pub(crate) fn train(args: TrainArgs) -> Result<()> {
     let spec = load_spec(&args.input.spec)?;
     refuse_run_outputs(&args.run.out, &spec.metrics, args.run.force)?;
     let data = read_csv(&args.input.data, &args.input.target)?;
