@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+mod choices;
 mod cmd;
 mod fit;
 mod load;

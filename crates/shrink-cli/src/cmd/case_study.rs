@@ -53,23 +53,19 @@ pub struct Args {
     train_rows: Option<usize>,
     /// Input scaling fitted on the training rows: standard, minmax or none
     /// (default: none for the moons, which reproduce the reference; standard for --data).
-    #[arg(long, value_parser = ["standard", "minmax", "none"])]
-    scale: Option<String>,
+    #[arg(long, value_enum)]
+    scale: Option<crate::choices::ScaleArg>,
 }
 
 fn study_data(args: &Args) -> Result<Fold> {
     let Some(path) = &args.data else {
-        if args.scale.as_deref().is_some_and(|s| s != "none") {
+        if args.scale.is_some_and(|s| s != crate::choices::ScaleArg::None) {
             anyhow::bail!("--scale applies to --data; the reference moons study is unscaled");
         }
         return Ok(case_study::reference_data()?);
     };
     let target = args.target.as_deref().context("--data needs --target")?;
-    let scaling = match args.scale.as_deref().unwrap_or("standard") {
-        "minmax" => Scaling::MinMax,
-        "none" => Scaling::None,
-        _ => Scaling::Standard,
-    };
+    let scaling = args.scale.map_or(Scaling::Standard, Scaling::from);
     let data = read_binary(path, target)?;
     let (train, test) = match (&args.test, args.train_rows) {
         (Some(test_path), _) => {

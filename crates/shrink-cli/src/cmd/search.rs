@@ -10,8 +10,7 @@ use shrink::model_file::SavedModel;
 use shrink::penalty::Family;
 use shrink::pipeline::{encode_inputs, encode_targets};
 use shrink::search::{
-    make_folds, parse_alphas, run_search, spec_mode, Fold, PathKind, Rule, SearchConfig, SearchOutcome, TrialLog,
-    Validation,
+    make_folds, parse_alphas, run_search, spec_mode, Fold, PathKind, SearchConfig, SearchOutcome, TrialLog, Validation,
 };
 use shrink::spec::ModelSpec;
 use std::path::{Path, PathBuf};
@@ -47,8 +46,8 @@ pub struct Args {
     cv: Option<usize>,
     /// cold: every trial from fresh weights; warm: weakest alpha first, each stronger one
     /// continues from the previous weights; warm-reverse: strongest first.
-    #[arg(long, default_value = "cold", value_parser = ["cold", "warm", "warm-reverse"])]
-    path: String,
+    #[arg(long, value_enum, default_value_t = crate::choices::PathArg::Cold)]
+    path: crate::choices::PathArg,
     /// Epochs of each continued fit on a warm path (default: a quarter of the spec's epochs).
     #[arg(long)]
     warm_epochs: Option<usize>,
@@ -56,8 +55,8 @@ pub struct Args {
     #[arg(long)]
     compare_cold: bool,
     /// best: the best mean score; 1se: the largest alpha within one standard error of it.
-    #[arg(long = "select", default_value = "best", value_parser = ["best", "1se"])]
-    rule: String,
+    #[arg(long = "select", value_enum, default_value_t = crate::choices::RuleArg::Best)]
+    rule: crate::choices::RuleArg,
     /// Train the chosen alpha on all of --data and save DIR/model.safetensors.
     #[arg(long)]
     refit: bool,
@@ -126,11 +125,7 @@ fn plan(args: &Args) -> Result<Plan> {
     let spec = crate::load::load_spec(&args.input.spec)?;
     let alphas = parse_alphas(&args.alphas)?;
     let penalty = search_family(&spec, args)?;
-    let path = match args.path.as_str() {
-        "warm" => PathKind::Warm,
-        "warm-reverse" => PathKind::WarmReverse,
-        _ => PathKind::Cold,
-    };
+    let path = PathKind::from(args.path);
     if args.compare_cold && path == PathKind::Cold {
         bail!("--compare-cold compares a warm path with the cold grid; add --path warm");
     }
@@ -140,7 +135,7 @@ fn plan(args: &Args) -> Result<Plan> {
         alphas,
         refine: args.refine,
         repeats: args.repeats,
-        rule: if args.rule == "1se" { Rule::OneSe } else { Rule::Best },
+        rule: args.rule.into(),
         path,
         warm_epochs: args.warm_epochs.unwrap_or((spec.epochs / 4).max(1)),
         threads: crate::threads(args.threads),
