@@ -170,7 +170,7 @@ fn weights_csv(model: &Model<f32>) -> String {
 }
 
 pub(crate) struct FitOutcome {
-    files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     summary: String,
 }
 

@@ -7,6 +7,7 @@ mod choices;
 mod cmd;
 mod fit;
 mod load;
+mod manifest;
 mod study_out;
 
 use cmd::{bench, case_study, evaluate, examples, fine_tune, import, inspect, predict, prune, search, train};

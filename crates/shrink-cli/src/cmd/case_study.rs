@@ -125,6 +125,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     config.validate()?;
     let data = study_data(&args)?;
+    let manifest = crate::manifest::Manifest::read(args.data.iter().chain(&args.test).map(PathBuf::as_path))?;
     let _lock = crate::study_out::claim(&args.out, args.force)?;
     let fits = case_study::fits_to_train(&config);
     let bar = ProgressBar::new(fits as u64);
@@ -139,6 +140,7 @@ pub fn run(args: Args) -> Result<()> {
 
     // Files first: a closed stdout (`| head`) must not cost the results.
     let files = write_outputs(&study, &args.out)?;
+    manifest.write(&args.out, &files)?;
     let mut text = format!("{}\n\n{}\n\n", table(&study), study.reading());
     text += &format!("{} fits in {:.1} s on {} threads; wrote:\n", study.trained, study.total_seconds, config.threads);
     for f in files {

@@ -82,6 +82,9 @@ pub(crate) fn fine_tune(args: FineTuneArgs) -> Result<()> {
         _ => None,
     };
     check_before_writing(&saved, val.as_ref(), args.val.val.as_deref().unwrap_or(&args.input.data), args.run.threads)?;
+    let inputs =
+        [&args.input.model, &args.input.data].into_iter().chain(&args.val.val).map(std::path::PathBuf::as_path);
+    let manifest = crate::manifest::Manifest::read(inputs)?;
     let _lock = shrink::files::OutputLock::acquire(&args.run.out)
         .with_context(|| format!("cannot use {}", args.run.out.display()))?;
     let schedule_arg = match scheduled.as_mut() {
@@ -102,5 +105,6 @@ pub(crate) fn fine_tune(args: FineTuneArgs) -> Result<()> {
         &args.run.out,
         args.run.force,
     )?;
+    manifest.write(&args.run.out, &outcome.files)?;
     report(outcome)
 }

@@ -38,12 +38,14 @@ pub(crate) fn inspect(args: InspectArgs) -> Result<()> {
         for ext in ["png", "svg"] {
             refuse_existing(&dir.join(format!("weights_histogram.{ext}")), args.force)?;
         }
+        let manifest = crate::manifest::Manifest::read([args.model.as_path()])?;
         let _lock = shrink::files::OutputLock::acquire(dir)?;
         let mut chart = HistogramChart::new("Weight values per parameter", "weight", 40);
         for (name, p) in model.params().filter(|(name, _)| keep(name)) {
             chart = chart.group(name, p.value.iter().map(|&v| v as f64).collect());
         }
         let files = write_histogram_chart(&chart, &dir.join("weights_histogram"))?;
+        manifest.write(dir, &files)?;
         for f in files {
             eprintln!("wrote {}", f.display());
         }

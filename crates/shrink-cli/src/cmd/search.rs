@@ -223,6 +223,8 @@ pub fn run(args: Args) -> Result<()> {
         bail!("{} exists; pass --force to replace it (and start the search over)", model_path.display());
     }
     // One writer per output folder: a second search into it fails here, before any trial.
+    let inputs = [&args.input.spec, &args.input.data].into_iter().chain(&args.test).map(PathBuf::as_path);
+    let manifest = crate::manifest::Manifest::read(inputs)?;
     let _lock = shrink::files::OutputLock::acquire(&args.out)?;
     let outcome = search_into(&plan, &plan.config, &args.out, args.force, "search")?;
     let comparison = if args.compare_cold {
@@ -233,6 +235,10 @@ pub fn run(args: Args) -> Result<()> {
         None
     };
     let mut files = vec![args.out.join("trials.csv")];
+    let mut written = vec![args.out.join("search.json")];
+    if args.compare_cold {
+        written.extend(["trials.csv", "search.json"].map(|f| args.out.join("cold").join(f)));
+    }
     files.push(write_summary(&args.out, &plan.config, &outcome, comparison.as_ref())?);
     files.extend(write_plots(&args.out, &args.param, &outcome)?);
     if args.refit {
@@ -240,6 +246,8 @@ pub fn run(args: Args) -> Result<()> {
             files.push(refit(&plan, sel.alpha, &args)?);
         }
     }
+    written.extend(files.iter().cloned());
+    manifest.write(&args.out, &written)?;
     print_report(&plan.config, &outcome, comparison.as_ref(), &files)
 }
 

@@ -36,6 +36,8 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
         .with_context(|| format!("{}", args.input.data.display()))?;
     encode_targets(&saved.spec, &train).with_context(|| format!("{}", args.input.data.display()))?;
     check_before_writing(&saved, val.as_ref(), args.val.val.as_deref().unwrap_or(&args.input.data), args.run.threads)?;
+    let inputs = [&args.input.spec, &args.input.data].into_iter().chain(&args.val.val).map(std::path::PathBuf::as_path);
+    let manifest = crate::manifest::Manifest::read(inputs)?;
     let _lock = shrink::files::OutputLock::acquire(&args.run.out)
         .with_context(|| format!("cannot use {}", args.run.out.display()))?;
     let epochs = saved.spec.epochs;
@@ -50,5 +52,6 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
         &args.run.out,
         args.run.force,
     )?;
+    manifest.write(&args.run.out, &outcome.files)?;
     report(outcome)
 }
