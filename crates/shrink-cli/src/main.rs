@@ -127,6 +127,10 @@ fn describe(error: &anyhow::Error) -> String {
             text = format!("{text}: {cause}");
         }
     }
+    // The library refuses to replace a file; how to allow it is the command line's business.
+    if error.chain().any(|e| matches!(e.downcast_ref::<shrink::Error>(), Some(shrink::Error::Exists { .. }))) {
+        text += "; pass --force to replace it";
+    }
     text
 }
 
@@ -145,5 +149,23 @@ fn main() -> ExitCode {
             eprintln!("error: {}", describe(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+    use anyhow::Context;
+
+    #[test]
+    fn a_refused_replacement_tells_how_to_allow_it() {
+        let refused: Result<(), shrink::Error> = Err(shrink::Error::Exists { path: "out/model.safetensors".into() });
+        let e = refused.context("saving the model").unwrap_err();
+        assert_eq!(
+            describe(&e),
+            "saving the model: out/model.safetensors exists (not replaced); pass --force to replace it"
+        );
+        let other = anyhow::anyhow!("x.csv: line 2: not a number");
+        assert_eq!(describe(&other), "x.csv: line 2: not a number");
     }
 }

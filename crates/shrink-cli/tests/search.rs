@@ -212,6 +212,9 @@ fn bad_input_is_an_error_and_writes_nothing() {
         (&["--alphas", "1e-2", "--cv", "1"][..], "--cv"),
         (&["--alphas", "1e-2", "--penalty", "elastic-net:2"][..], "l1_ratio must be in [0, 1], got 2"),
         (&["--alphas", "1e-2", "--penalty", "l1@decoupled"][..], "pure L2"),
+        (&["--alphas", "1e-2", "--repeats", "0"][..], "repeats must be ≥ 1, got 0"),
+        (&["--alphas", "1e-2", "--path", "sideways"][..], "possible values: cold, warm, warm-reverse"),
+        (&["--alphas", "1e-2", "--select", "2se"][..], "possible values: best, 1se"),
     ] {
         let out = dir.out("never");
         let o = run(&dir, &out, extra);

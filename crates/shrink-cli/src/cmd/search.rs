@@ -123,7 +123,7 @@ struct Plan {
 
 fn plan(args: &Args) -> Result<Plan> {
     let spec = crate::load::load_spec(&args.input.spec)?;
-    let alphas = parse_alphas(&args.alphas)?;
+    let alphas = parse_alphas(&args.alphas).context("--alphas")?;
     let penalty = search_family(&spec, args)?;
     let path = PathKind::from(args.path);
     if args.compare_cold && path == PathKind::Cold {
@@ -140,14 +140,17 @@ fn plan(args: &Args) -> Result<Plan> {
         warm_epochs: args.warm_epochs.unwrap_or((spec.epochs / 4).max(1)),
         threads: crate::threads(args.threads),
     };
-    config.validate(&spec).context("--param / --alphas")?;
+    config.validate(&spec).context("search settings")?;
     let data = read_csv(&args.input.data, &args.input.target)?;
     let validation = match (&args.test, args.cv) {
         (Some(test), _) => Validation::Test(read_csv(test, &args.input.target)?),
         (None, Some(k)) => Validation::Folds(k),
         (None, None) => Validation::Holdout,
     };
-    let folds = make_folds(&spec, &data, &validation).with_context(|| format!("{}", args.input.data.display()))?;
+    let folds = make_folds(&spec, &data, &validation).with_context(|| match args.cv {
+        Some(k) => format!("{} (--cv {k})", args.input.data.display()),
+        None => format!("{}", args.input.data.display()),
+    })?;
     // Contents, not paths, decide whether earlier trials can be reused: a data file edited in
     // place is a different search.
     let test_sha256 = args.test.as_deref().map(shrink::files::sha256_file).transpose()?;
