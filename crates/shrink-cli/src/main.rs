@@ -3,16 +3,14 @@
 
 #![forbid(unsafe_code)]
 
-mod bench;
-mod bench_search;
-mod case_study;
-mod examples;
-mod examples_breast;
-mod model_cmds;
-mod prune;
-mod search;
-mod search_report;
+mod choices;
+mod cmd;
+mod fit;
+mod load;
+mod manifest;
 mod study_out;
+
+use cmd::{bench, case_study, evaluate, examples, fine_tune, import, inspect, predict, prune, search, train};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -34,19 +32,19 @@ enum Command {
     #[command(subcommand)]
     Data(DataCommand),
     /// Train a model from a spec on a CSV and save it (safetensors), its history and plots.
-    Train(model_cmds::TrainArgs),
+    Train(train::TrainArgs),
     /// Data loss, penalty and metrics of a saved model on a CSV.
-    Evaluate(model_cmds::EvaluateArgs),
+    Evaluate(evaluate::EvaluateArgs),
     /// Predictions of a saved model (its stored input scaling applied).
-    Predict(model_cmds::PredictArgs),
+    Predict(predict::PredictArgs),
     /// Weights of a saved model per layer and role: norms, max |w|, exact zeros, histograms.
-    Inspect(model_cmds::InspectArgs),
+    Inspect(inspect::InspectArgs),
     /// Continue training a saved model with a penalty or a growing penalty schedule.
-    FineTune(model_cmds::FineTuneArgs),
+    FineTune(fine_tune::FineTuneArgs),
     /// Write a smaller equivalent model without unused inputs and dead hidden units (Dense only).
     Prune(prune::Args),
     /// Make a shrink model from PyTorch nn.Linear weights saved with safetensors.
-    Import(model_cmds::ImportArgs),
+    Import(import::ImportArgs),
     /// Choose a penalty strength: alpha grid, refinement, repeats, K-fold CV, 1-SE rule,
     /// warm-started paths; resumable from DIR/trials.csv.
     Search(search::Args),
@@ -79,12 +77,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench::run(args),
         Command::Search(args) => search::run(args),
         Command::Example(example) => examples::run(example),
-        Command::Train(args) => model_cmds::train(args),
-        Command::Evaluate(args) => model_cmds::evaluate(args),
-        Command::Predict(args) => model_cmds::predict(args),
-        Command::Inspect(args) => model_cmds::inspect(args),
-        Command::FineTune(args) => model_cmds::fine_tune(args),
-        Command::Import(args) => model_cmds::import(args),
+        Command::Train(args) => train::train(args),
+        Command::Evaluate(args) => evaluate::evaluate(args),
+        Command::Predict(args) => predict::predict(args),
+        Command::Inspect(args) => inspect::inspect(args),
+        Command::FineTune(args) => fine_tune::fine_tune(args),
+        Command::Import(args) => import::import(args),
         Command::Prune(args) => prune::run(args),
         Command::Data(DataCommand::Moons { n, noise, seed }) => {
             let ds = shrink::data::moons(n, noise, seed)?;
@@ -129,6 +127,10 @@ fn describe(error: &anyhow::Error) -> String {
             text = format!("{text}: {cause}");
         }
     }
+    // The library refuses to replace a file; how to allow it is the command line's business.
+    if error.chain().any(|e| matches!(e.downcast_ref::<shrink::Error>(), Some(shrink::Error::Exists { .. }))) {
+        text += "; pass --force to replace it";
+    }
     text
 }
 
@@ -147,5 +149,23 @@ fn main() -> ExitCode {
             eprintln!("error: {}", describe(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+    use anyhow::Context;
+
+    #[test]
+    fn a_refused_replacement_tells_how_to_allow_it() {
+        let refused: Result<(), shrink::Error> = Err(shrink::Error::Exists { path: "out/model.safetensors".into() });
+        let e = refused.context("saving the model").unwrap_err();
+        assert_eq!(
+            describe(&e),
+            "saving the model: out/model.safetensors exists (not replaced); pass --force to replace it"
+        );
+        let other = anyhow::anyhow!("x.csv: line 2: not a number");
+        assert_eq!(describe(&other), "x.csv: line 2: not a number");
     }
 }

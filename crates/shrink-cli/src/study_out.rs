@@ -61,8 +61,10 @@ impl Outputs {
         Ok(())
     }
 
-    /// Prints `text` and a `wrote PATH` line per file.
+    /// Writes the run's manifest (the examples read no files: their data is compiled in), then
+    /// prints `text` and a `wrote PATH` line per file.
     pub(crate) fn print_with(self, mut text: String) -> Result<()> {
+        crate::manifest::Manifest::read([])?.write(&self.dir, &self.files)?;
         for f in self.files {
             let _ = writeln!(text, "wrote {}", f.display());
         }

@@ -142,6 +142,10 @@ fn read_summary(dir: &Path) -> serde_json::Value {
 /// Checks the files, rows and values that every successful case study writes.
 #[track_caller]
 fn check_study_outputs(dir: &Path, repeats: u64, alphas: &[f64], first_seed: u64) -> Vec<Fit> {
+    let files = manifest_files(&read_manifest(dir));
+    for p in PLOTS {
+        assert!(files.contains(&format!("{p}.png")) && files.contains(&format!("{p}.svg")), "{p} not in {files:?}");
+    }
     for p in PLOTS {
         let png = fs::read(dir.join(format!("{p}.png"))).unwrap_or_else(|e| panic!("{p}.png: {e}"));
         assert!(png.len() > 100 && png[..8] == PNG_SIGNATURE, "{p}.png is not a PNG");

@@ -109,6 +109,9 @@ fn fine_tune(tmp: &TempDir, model: &Path, out: &Path, extra: &[&str]) -> Tensors
     let mut args = os_args(&[&"fine-tune", &"--model", &model, &"--data", &data, &"--epochs", &"30", &"--out", &out]);
     args.extend(extra.iter().map(Into::into));
     assert_success(&shrink(args));
+    let manifest = read_manifest(out);
+    assert_eq!(manifest_inputs(&manifest), [model.to_path_buf(), data]);
+    assert!(manifest_files(&manifest).contains(&"model.safetensors".to_string()));
     read_tensors(&out.join("model.safetensors"))
 }
 

@@ -294,6 +294,43 @@ fn train_writes_model_history_weights_and_curves() {
 }
 
 #[test]
+fn train_writes_run_json_listing_inputs_and_outputs() {
+    let tmp = TempDir::new_in("model-cmds", "train-manifest");
+    let moons = moons_csv(&tmp);
+    let val = tmp.write("val.csv", &fs::read_to_string(&moons).unwrap());
+    let spec = tmp.write("spec.toml", SPEC);
+    let out = tmp.join("run");
+    let val_arg = val.to_str().unwrap();
+    assert_success(&train(&spec, &moons, "y", &out, &["--val", val_arg]));
+    let manifest = read_manifest(&out);
+    assert_eq!(manifest_inputs(&manifest), [spec.clone(), moons.clone(), val.clone()]);
+    let mut expected = vec!["history.csv".to_string(), "model.safetensors".into(), "weights.csv".into()];
+    for stem in ["accuracy", "loss"] {
+        expected.extend(["png", "svg"].map(|ext| format!("learning_curves_{stem}.{ext}")));
+    }
+    expected.sort();
+    assert_eq!(manifest_files(&manifest), expected);
+    let command = manifest["command"].as_array().unwrap();
+    assert_eq!(command[1], "train");
+    assert!(command.iter().any(|a| a == val_arg), "{command:?}");
+
+    // No timestamps: the same command over the same inputs writes the same bytes.
+    let first = fs::read(out.join("run.json")).unwrap();
+    assert_success(&train(&spec, &moons, "y", &out, &["--val", val_arg, "--force"]));
+    let mut again = read_manifest(&out);
+    again["command"].as_array_mut().unwrap().pop(); // --force
+    assert_eq!(again, manifest);
+
+    // The input hashes follow the inputs: a different data file is a different hash.
+    let other = tmp.write("other.csv", &stdout(&shrink(["data", "moons", "--n", "100", "--seed", "2"])));
+    let out2 = tmp.join("run2");
+    assert_success(&train(&spec, &other, "y", &out2, &[]));
+    let second = read_manifest(&out2);
+    assert_ne!(second["inputs"][1]["sha256"], manifest["inputs"][1]["sha256"]);
+    assert_ne!(fs::read(out2.join("run.json")).unwrap(), first);
+}
+
+#[test]
 fn train_without_val_has_no_val_columns_and_penalty_tracks_the_spec() {
     let tmp = TempDir::new_in("model-cmds", "train-penalty");
     let moons = moons_csv(&tmp);
@@ -923,6 +960,9 @@ fn inspect_table_json_and_plots_match_the_tensors() {
     assert!(stdout(&o).contains("dense_0.kernel"));
     assert!(is_png(&plots.join("weights_histogram.png")), "weights_histogram.png");
     assert!(is_svg(&plots.join("weights_histogram.svg")), "weights_histogram.svg");
+    let manifest = read_manifest(&plots);
+    assert_eq!(manifest_inputs(&manifest), std::slice::from_ref(&model));
+    assert_eq!(manifest_files(&manifest), ["weights_histogram.png", "weights_histogram.svg"]);
     // Existing histograms are kept without --force.
     let before = std::fs::read(plots.join("weights_histogram.svg")).unwrap();
     let o = shrink(args(&[&"inspect", &"--model", &model, &"--plot", &plots, &"--param", &"dense_1"]));

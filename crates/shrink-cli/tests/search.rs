@@ -3,6 +3,8 @@
 //!
 //! Small settings throughout (an 8-unit network, tens of epochs) so the file runs in seconds.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -73,6 +75,38 @@ fn summary(out: &Path) -> serde_json::Value {
         serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     v.as_object_mut().unwrap().remove("search"); // holds the thread count
     v
+}
+
+#[test]
+fn run_json_lists_the_inputs_and_every_file_written() {
+    let dir = Scratch::new("manifest", 10);
+    let out = dir.out("run");
+    let o =
+        run(&dir, &out, &["--alphas", "1e-1,1e-3", "--repeats", "1", "--path", "warm", "--compare-cold", "--refit"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest = common::read_manifest(&out);
+    assert_eq!(common::manifest_inputs(&manifest), [dir.0.join("model.toml"), PathBuf::from(MOONS)]);
+    let files = common::manifest_files(&manifest);
+    for f in ["trials.csv", "search.json", "summary.json", "model.safetensors", "cold/trials.csv", "cold/search.json"] {
+        assert!(files.iter().any(|g| g == f), "{f} not in {files:?}");
+    }
+    assert!(files.iter().any(|f| f == "score_vs_alpha.png"), "{files:?}");
+    // Everything in the folder but the lock and the manifest itself is listed.
+    let mut on_disk = Vec::new();
+    for entry in fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name == "cold" {
+            on_disk.extend(
+                fs::read_dir(out.join("cold"))
+                    .unwrap()
+                    .map(|e| format!("cold/{}", e.unwrap().file_name().into_string().unwrap())),
+            );
+        } else if name != "run.json" && !name.starts_with('.') {
+            on_disk.push(name);
+        }
+    }
+    on_disk.sort();
+    assert_eq!(on_disk, files);
 }
 
 #[test]
@@ -179,6 +213,9 @@ fn bad_input_is_an_error_and_writes_nothing() {
         (&["--alphas", "1e-2", "--penalty", "elastic-net:2"][..], "l1_ratio must be in [0, 1], got 2"),
         (&["--alphas", "1e-2", "--penalty", "l1@decoupled"][..], "pure L2"),
         (&["--alphas", "1e-2", "--repeats", "1000000000000"][..], "at most 10 000 000 trials"),
+        (&["--alphas", "1e-2", "--repeats", "0"][..], "repeats must be ≥ 1, got 0"),
+        (&["--alphas", "1e-2", "--path", "sideways"][..], "possible values: cold, warm, warm-reverse"),
+        (&["--alphas", "1e-2", "--select", "2se"][..], "possible values: best, 1se"),
     ] {
         let out = dir.out("never");
         let o = run(&dir, &out, extra);

@@ -86,7 +86,7 @@ pub enum Error {
         message: String,
     },
     /// An output that exists and may not be replaced.
-    #[error("{path} exists; pass --force to replace it")]
+    #[error("{path} exists (not replaced)")]
     Exists {
         /// The file.
         path: String,

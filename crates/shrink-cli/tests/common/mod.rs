@@ -153,6 +153,8 @@ pub fn example(name: &str, out: &Path, args: &[&str]) -> String {
     command.extend(os_args(&[&"--out", &out]));
     let o = shrink(command);
     assert_success(&o);
+    let manifest = read_manifest(out);
+    assert_eq!(manifest["inputs"], serde_json::json!([]), "the examples' data is compiled in");
     stdout(&o)
 }
 
@@ -162,4 +164,40 @@ pub fn assert_plot(dir: &Path, stem: &str) {
     let png = fs::read(dir.join(format!("{stem}.png"))).unwrap_or_default();
     assert!(png.starts_with(b"\x89PNG"), "{stem}.png is not a PNG");
     assert!(dir.join(format!("{stem}.svg")).is_file(), "{stem}.svg is missing");
+}
+
+/// Reads `dir/run.json` and checks what it promises: the files it lists are sorted, relative to
+/// `dir` and exist, and each input's `sha256` is the SHA-256 of that file's bytes (computed here,
+/// not by the binary). Returns the manifest for the test's own checks.
+pub fn read_manifest(dir: &Path) -> serde_json::Value {
+    use sha2::{Digest, Sha256};
+    let text = fs::read_to_string(dir.join("run.json")).unwrap_or_else(|e| panic!("{}/run.json: {e}", dir.display()));
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(manifest["shrink_version"], env!("CARGO_PKG_VERSION"));
+    let command = manifest["command"].as_array().expect("command is an array");
+    assert!(command.len() > 1, "argv recorded: {command:?}");
+    let files: Vec<&str> = manifest["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert!(!files.is_empty());
+    assert!(files.windows(2).all(|w| w[0] < w[1]), "files sorted and distinct: {files:?}");
+    for f in &files {
+        assert!(Path::new(f).is_relative() && dir.join(f).is_file(), "{f} listed but not in {}", dir.display());
+        assert_ne!(*f, "run.json");
+    }
+    for input in manifest["inputs"].as_array().unwrap() {
+        let path = Path::new(input["path"].as_str().unwrap());
+        let digest = Sha256::digest(fs::read(path).unwrap());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(input["sha256"], hex, "{}", path.display());
+    }
+    manifest
+}
+
+/// The `path` of each input of a manifest.
+pub fn manifest_inputs(manifest: &serde_json::Value) -> Vec<PathBuf> {
+    manifest["inputs"].as_array().unwrap().iter().map(|i| PathBuf::from(i["path"].as_str().unwrap())).collect()
+}
+
+/// The `files` of a manifest.
+pub fn manifest_files(manifest: &serde_json::Value) -> Vec<String> {
+    manifest["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect()
 }

@@ -73,7 +73,7 @@ fn existing_files_are_kept_without_force() {
     std::fs::write(&path, b"sentinel").unwrap();
     let (saved, _, _, _) = trained();
     let e = saved.save(&path, None, false).unwrap_err();
-    assert!(e.to_string().contains("--force"), "{e}");
+    assert!(matches!(e, crate::Error::Exists { .. }) && e.to_string().contains("exists (not replaced)"), "{e}");
     assert_eq!(std::fs::read(&path).unwrap(), b"sentinel");
     saved.save(&path, None, true).unwrap();
     assert!(SavedModel::load(&path).unwrap().1.is_none());

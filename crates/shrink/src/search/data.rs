@@ -141,10 +141,10 @@ pub fn stratified_kfold(labels: &[f64], k: usize, seed: u64) -> Result<Vec<usize
 
 fn check(n: usize, k: usize) -> Result<(), Error> {
     if k < 2 {
-        return Err(Error::invalid("--cv (folds)", "≥ 2", k));
+        return Err(Error::invalid("folds", "≥ 2", k));
     }
     if k > n {
-        return Err(Error::invalid("--cv (folds)", "at most the number of training rows", k));
+        return Err(Error::invalid("folds", "at most the number of training rows", k));
     }
     Ok(())
 }

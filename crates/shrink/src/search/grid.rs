@@ -11,7 +11,7 @@ pub const REFINE_PER_DECADE: i32 = 10;
 /// largest first, see [`log_grid`]); otherwise a comma-separated list of values > 0, kept in
 /// the order given with duplicates dropped.
 pub fn parse_alphas(text: &str) -> Result<Vec<f64>, Error> {
-    let bad = |why: &'static str| Error::invalid("--alphas", why, text);
+    let bad = |why: &'static str| Error::invalid("alphas", why, text);
     let number = |s: &str| s.trim().parse::<f64>().map_err(|_| bad("`HI:LO` (e.g. 1e-1:1e-6) or a list `1e-2,3e-3`"));
     let values = if let Some((from, to)) = text.split_once(':') {
         log_grid(number(from)?, number(to)?)?

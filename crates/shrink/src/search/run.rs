@@ -62,13 +62,13 @@ impl SearchConfig {
     /// Checks everything a search needs before any file is written or trial run.
     pub fn validate(&self, spec: &ModelSpec) -> Result<(), Error> {
         if self.repeats == 0 {
-            return Err(Error::invalid("--repeats", "≥ 1", 0));
+            return Err(Error::invalid("repeats", "≥ 1", 0));
         }
         if self.threads == 0 {
-            return Err(Error::invalid("--threads", "≥ 1", 0));
+            return Err(Error::invalid("threads", "≥ 1", 0));
         }
         if self.alphas.is_empty() {
-            return Err(Error::invalid("--alphas", "at least one value", "nothing"));
+            return Err(Error::invalid("alphas", "at least one value", "nothing"));
         }
         // Checked before any file is written; `run_search` checks again with the folds.
         if self.alphas.len().checked_mul(self.repeats).is_none_or(|t| t > MAX_TRIALS) {

@@ -1,6 +1,17 @@
 //! Training with a progress bar and writing what `train` and `fine-tune` produce.
 
-use super::*;
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+use shrink::data::Dataset;
+use shrink::model_file::SavedModel;
+use shrink::nn::Model;
+use shrink::pipeline::{encode_inputs, encode_targets};
+use shrink::schedule::{PenaltySchedule, ScheduleRecord};
+use shrink::train::{Callback, EpochRecord, History, Trainer};
+use shrink::weights::weight_report;
+use shrink_report::{write_line_chart, LineChart, Series, Table};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 /// A progress bar over epochs, forwarding to an optional penalty schedule.
 struct Progress<'a> {
@@ -109,7 +120,7 @@ fn write_learning_curves(history: &History, out: &Path) -> Result<Vec<PathBuf>> 
 }
 
 /// The weight statistics of the parameters `keep` accepts (by qualified name).
-pub(super) fn weights_table(model: &Model<f32>, keep: impl Fn(&str) -> bool) -> Table {
+pub(crate) fn weights_table(model: &Model<f32>, keep: impl Fn(&str) -> bool) -> Table {
     let mut table =
         Table::new(["parameter", "shape", "penalty", "L1", "L2", "max |w|", "zeros", "inputs used", "dead units"]);
     let count = |v: Option<usize>| v.map_or(String::from("-"), |v| v.to_string());
@@ -158,13 +169,13 @@ fn weights_csv(model: &Model<f32>) -> String {
     out
 }
 
-pub(super) struct FitOutcome {
-    files: Vec<PathBuf>,
+pub(crate) struct FitOutcome {
+    pub(crate) files: Vec<PathBuf>,
     summary: String,
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(super) fn fit_and_save(
+pub(crate) fn fit_and_save(
     saved: &mut SavedModel,
     trainer: &mut Trainer<f32>,
     train: &Dataset,
@@ -234,7 +245,7 @@ pub(super) fn fit_and_save(
     Ok(FitOutcome { files, summary })
 }
 
-pub(super) fn report(outcome: FitOutcome) -> Result<()> {
+pub(crate) fn report(outcome: FitOutcome) -> Result<()> {
     let mut text = outcome.summary;
     text += "\nwrote:\n";
     for f in outcome.files {

@@ -1,7 +1,7 @@
 //! `shrink example breast-cancer`: feature selection by a proximal group lasso on the input
 //! layer's kernel rows, with alpha chosen by K-fold cross-validation and the 1-SE rule.
 
-use crate::examples::{check_counts, progress, Common};
+use crate::cmd::examples::{check_counts, progress, Common};
 use crate::study_out::Outputs;
 use anyhow::{bail, Result};
 use shrink::data::{read_csv_bytes, shuffle_split, Dataset, Scaling};
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 /// Breast Cancer Wisconsin (Diagnostic), UCI WDBC as bundled with scikit-learn (BSD-3):
 /// 569 rows, 30 features, `target` 0 = malignant, 1 = benign.
-const BREAST_CANCER: &[u8] = include_bytes!("../data/breast_cancer.csv");
+const BREAST_CANCER: &[u8] = include_bytes!("../../data/breast_cancer.csv");
 
 #[derive(clap::Args)]
 pub struct BreastArgs {

@@ -2,7 +2,7 @@
 //! cross-validation, resumable from `DIR/trials.csv`. Everything numeric is in
 //! `shrink::search`; this file parses, checks, draws the progress bar and writes files.
 
-use crate::search_report::{print_report, write_plots, write_summary, Comparison};
+use crate::cmd::search_report::{print_report, write_plots, write_summary, Comparison};
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use shrink::data::{read_csv, Dataset, Scaler};
@@ -10,8 +10,7 @@ use shrink::model_file::SavedModel;
 use shrink::penalty::Family;
 use shrink::pipeline::{encode_inputs, encode_targets};
 use shrink::search::{
-    make_folds, parse_alphas, run_search, spec_mode, Fold, PathKind, Rule, SearchConfig, SearchOutcome, TrialLog,
-    Validation,
+    make_folds, parse_alphas, run_search, spec_mode, Fold, PathKind, SearchConfig, SearchOutcome, TrialLog, Validation,
 };
 use shrink::spec::ModelSpec;
 use std::path::{Path, PathBuf};
@@ -20,7 +19,7 @@ use std::sync::Mutex;
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    input: crate::model_cmds::SpecTable,
+    input: crate::load::SpecTable,
     /// Validation table with the same columns (default: hold out 20 % of --data, or --cv).
     #[arg(long, conflicts_with = "cv")]
     test: Option<PathBuf>,
@@ -47,8 +46,8 @@ pub struct Args {
     cv: Option<usize>,
     /// cold: every trial from fresh weights; warm: weakest alpha first, each stronger one
     /// continues from the previous weights; warm-reverse: strongest first.
-    #[arg(long, default_value = "cold", value_parser = ["cold", "warm", "warm-reverse"])]
-    path: String,
+    #[arg(long, value_enum, default_value_t = crate::choices::PathArg::Cold)]
+    path: crate::choices::PathArg,
     /// Epochs of each continued fit on a warm path (default: a quarter of the spec's epochs).
     #[arg(long)]
     warm_epochs: Option<usize>,
@@ -56,8 +55,8 @@ pub struct Args {
     #[arg(long)]
     compare_cold: bool,
     /// best: the best mean score; 1se: the largest alpha within one standard error of it.
-    #[arg(long = "select", default_value = "best", value_parser = ["best", "1se"])]
-    rule: String,
+    #[arg(long = "select", value_enum, default_value_t = crate::choices::RuleArg::Best)]
+    rule: crate::choices::RuleArg,
     /// Train the chosen alpha on all of --data and save DIR/model.safetensors.
     #[arg(long)]
     refit: bool,
@@ -123,14 +122,10 @@ struct Plan {
 }
 
 fn plan(args: &Args) -> Result<Plan> {
-    let spec = crate::model_cmds::load_spec(&args.input.spec)?;
-    let alphas = parse_alphas(&args.alphas)?;
+    let spec = crate::load::load_spec(&args.input.spec)?;
+    let alphas = parse_alphas(&args.alphas).context("--alphas")?;
     let penalty = search_family(&spec, args)?;
-    let path = match args.path.as_str() {
-        "warm" => PathKind::Warm,
-        "warm-reverse" => PathKind::WarmReverse,
-        _ => PathKind::Cold,
-    };
+    let path = PathKind::from(args.path);
     if args.compare_cold && path == PathKind::Cold {
         bail!("--compare-cold compares a warm path with the cold grid; add --path warm");
     }
@@ -140,19 +135,22 @@ fn plan(args: &Args) -> Result<Plan> {
         alphas,
         refine: args.refine,
         repeats: args.repeats,
-        rule: if args.rule == "1se" { Rule::OneSe } else { Rule::Best },
+        rule: args.rule.into(),
         path,
         warm_epochs: args.warm_epochs.unwrap_or((spec.epochs / 4).max(1)),
         threads: crate::threads(args.threads),
     };
-    config.validate(&spec).context("--param / --alphas")?;
+    config.validate(&spec).context("search settings")?;
     let data = read_csv(&args.input.data, &args.input.target)?;
     let validation = match (&args.test, args.cv) {
         (Some(test), _) => Validation::Test(read_csv(test, &args.input.target)?),
         (None, Some(k)) => Validation::Folds(k),
         (None, None) => Validation::Holdout,
     };
-    let folds = make_folds(&spec, &data, &validation).with_context(|| format!("{}", args.input.data.display()))?;
+    let folds = make_folds(&spec, &data, &validation).with_context(|| match args.cv {
+        Some(k) => format!("{} (--cv {k})", args.input.data.display()),
+        None => format!("{}", args.input.data.display()),
+    })?;
     // Contents, not paths, decide whether earlier trials can be reused: a data file edited in
     // place is a different search.
     let test_sha256 = args.test.as_deref().map(shrink::files::sha256_file).transpose()?;
@@ -228,6 +226,8 @@ pub fn run(args: Args) -> Result<()> {
         bail!("{} exists; pass --force to replace it (and start the search over)", model_path.display());
     }
     // One writer per output folder: a second search into it fails here, before any trial.
+    let inputs = [&args.input.spec, &args.input.data].into_iter().chain(&args.test).map(PathBuf::as_path);
+    let manifest = crate::manifest::Manifest::read(inputs)?;
     let _lock = shrink::files::OutputLock::acquire(&args.out)?;
     let outcome = search_into(&plan, &plan.config, &args.out, args.force, "search")?;
     let comparison = if args.compare_cold {
@@ -238,6 +238,10 @@ pub fn run(args: Args) -> Result<()> {
         None
     };
     let mut files = vec![args.out.join("trials.csv")];
+    let mut written = vec![args.out.join("search.json")];
+    if args.compare_cold {
+        written.extend(["trials.csv", "search.json"].map(|f| args.out.join("cold").join(f)));
+    }
     files.push(write_summary(&args.out, &plan.config, &outcome, comparison.as_ref())?);
     files.extend(write_plots(&args.out, &args.param, &outcome)?);
     if args.refit {
@@ -245,6 +249,8 @@ pub fn run(args: Args) -> Result<()> {
             files.push(refit(&plan, sel.alpha, &args)?);
         }
     }
+    written.extend(files.iter().cloned());
+    manifest.write(&args.out, &written)?;
     print_report(&plan.config, &outcome, comparison.as_ref(), &files)
 }
 

@@ -53,23 +53,19 @@ pub struct Args {
     train_rows: Option<usize>,
     /// Input scaling fitted on the training rows: standard, minmax or none
     /// (default: none for the moons, which reproduce the reference; standard for --data).
-    #[arg(long, value_parser = ["standard", "minmax", "none"])]
-    scale: Option<String>,
+    #[arg(long, value_enum)]
+    scale: Option<crate::choices::ScaleArg>,
 }
 
 fn study_data(args: &Args) -> Result<Fold> {
     let Some(path) = &args.data else {
-        if args.scale.as_deref().is_some_and(|s| s != "none") {
+        if args.scale.is_some_and(|s| s != crate::choices::ScaleArg::None) {
             anyhow::bail!("--scale applies to --data; the reference moons study is unscaled");
         }
         return Ok(case_study::reference_data()?);
     };
     let target = args.target.as_deref().context("--data needs --target")?;
-    let scaling = match args.scale.as_deref().unwrap_or("standard") {
-        "minmax" => Scaling::MinMax,
-        "none" => Scaling::None,
-        _ => Scaling::Standard,
-    };
+    let scaling = args.scale.map_or(Scaling::Standard, Scaling::from);
     let data = read_binary(path, target)?;
     let (train, test) = match (&args.test, args.train_rows) {
         (Some(test_path), _) => {
@@ -129,6 +125,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     config.validate()?;
     let data = study_data(&args)?;
+    let manifest = crate::manifest::Manifest::read(args.data.iter().chain(&args.test).map(PathBuf::as_path))?;
     let _lock = crate::study_out::claim(&args.out, args.force)?;
     let fits = case_study::fits_to_train(&config);
     let bar = ProgressBar::new(fits as u64);
@@ -143,6 +140,7 @@ pub fn run(args: Args) -> Result<()> {
 
     // Files first: a closed stdout (`| head`) must not cost the results.
     let files = write_outputs(&study, &args.out)?;
+    manifest.write(&args.out, &files)?;
     let mut text = format!("{}\n\n{}\n\n", table(&study), study.reading());
     text += &format!("{} fits in {:.1} s on {} threads; wrote:\n", study.trained, study.total_seconds, config.threads);
     for f in files {

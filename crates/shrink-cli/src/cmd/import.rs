@@ -1,9 +1,14 @@
 //! `shrink import`: a PyTorch state dict (safetensors) and a spec to a shrink model file.
 
-use super::*;
+use crate::load::*;
+use anyhow::{bail, Context, Result};
+use ndarray::Array2;
+use shrink::data::{Scaler, Scaling};
+use shrink::model_file::SavedModel;
+use std::path::PathBuf;
 
 #[derive(clap::Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// A PyTorch state dict saved with safetensors: `N.weight` [out, in] and `N.bias` of each
     /// nn.Linear, in layer order.
     #[arg(long)]
@@ -25,7 +30,7 @@ pub struct ImportArgs {
     force: bool,
 }
 
-pub fn import(args: ImportArgs) -> Result<()> {
+pub(crate) fn import(args: ImportArgs) -> Result<()> {
     let mut spec = load_spec(&args.spec)?;
     // A state dict carries no fitted scaler: the imported model takes its inputs as given.
     let unscaled = spec.scaling != Scaling::None;

@@ -1,39 +1,12 @@
-//! `train`, `evaluate`, `predict`, `inspect`, `fine-tune` and `import`: the model-file workflow
-//! for people who do not write Rust. One file per command; [`fit`] is the training, files and
-//! report `train` and `fine-tune` share; the loading and checking helpers are here.
-
-mod evaluate;
-mod fine_tune;
-mod fit;
-mod import;
-mod inspect;
-mod predict;
-mod train;
-
-use fit::{fit_and_save, report, weights_table};
-
-pub use evaluate::{evaluate, EvaluateArgs};
-pub use fine_tune::{fine_tune, FineTuneArgs};
-pub use import::{import, ImportArgs};
-pub use inspect::{inspect, InspectArgs};
-pub use predict::{predict, PredictArgs};
-pub use train::{train, TrainArgs};
+//! What the model-file commands (`train`, `evaluate`, `predict`, `inspect`, `fine-tune`,
+//! `import`, `search`) share: their common flags, and loading and checking inputs before any
+//! file is written.
 
 use anyhow::{bail, Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
-use ndarray::Array2;
-use shrink::data::{read_csv, read_csv_columns, shuffle_split, Dataset, Scaler, Scaling};
+use shrink::data::{read_csv, shuffle_split, Dataset};
 use shrink::model_file::SavedModel;
-use shrink::nn::Model;
-use shrink::penalty::Family;
 use shrink::pipeline::{encode_inputs, encode_targets};
-use shrink::schedule::{PenaltySchedule, Schedule, ScheduleRecord};
 use shrink::spec::ModelSpec;
-use shrink::train::{Callback, EpochRecord, History, Trainer};
-use shrink::weights::weight_report;
-use shrink::Penalty;
-use shrink_report::{write_histogram_chart, write_line_chart, HistogramChart, LineChart, Series, Table};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Where a training run writes and how many threads a step may use.
@@ -53,39 +26,39 @@ pub(crate) struct SpecTable {
 
 /// `--model M --data D [--target T]`: a saved model and a table to score or train it on.
 #[derive(clap::Args)]
-pub struct ModelTable {
+pub(crate) struct ModelTable {
     /// A model file written by `shrink train`, `fine-tune` or `import`.
     #[arg(long)]
-    model: PathBuf,
+    pub(crate) model: PathBuf,
     /// Data with the model's input columns (any order) and the target.
     #[arg(long)]
-    data: PathBuf,
+    pub(crate) data: PathBuf,
     /// Name of the target column (default: the one the model was trained on).
     #[arg(long)]
-    target: Option<String>,
+    pub(crate) target: Option<String>,
 }
 
 #[derive(clap::Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Output folder: model.safetensors, history.csv, weights.csv, learning curves.
     #[arg(long)]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Replace an existing model file in --out.
     #[arg(long)]
-    force: bool,
+    pub(crate) force: bool,
     /// Threads for the large products inside a step.
     #[arg(long, default_value_t = 1)]
-    threads: usize,
+    pub(crate) threads: usize,
 }
 
 #[derive(clap::Args)]
-pub struct ValArgs {
+pub(crate) struct ValArgs {
     /// Validation data with the same columns.
     #[arg(long, conflicts_with = "val_split")]
-    val: Option<PathBuf>,
+    pub(crate) val: Option<PathBuf>,
     /// Hold out this fraction of the training rows (seeded by the spec's seed) for validation.
     #[arg(long)]
-    val_split: Option<f64>,
+    pub(crate) val_split: Option<f64>,
 }
 
 pub(crate) fn load_spec(path: &Path) -> Result<ModelSpec> {
@@ -98,12 +71,12 @@ pub(crate) fn load_spec(path: &Path) -> Result<ModelSpec> {
     spec.with_context(|| format!("{}", path.display()))
 }
 
-fn load_model(path: &Path) -> Result<(SavedModel, Option<shrink::model_file::SavedOptimizer>)> {
+pub(crate) fn load_model(path: &Path) -> Result<(SavedModel, Option<shrink::model_file::SavedOptimizer>)> {
     Ok(SavedModel::load(path)?)
 }
 
 /// The rows of `data` with its feature columns reordered to `features` (extra columns dropped).
-fn with_columns(data: Dataset, features: &[String], path: &Path) -> Result<Dataset> {
+pub(crate) fn with_columns(data: Dataset, features: &[String], path: &Path) -> Result<Dataset> {
     let mut idx = Vec::with_capacity(features.len());
     for f in features {
         let Some(i) = data.feature_names.iter().position(|n| n == f) else {
@@ -117,7 +90,12 @@ fn with_columns(data: Dataset, features: &[String], path: &Path) -> Result<Datas
 
 /// Everything that can be checked before an output folder is created: the validation rows
 /// against the model, and the thread count.
-fn check_before_writing(saved: &SavedModel, val: Option<&Dataset>, val_path: &Path, threads: usize) -> Result<()> {
+pub(crate) fn check_before_writing(
+    saved: &SavedModel,
+    val: Option<&Dataset>,
+    val_path: &Path,
+    threads: usize,
+) -> Result<()> {
     crate::threads(Some(threads)); // warns when more than the machine has
     if threads == 0 {
         bail!("--threads must be ≥ 1, got 0");
@@ -132,7 +110,7 @@ fn check_before_writing(saved: &SavedModel, val: Option<&Dataset>, val_path: &Pa
 
 /// Refuses, before any work, to replace any file a training run writes into `dir` (the model,
 /// `history.csv`, `weights.csv`, the learning curves of the loss and of each metric).
-fn refuse_run_outputs(dir: &Path, metrics: &[shrink::metrics::Metric], force: bool) -> Result<()> {
+pub(crate) fn refuse_run_outputs(dir: &Path, metrics: &[shrink::metrics::Metric], force: bool) -> Result<()> {
     let mut names = vec!["model.safetensors".to_string(), "history.csv".into(), "weights.csv".into()];
     for stem in std::iter::once("loss").chain(metrics.iter().map(|m| m.as_str())) {
         names.extend(["png", "svg"].map(|ext| format!("learning_curves_{stem}.{ext}")));
@@ -140,14 +118,19 @@ fn refuse_run_outputs(dir: &Path, metrics: &[shrink::metrics::Metric], force: bo
     names.iter().try_for_each(|name| refuse_existing(&dir.join(name), force))
 }
 
-fn refuse_existing(path: &Path, force: bool) -> Result<()> {
+pub(crate) fn refuse_existing(path: &Path, force: bool) -> Result<()> {
     if path.exists() && !force {
         bail!("{} exists; pass --force to replace it", path.display());
     }
     Ok(())
 }
 
-fn split_validation(data: Dataset, val: &ValArgs, target: &str, seed: u64) -> Result<(Dataset, Option<Dataset>)> {
+pub(crate) fn split_validation(
+    data: Dataset,
+    val: &ValArgs,
+    target: &str,
+    seed: u64,
+) -> Result<(Dataset, Option<Dataset>)> {
     match (&val.val, val.val_split) {
         (Some(path), _) => Ok((data, Some(read_csv(path, target)?))),
         (None, Some(f)) => {

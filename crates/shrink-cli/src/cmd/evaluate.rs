@@ -1,9 +1,13 @@
 //! `shrink evaluate`: loss, penalty and metrics of a saved model on a table.
 
-use super::*;
+use crate::load::*;
+use anyhow::{Context, Result};
+use shrink::data::read_csv;
+use shrink::pipeline::{encode_inputs, encode_targets};
+use shrink_report::Table;
 
 #[derive(clap::Args)]
-pub struct EvaluateArgs {
+pub(crate) struct EvaluateArgs {
     #[command(flatten)]
     input: ModelTable,
     /// Print JSON instead of a table.
@@ -11,7 +15,7 @@ pub struct EvaluateArgs {
     json: bool,
 }
 
-pub fn evaluate(args: EvaluateArgs) -> Result<()> {
+pub(crate) fn evaluate(args: EvaluateArgs) -> Result<()> {
     let (mut saved, _) = load_model(&args.input.model)?;
     let target = args.input.target.clone().unwrap_or_else(|| saved.target.clone());
     let data = with_columns(read_csv(&args.input.data, &target)?, &saved.features, &args.input.data)?;

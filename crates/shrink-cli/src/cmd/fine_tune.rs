@@ -1,9 +1,16 @@
 //! `shrink fine-tune`: continue a saved model with new penalties or a penalty schedule.
 
-use super::*;
+use crate::fit::*;
+use crate::load::*;
+use anyhow::{bail, Context, Result};
+use shrink::data::read_csv;
+use shrink::penalty::Family;
+use shrink::pipeline::encode_targets;
+use shrink::schedule::{PenaltySchedule, Schedule};
+use shrink::Penalty;
 
 #[derive(clap::Args)]
-pub struct FineTuneArgs {
+pub(crate) struct FineTuneArgs {
     #[command(flatten)]
     input: ModelTable,
     #[command(flatten)]
@@ -32,7 +39,7 @@ fn split_penalty_arg(text: &str) -> Result<(&str, &str)> {
     })
 }
 
-pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
+pub(crate) fn fine_tune(args: FineTuneArgs) -> Result<()> {
     let schedule = args.schedule.as_deref().map(|s| Schedule::parse(s).context("--schedule")).transpose()?;
     let pairs = args.penalty.iter().map(|p| split_penalty_arg(p)).collect::<Result<Vec<_>>>()?;
     let mut penalties = Vec::new();
@@ -75,6 +82,9 @@ pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
         _ => None,
     };
     check_before_writing(&saved, val.as_ref(), args.val.val.as_deref().unwrap_or(&args.input.data), args.run.threads)?;
+    let inputs =
+        [&args.input.model, &args.input.data].into_iter().chain(&args.val.val).map(std::path::PathBuf::as_path);
+    let manifest = crate::manifest::Manifest::read(inputs)?;
     let _lock = shrink::files::OutputLock::acquire(&args.run.out)
         .with_context(|| format!("cannot use {}", args.run.out.display()))?;
     let schedule_arg = match scheduled.as_mut() {
@@ -95,5 +105,6 @@ pub fn fine_tune(args: FineTuneArgs) -> Result<()> {
         &args.run.out,
         args.run.force,
     )?;
+    manifest.write(&args.run.out, &outcome.files)?;
     report(outcome)
 }

@@ -20,9 +20,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// UCI optdigits test set as bundled with scikit-learn (BSD-3): 1797 8×8 images, `label` 0–9.
-const DIGITS: &[u8] = include_bytes!("../data/digits_8x8.csv");
+const DIGITS: &[u8] = include_bytes!("../../data/digits_8x8.csv");
 /// Yearly sunspot numbers 1700–2008 as bundled with statsmodels (public domain, NOAA).
-const SUNSPOTS: &[u8] = include_bytes!("../data/sunspots_yearly.csv");
+const SUNSPOTS: &[u8] = include_bytes!("../../data/sunspots_yearly.csv");
 
 #[derive(clap::Subcommand)]
 pub enum Example {
@@ -31,7 +31,7 @@ pub enum Example {
     /// An LSTM forecaster of yearly sunspots with L1/L2 on the bias, input kernel or recurrent kernel.
     SunspotsLstm(SunspotsArgs),
     /// Feature selection on breast-cancer data: proximal group lasso on the input rows, alpha by CV (1-SE).
-    BreastCancer(crate::examples_breast::BreastArgs),
+    BreastCancer(crate::cmd::examples_breast::BreastArgs),
 }
 
 #[derive(clap::Args)]
@@ -96,7 +96,7 @@ pub fn run(example: Example) -> Result<()> {
     match example {
         Example::DigitsCnn(args) => digits(args),
         Example::SunspotsLstm(args) => sunspots(args),
-        Example::BreastCancer(args) => crate::examples_breast::breast_cancer(args),
+        Example::BreastCancer(args) => crate::cmd::examples_breast::breast_cancer(args),
     }
 }
 

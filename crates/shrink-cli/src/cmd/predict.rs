@@ -1,9 +1,13 @@
 //! `shrink predict`: a saved model's outputs for each row of a table.
 
-use super::*;
+use crate::load::*;
+use anyhow::{bail, Result};
+use shrink::data::read_csv_columns;
+use std::fmt::Write as _;
+use std::path::PathBuf;
 
 #[derive(clap::Args)]
-pub struct PredictArgs {
+pub(crate) struct PredictArgs {
     /// A model file.
     #[arg(long)]
     model: PathBuf,
@@ -18,7 +22,7 @@ pub struct PredictArgs {
     force: bool,
 }
 
-pub fn predict(args: PredictArgs) -> Result<()> {
+pub(crate) fn predict(args: PredictArgs) -> Result<()> {
     let (mut saved, _) = load_model(&args.model)?;
     if let Some(out) = &args.out {
         refuse_existing(out, args.force)?;

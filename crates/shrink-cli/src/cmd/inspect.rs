@@ -1,9 +1,15 @@
 //! `shrink inspect`: a saved model's layers, penalties and weight statistics.
 
-use super::*;
+use crate::fit::*;
+use crate::load::*;
+use anyhow::{Context, Result};
+use shrink::data::Scaling;
+use shrink::weights::weight_report;
+use shrink_report::{write_histogram_chart, HistogramChart};
+use std::path::PathBuf;
 
 #[derive(clap::Args)]
-pub struct InspectArgs {
+pub(crate) struct InspectArgs {
     /// A model file.
     #[arg(long)]
     model: PathBuf,
@@ -22,7 +28,7 @@ pub struct InspectArgs {
     force: bool,
 }
 
-pub fn inspect(args: InspectArgs) -> Result<()> {
+pub(crate) fn inspect(args: InspectArgs) -> Result<()> {
     let (saved, optimizer) = load_model(&args.model)?;
     let model = &saved.model;
     let chosen: Vec<String> =
@@ -32,12 +38,14 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
         for ext in ["png", "svg"] {
             refuse_existing(&dir.join(format!("weights_histogram.{ext}")), args.force)?;
         }
+        let manifest = crate::manifest::Manifest::read([args.model.as_path()])?;
         let _lock = shrink::files::OutputLock::acquire(dir)?;
         let mut chart = HistogramChart::new("Weight values per parameter", "weight", 40);
         for (name, p) in model.params().filter(|(name, _)| keep(name)) {
             chart = chart.group(name, p.value.iter().map(|&v| v as f64).collect());
         }
         let files = write_histogram_chart(&chart, &dir.join("weights_histogram"))?;
+        manifest.write(dir, &files)?;
         for f in files {
             eprintln!("wrote {}", f.display());
         }

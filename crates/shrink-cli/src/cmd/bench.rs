@@ -64,7 +64,7 @@ impl Row {
 
 pub fn run(args: Args) -> Result<()> {
     if args.search {
-        return crate::bench_search::run(args.quick);
+        return crate::cmd::bench_search::run(args.quick);
     }
     let mut rows = Vec::new();
     let steps = if args.quick { 300 } else { 4000 };

@@ -1,9 +1,14 @@
 //! `shrink train`: a spec and a table to a saved model, history, weights and curves.
 
-use super::*;
+use crate::fit::*;
+use crate::load::*;
+use anyhow::{Context, Result};
+use shrink::data::{read_csv, Scaler};
+use shrink::model_file::SavedModel;
+use shrink::pipeline::{encode_inputs, encode_targets};
 
 #[derive(clap::Args)]
-pub struct TrainArgs {
+pub(crate) struct TrainArgs {
     #[command(flatten)]
     input: SpecTable,
     #[command(flatten)]
@@ -12,7 +17,7 @@ pub struct TrainArgs {
     run: RunArgs,
 }
 
-pub fn train(args: TrainArgs) -> Result<()> {
+pub(crate) fn train(args: TrainArgs) -> Result<()> {
     let spec = load_spec(&args.input.spec)?;
     refuse_run_outputs(&args.run.out, &spec.metrics, args.run.force)?;
     let data = read_csv(&args.input.data, &args.input.target)?;
@@ -31,6 +36,8 @@ pub fn train(args: TrainArgs) -> Result<()> {
         .with_context(|| format!("{}", args.input.data.display()))?;
     encode_targets(&saved.spec, &train).with_context(|| format!("{}", args.input.data.display()))?;
     check_before_writing(&saved, val.as_ref(), args.val.val.as_deref().unwrap_or(&args.input.data), args.run.threads)?;
+    let inputs = [&args.input.spec, &args.input.data].into_iter().chain(&args.val.val).map(std::path::PathBuf::as_path);
+    let manifest = crate::manifest::Manifest::read(inputs)?;
     let _lock = shrink::files::OutputLock::acquire(&args.run.out)
         .with_context(|| format!("cannot use {}", args.run.out.display()))?;
     let epochs = saved.spec.epochs;
@@ -45,5 +52,6 @@ pub fn train(args: TrainArgs) -> Result<()> {
         &args.run.out,
         args.run.force,
     )?;
+    manifest.write(&args.run.out, &outcome.files)?;
     report(outcome)
 }

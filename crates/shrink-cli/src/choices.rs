@@ -1,0 +1,59 @@
+//! The closed sets the command line accepts, as clap value enums: clap lists the choices in
+//! `--help` and rejects anything else before a command runs. Each maps to its library type here
+//! and nowhere else.
+
+use shrink::data::Scaling;
+use shrink::search::{PathKind, Rule};
+
+/// `case-study --scale`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
+pub(crate) enum ScaleArg {
+    Standard,
+    Minmax,
+    None,
+}
+
+impl From<ScaleArg> for Scaling {
+    fn from(arg: ScaleArg) -> Self {
+        match arg {
+            ScaleArg::Standard => Scaling::Standard,
+            ScaleArg::Minmax => Scaling::MinMax,
+            ScaleArg::None => Scaling::None,
+        }
+    }
+}
+
+/// `search --path`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
+pub(crate) enum PathArg {
+    Cold,
+    Warm,
+    WarmReverse,
+}
+
+impl From<PathArg> for PathKind {
+    fn from(arg: PathArg) -> Self {
+        match arg {
+            PathArg::Cold => PathKind::Cold,
+            PathArg::Warm => PathKind::Warm,
+            PathArg::WarmReverse => PathKind::WarmReverse,
+        }
+    }
+}
+
+/// `search --select`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
+pub(crate) enum RuleArg {
+    Best,
+    #[value(name = "1se")]
+    OneSe,
+}
+
+impl From<RuleArg> for Rule {
+    fn from(arg: RuleArg) -> Self {
+        match arg {
+            RuleArg::Best => Rule::Best,
+            RuleArg::OneSe => Rule::OneSe,
+        }
+    }
+}
