@@ -794,6 +794,8 @@ fn predict_rejects_bad_data() {
         ("empty.csv", "", vec!["empty.csv", "empty"]),
         ("dup.csv", "x0,x0,x1\n1,2,3\n", vec!["dup.csv", "duplicate", "x0"]),
         ("other.csv", "a,b\n1,2\n", vec!["other.csv", "`x0` is missing"]),
+        // Finite in the file, infinite as f32: the outputs are NaN, an error naming the row.
+        ("huge.csv", "x0,x1\n0.1,0.2\n1e39,0.5\n", vec!["huge.csv", "row 2", "not finite"]),
     ];
     for (name, text, needles) in cases {
         let path = tmp.write(name, text);

@@ -1,7 +1,7 @@
 //! `shrink predict`: a saved model's outputs for each row of a table.
 
 use crate::load::*;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use shrink::data::read_csv_columns;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -30,15 +30,16 @@ pub(crate) fn predict(args: PredictArgs) -> Result<()> {
     let x = match read_csv_columns(&args.data, &saved.features) {
         Err(shrink::data::DataError::MissingColumn { column, .. }) => {
             bail!(
-                "{}: column `{column}` is missing; the model needs [{}]",
+                "{}: column `{}` is missing; the model needs [{}]",
                 args.data.display(),
-                saved.features.join(", ")
+                shrink::data::summarize(&column),
+                shrink::data::summarize_list(&saved.features)
             )
         }
         other => other?,
     };
     let x = saved.scaler.transform(x.view())?.mapv(|v| v as f32);
-    let pred = saved.model.predict(x.view(), 256)?;
+    let pred = saved.model.predict(x.view(), 256).with_context(|| format!("{}", args.data.display()))?;
     let k = pred.ncols();
     let classify =
         matches!(saved.spec.loss, shrink::loss::Loss::BinaryCrossEntropy | shrink::loss::Loss::CategoricalCrossEntropy);
