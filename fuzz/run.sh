@@ -42,10 +42,10 @@ for t in "${targets[@]}"; do
   # -rss_limit_mb/-malloc_limit_mb: an input that makes the library ask for gigabytes is a bug.
   if cargo fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 \
     -malloc_limit_mb=1024 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
-    grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)" "$log" || tail -n 3 "$log"
+    grep -aE "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)" "$log" || tail -n 3 "$log"
   else
-    grep -E "ERROR|SUMMARY|panicked|Test unit written|Base64" "$log" | head -n 20 || tail -n 30 "$log"
-    if [ -n "$known" ] && grep -Eq "$known" "$log"; then
+    grep -aE "ERROR|SUMMARY|panicked|Test unit written|Base64" "$log" | head -n 20 || tail -n 30 "$log"
+    if [ -n "$known" ] && grep -aEq "$known" "$log"; then
       echo "   (a known open bug, see README \"Bad inputs\"; not failing)"
     else
       failed+=("$t")

@@ -6,7 +6,7 @@
 pub(super) fn describe_json(text: &str, e: &serde_json::Error) -> String {
     let message = e.to_string();
     let end = text.split_inclusive('\n').take(e.line().saturating_sub(1)).map(str::len).sum::<usize>() + e.column();
-    let end = end.min(text.len());
+    let end = floor_char_boundary(text, end);
     if let Some(word) = message.split('`').nth(1).filter(|w| !w.is_empty()) {
         if let Some(at) = text[..end].rfind(&format!("\"{word}\"")) {
             let line = text[..at].matches('\n').count() + 1;
@@ -22,7 +22,7 @@ pub(super) fn describe_json(text: &str, e: &serde_json::Error) -> String {
 pub(super) fn describe_toml(text: &str, e: &toml::de::Error) -> String {
     let message = e.message().trim().to_string();
     let Some(span) = e.span() else { return message };
-    let start = span.start.min(text.len());
+    let start = floor_char_boundary(text, span.start);
     let mut line = text[..start].matches('\n').count() + 1;
     let mut column = start - text[..start].rfind('\n').map_or(0, |i| i + 1) + 1;
     // Errors inside a tagged layer table carry the table's span only; point at the first line
@@ -50,4 +50,14 @@ pub(super) fn describe_toml(text: &str, e: &toml::de::Error) -> String {
         }
     }
     format!("line {line}, column {column}: {message}")
+}
+
+/// `at` clamped into `text` and moved back onto a character boundary: serde_json counts columns
+/// in characters, not bytes, so a multi-byte character before the error would split otherwise.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
