@@ -207,7 +207,8 @@ fn saved_model(dir: &TempDir) -> (PathBuf, Saved) {
     let scaler =
         shrink_data::Scaler::fit(shrink_data::Scaling::Standard, ndarray::array![[0.0, 1.0], [2.0, 3.0]].view())
             .unwrap();
-    let saved = SavedModel { spec, scaler, features: vec!["a".into(), "b".into()], target: "y".into(), model };
+    let saved =
+        SavedModel { spec, scaler, features: vec!["a".into(), "b".into()], target: "y".into(), model, series: None };
     let path = dir.join("good.safetensors");
     saved.save(&path, None, true).unwrap();
     SavedModel::load(&path).expect("the unmodified file loads");

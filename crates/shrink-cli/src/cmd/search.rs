@@ -266,7 +266,8 @@ fn refit(plan: &Plan, alpha: f64, args: &Args) -> Result<PathBuf> {
     model.set_penalty(&plan.config.param, Some(plan.config.penalty.at(alpha)?))?;
     let mut trainer = spec.trainer()?;
     trainer.fit(&mut model, x.view(), y.view(), None, &spec.fit_config(), None)?;
-    let saved = SavedModel { spec: spec.clone(), scaler, features, target: args.input.target.clone(), model };
+    let saved =
+        SavedModel { spec: spec.clone(), scaler, features, target: args.input.target.clone(), model, series: None };
     saved.save(&path, Some(&trainer), true)?;
     Ok(path)
 }

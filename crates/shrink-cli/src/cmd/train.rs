@@ -29,8 +29,14 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
     let scaler = Scaler::fit(spec.scaling, train.x.view()).context("fitting the input scaler")?;
     let model = spec.build_model()?;
     let mut trainer = spec.trainer()?;
-    let mut saved =
-        SavedModel { features: train.feature_names.clone(), target: args.input.target.clone(), scaler, model, spec };
+    let mut saved = SavedModel {
+        features: train.feature_names.clone(),
+        target: args.input.target.clone(),
+        scaler,
+        model,
+        spec,
+        series: None,
+    };
     // Check the data against the spec before any file is written.
     encode_inputs(&saved.spec, &saved.scaler, &saved.features, &train)
         .with_context(|| format!("{}", args.input.data.display()))?;
