@@ -279,9 +279,19 @@ fn generated_hostile_model_files() {
     edit("penalty_negative", "shrink.spec", Some(spec.to_string()), "must be finite and ≥ 0, got -1");
     edit("wrong_feature_count", "shrink.features", Some("[\"a\"]".into()), "feature list does not match");
     // A series stage must be valid and agree with the spec's (absent here).
-    edit("series_hostile_window", "shrink.series", Some(r#"{"column":"y","window":18446744073709551615}"#.into()), "metadata `shrink.series`: invalid series.window");
+    edit(
+        "series_hostile_window",
+        "shrink.series",
+        Some(r#"{"column":"y","window":18446744073709551615}"#.into()),
+        "metadata `shrink.series`: invalid series.window",
+    );
     edit("series_not_json", "shrink.series", Some("[".into()), "metadata `shrink.series`");
-    edit("series_not_in_spec", "shrink.series", Some(r#"{"column":"y","window":2}"#.into()), "does not match the `series` of `shrink.spec`");
+    edit(
+        "series_not_in_spec",
+        "shrink.series",
+        Some(r#"{"column":"y","window":2}"#.into()),
+        "does not match the `series` of `shrink.spec`",
+    );
     let mut tensors = saved.tensors.clone();
     tensors[0].2[..4].copy_from_slice(&f32::NAN.to_le_bytes());
     let nan_name = tensors[0].0.clone();
