@@ -6,7 +6,8 @@
 //! `shrink.spec` (the training settings, with `input_shape` and `layers` written from the
 //! model's own [`Model::describe`], so they carry the penalties, row factors and constraints in
 //! force), `shrink.scaler`, `shrink.features`, `shrink.target`, `shrink.penalties` (a flat copy
-//! of the penalties in force, for readers that do not parse layer configs) and, when saved with
+//! of the penalties in force, for readers that do not parse layer configs), `shrink.series` (for a
+//! model trained on series windows: the `[series]` stage, equal to the spec's) and, when saved with
 //! its optimizer, `shrink.optimizer` with the state tensors `optimizer.<param>.<name>` (e.g.
 //! Adam's `m`, `v`).
 //!
