@@ -171,7 +171,7 @@ fn weights_csv(model: &Model<f32>) -> String {
 
 pub(crate) struct FitOutcome {
     pub(crate) files: Vec<PathBuf>,
-    summary: String,
+    pub(crate) summary: String,
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -19,9 +19,18 @@ pub(crate) struct SpecTable {
     /// Training data (CSV with a header row).
     #[arg(long)]
     pub(crate) data: PathBuf,
-    /// Name of the target column.
+    /// Name of the target column (with a `[series]` spec: optional, the series' target).
     #[arg(long)]
-    pub(crate) target: String,
+    pub(crate) target: Option<String>,
+}
+
+impl SpecTable {
+    /// `--target`, required unless the spec has a `[series]` table.
+    pub(crate) fn target(&self) -> Result<&str> {
+        self.target
+            .as_deref()
+            .context("--target is required (the name of the target column), unless the spec has a [series] table")
+    }
 }
 
 /// `--model M --data D [--target T]`: a saved model and a table to score or train it on.
@@ -56,7 +65,8 @@ pub(crate) struct ValArgs {
     /// Validation data with the same columns.
     #[arg(long, conflicts_with = "val_split")]
     pub(crate) val: Option<PathBuf>,
-    /// Hold out this fraction of the training rows (seeded by the spec's seed) for validation.
+    /// Hold out this fraction of the training rows (seeded by the spec's seed) for validation;
+    /// with a `[series]` spec, the last fraction of the windows (chronological, no shuffling).
     #[arg(long)]
     pub(crate) val_split: Option<f64>,
 }

@@ -107,6 +107,18 @@ fn spec_case(path: &Path, want: &str) {
     });
 }
 
+/// A series CSV read by the stage of a `[series]` table over column `y`, window 3, log then
+/// difference, and turned into training windows.
+fn series_case(path: &Path, want: &str) {
+    let p = path.display().to_string();
+    let spec: shrink_data::series::SeriesSpec =
+        serde_json::from_str(r#"{"column": "y", "window": 3, "transform": ["log", "difference"]}"#).unwrap();
+    check(&p, want, &[&p], || {
+        let table = spec.read_csv(path).map_err(|e| e.to_string())?;
+        spec.windows(&table, true).map_err(|e| e.to_string())
+    });
+}
+
 fn model_case(path: &Path, want: &str) {
     let p = path.display().to_string();
     check(&p, want, &[&p], || SavedModel::load(path).map(|_| ()).map_err(|e| e.to_string()));
@@ -128,6 +140,13 @@ fn csv_corpus() {
 fn spec_corpus() {
     for (path, want) in files(&corpus("spec")) {
         spec_case(&path, &want);
+    }
+}
+
+#[test]
+fn series_corpus() {
+    for (path, want) in files(&corpus("series")) {
+        series_case(&path, &want);
     }
 }
 
@@ -207,7 +226,8 @@ fn saved_model(dir: &TempDir) -> (PathBuf, Saved) {
     let scaler =
         shrink_data::Scaler::fit(shrink_data::Scaling::Standard, ndarray::array![[0.0, 1.0], [2.0, 3.0]].view())
             .unwrap();
-    let saved = SavedModel { spec, scaler, features: vec!["a".into(), "b".into()], target: "y".into(), model };
+    let saved =
+        SavedModel { spec, scaler, features: vec!["a".into(), "b".into()], target: "y".into(), model, series: None };
     let path = dir.join("good.safetensors");
     saved.save(&path, None, true).unwrap();
     SavedModel::load(&path).expect("the unmodified file loads");
@@ -258,6 +278,20 @@ fn generated_hostile_model_files() {
     spec["layers"][0]["kernel_penalty"] = serde_json::json!("l2:-1");
     edit("penalty_negative", "shrink.spec", Some(spec.to_string()), "must be finite and ≥ 0, got -1");
     edit("wrong_feature_count", "shrink.features", Some("[\"a\"]".into()), "feature list does not match");
+    // A series stage must be valid and agree with the spec's (absent here).
+    edit(
+        "series_hostile_window",
+        "shrink.series",
+        Some(r#"{"column":"y","window":18446744073709551615}"#.into()),
+        "metadata `shrink.series`: invalid series.window",
+    );
+    edit("series_not_json", "shrink.series", Some("[".into()), "metadata `shrink.series`");
+    edit(
+        "series_not_in_spec",
+        "shrink.series",
+        Some(r#"{"column":"y","window":2}"#.into()),
+        "does not match the `series` of `shrink.spec`",
+    );
     let mut tensors = saved.tensors.clone();
     tensors[0].2[..4].copy_from_slice(&f32::NAN.to_le_bytes());
     let nan_name = tensors[0].0.clone();

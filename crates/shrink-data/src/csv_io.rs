@@ -224,7 +224,7 @@ fn parse_columns(bytes: &[u8], path: &Path, pick: Option<&[String]>) -> Result<T
     Ok(Table { names, values, lines: row_lines })
 }
 
-fn parse_header(path: &Path, header: &csv::StringRecord) -> Result<Vec<String>, DataError> {
+pub(crate) fn parse_header(path: &Path, header: &csv::StringRecord) -> Result<Vec<String>, DataError> {
     let mut names = Vec::with_capacity(header.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (j, raw) in header.iter().enumerate() {
@@ -247,7 +247,7 @@ fn parse_header(path: &Path, header: &csv::StringRecord) -> Result<Vec<String>, 
     Ok(names)
 }
 
-fn parse_cell(cell: &str) -> Result<f64, &'static str> {
+pub(crate) fn parse_cell(cell: &str) -> Result<f64, &'static str> {
     if cell.is_empty() {
         return Err("empty cell");
     }

@@ -187,6 +187,19 @@ pub enum DataError {
         value: f64,
     },
 
+    /// A series has fewer rows than one window needs.
+    #[error("{path}: {rows} data rows, but one window needs {needed}: {why}")]
+    SeriesTooShort {
+        /// File being read.
+        path: PathBuf,
+        /// Data rows in the file.
+        rows: usize,
+        /// Rows needed.
+        needed: usize,
+        /// What the rows are for, naming the spec keys.
+        why: String,
+    },
+
     /// Saved scaler parameters are inconsistent (e.g. hand-edited JSON).
     #[error("invalid scaler parameters: {0}")]
     InvalidScaler(String),

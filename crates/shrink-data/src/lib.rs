@@ -1,5 +1,5 @@
-//! Data for shrink: the two-moons generator, numeric CSV tables, feature scalers and
-//! train/test splits.
+//! Data for shrink: the two-moons generator, numeric CSV tables, feature scalers,
+//! train/test splits and time-series windows ([`series`]).
 //!
 //! Kept apart from the training code so that data problems (a stray `NaN` cell, a
 //! misspelled target column) are caught and explained at load time, with file, line and
@@ -17,6 +17,7 @@ mod lines;
 mod moons;
 mod rng;
 mod scaler;
+pub mod series;
 mod split;
 
 pub use clip::{summarize, summarize_list};

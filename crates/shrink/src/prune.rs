@@ -56,6 +56,10 @@ impl DenseWeights {
 
 /// A smaller model computing the same function as `saved`; fails unless every layer is Dense.
 pub fn prune(saved: &SavedModel) -> Result<(SavedModel, PruneReport), Error> {
+    if saved.series.is_some() {
+        // Its inputs are window positions: dropping one would break the windows' layout.
+        return Err(Error::Spec("prune does not handle [series] models (their inputs are window positions)".into()));
+    }
     let mut layers = Vec::new();
     for layer in saved.model.layers() {
         let LayerConfig::Dense(DenseConfig { activation, .. }) = layer.config() else {
@@ -156,7 +160,7 @@ fn rebuild(
     let keep = &kept_rows[0];
     let scaler = saved.scaler.select(keep).map_err(|e| Error::Spec(e.to_string()))?;
     let features = keep.iter().filter_map(|&r| saved.features.get(r).cloned()).collect();
-    Ok((SavedModel { spec, scaler, features, target: saved.target.clone(), model }, report))
+    Ok((SavedModel { spec, scaler, features, target: saved.target.clone(), model, series: None }, report))
 }
 
 #[cfg(test)]
@@ -205,7 +209,7 @@ activation = "sigmoid"
         let l1 = crate::Penalty::l1(1e-3).unwrap();
         model.set_penalty("dense_0.kernel", Some(l1)).unwrap();
         model.layers_mut()[0].params_mut()[0].row_factors = Some(vec![0.0, 1.0, 2.0, 3.0]);
-        let mut saved = SavedModel { spec, scaler, features, target: "y".into(), model };
+        let mut saved = SavedModel { spec, scaler, features, target: "y".into(), model, series: None };
         let (mut pruned, report) = prune(&saved).unwrap();
         let kernel = &pruned.model.layers()[0].params()[0];
         assert_eq!((kernel.penalty, kernel.row_factors.as_deref()), (Some(l1), Some([0.0, 2.0, 3.0].as_slice())));

@@ -17,6 +17,9 @@ pub(crate) struct EvaluateArgs {
 
 pub(crate) fn evaluate(args: EvaluateArgs) -> Result<()> {
     let (mut saved, _) = load_model(&args.input.model)?;
+    if saved.series.is_some() {
+        return crate::cmd::series::evaluate(saved, &args.input, args.json);
+    }
     let target = args.input.target.clone().unwrap_or_else(|| saved.target.clone());
     let data = with_columns(read_csv(&args.input.data, &target)?, &saved.features, &args.input.data)?;
     let x = encode_inputs(&saved.spec, &saved.scaler, &saved.features, &data)?;

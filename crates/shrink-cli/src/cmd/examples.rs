@@ -5,6 +5,7 @@ use crate::study_out::{cell, Outputs};
 use anyhow::{bail, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array1, Array2, Axis, Slice};
+use shrink::data::series::SeriesSpec;
 use shrink::data::{read_csv_bytes, shuffle_split, Scaler, Scaling};
 use shrink::loss::Loss;
 use shrink::metrics::Metric;
@@ -256,18 +257,22 @@ fn sunspots(args: SunspotsArgs) -> Result<()> {
     ])?;
     Family::L2.at(args.alpha).map_err(|e| anyhow::anyhow!("--alpha: {e}"))?;
     let out = args.common.out.clone().unwrap_or_else(|| PathBuf::from("shrink-out/sunspots-lstm"));
-    let data = read_csv_bytes(SUNSPOTS, Path::new("sunspots_yearly.csv"), "sunactivity")?;
-    let series: Vec<f64> = data.y.to_vec();
+    // The library's series stage: windows of `w` raw yearly values (no transform), each
+    // predicting the next year; targets in sunspot numbers, since nothing is transformed.
+    let stage = SeriesSpec::new(vec!["sunactivity".into()], None, args.window, 1, &[], None)
+        .map_err(|e| anyhow::anyhow!("--window: {e}"))?;
+    let table = stage.read_csv_bytes(SUNSPOTS, Path::new("sunspots_yearly.csv"))?;
+    let series: Vec<f64> = table.values.column(0).to_vec();
     let w = args.window;
     if series.len() < w.saturating_add(10) {
         bail!("--window {w} leaves too few windows in {} years", series.len());
     }
     let _lock = crate::study_out::claim(&out, args.common.force)?;
     // Supervised windows: years t−w … t−1 predict year t; the first 2/3 of windows train.
-    let n = series.len() - w;
+    let windows = stage.windows(&table, true)?;
+    let n = windows.len();
     let n_train = n * 2 / 3;
-    let raw_x = Array2::from_shape_fn((n, w), |(r, c)| series[r + c]);
-    let raw_y: Array1<f64> = (0..n).map(|r| series[r + w]).collect();
+    let (raw_x, raw_y) = (windows.x, windows.y);
     // Scale on the training part only: every value the training windows see.
     let train_values = Array1::from(series[..n_train + w].to_vec());
     let scaler = Scaler::fit_column(Scaling::MinMax, train_values.view())?;

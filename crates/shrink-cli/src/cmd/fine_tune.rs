@@ -57,6 +57,9 @@ pub(crate) fn fine_tune(args: FineTuneArgs) -> Result<()> {
         }
     }
     let (mut saved, optimizer) = load_model(&args.input.model)?;
+    if saved.series.is_some() {
+        bail!("{}: fine-tune does not take a [series] model yet", args.input.model.display());
+    }
     let mut trainer = saved.spec.trainer()?;
     if let Some(state) = optimizer {
         state.restore(&mut trainer, &saved.model)?;

@@ -14,4 +14,5 @@ pub(crate) mod predict;
 pub(crate) mod prune;
 pub(crate) mod search;
 pub(crate) mod search_report;
+pub(crate) mod series;
 pub(crate) mod train;

@@ -27,6 +27,17 @@ pub(crate) fn predict(args: PredictArgs) -> Result<()> {
     if let Some(out) = &args.out {
         refuse_existing(out, args.force)?;
     }
+    if saved.series.is_some() {
+        let (text, n) = crate::cmd::series::predict_csv(&mut saved, &args.data)?;
+        return match &args.out {
+            Some(out) => {
+                shrink::files::write_atomic(out, text.as_bytes())?;
+                eprintln!("wrote {n} forecasts to {}", out.display());
+                Ok(())
+            }
+            None => crate::print(&text),
+        };
+    }
     let x = match read_csv_columns(&args.data, &saved.features) {
         Err(shrink::data::DataError::MissingColumn { column, .. }) => {
             bail!(

@@ -123,6 +123,13 @@ struct Plan {
 
 fn plan(args: &Args) -> Result<Plan> {
     let spec = crate::load::load_spec(&args.input.spec)?;
+    if spec.series.is_some() {
+        anyhow::bail!(
+            "{}: search does not take a [series] spec yet; use train with --val-split",
+            args.input.spec.display()
+        );
+    }
+    let target = args.input.target()?.to_string();
     let alphas = parse_alphas(&args.alphas).context("--alphas")?;
     let penalty = search_family(&spec, args)?;
     let path = PathKind::from(args.path);
@@ -141,9 +148,9 @@ fn plan(args: &Args) -> Result<Plan> {
         threads: crate::threads(args.threads),
     };
     config.validate(&spec).context("search settings")?;
-    let data = read_csv(&args.input.data, &args.input.target)?;
+    let data = read_csv(&args.input.data, &target)?;
     let validation = match (&args.test, args.cv) {
-        (Some(test), _) => Validation::Test(read_csv(test, &args.input.target)?),
+        (Some(test), _) => Validation::Test(read_csv(test, &target)?),
         (None, Some(k)) => Validation::Folds(k),
         (None, None) => Validation::Holdout,
     };
@@ -158,7 +165,7 @@ fn plan(args: &Args) -> Result<Plan> {
         "spec": serde_json::from_str::<serde_json::Value>(&spec.to_json())?,
         "data_sha256": shrink::files::sha256_file(&args.input.data)?,
         "test_sha256": test_sha256,
-        "target": args.input.target, "cv": args.cv, "search": config,
+        "target": target, "cv": args.cv, "search": config,
     }))?;
     Ok(Plan { spec, data, config, folds, fingerprint })
 }
@@ -266,7 +273,8 @@ fn refit(plan: &Plan, alpha: f64, args: &Args) -> Result<PathBuf> {
     model.set_penalty(&plan.config.param, Some(plan.config.penalty.at(alpha)?))?;
     let mut trainer = spec.trainer()?;
     trainer.fit(&mut model, x.view(), y.view(), None, &spec.fit_config(), None)?;
-    let saved = SavedModel { spec: spec.clone(), scaler, features, target: args.input.target.clone(), model };
+    let saved =
+        SavedModel { spec: spec.clone(), scaler, features, target: plan.data.target_name.clone(), model, series: None };
     saved.save(&path, Some(&trainer), true)?;
     Ok(path)
 }

@@ -19,9 +19,13 @@ pub(crate) struct TrainArgs {
 
 pub(crate) fn train(args: TrainArgs) -> Result<()> {
     let spec = load_spec(&args.input.spec)?;
+    if spec.series.is_some() {
+        return crate::cmd::series::train(spec, &args.input, &args.val, &args.run);
+    }
+    let target = args.input.target()?.to_string();
     refuse_run_outputs(&args.run.out, &spec.metrics, args.run.force)?;
-    let data = read_csv(&args.input.data, &args.input.target)?;
-    let (train, val) = split_validation(data, &args.val, &args.input.target, spec.seed)?;
+    let data = read_csv(&args.input.data, &target)?;
+    let (train, val) = split_validation(data, &args.val, &target, spec.seed)?;
     let val = match val {
         Some(v) => Some(with_columns(v, &train.feature_names, args.val.val.as_deref().unwrap_or(&args.input.data))?),
         None => None,
@@ -29,8 +33,7 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
     let scaler = Scaler::fit(spec.scaling, train.x.view()).context("fitting the input scaler")?;
     let model = spec.build_model()?;
     let mut trainer = spec.trainer()?;
-    let mut saved =
-        SavedModel { features: train.feature_names.clone(), target: args.input.target.clone(), scaler, model, spec };
+    let mut saved = SavedModel { features: train.feature_names.clone(), target, scaler, model, spec, series: None };
     // Check the data against the spec before any file is written.
     encode_inputs(&saved.spec, &saved.scaler, &saved.features, &train)
         .with_context(|| format!("{}", args.input.data.display()))?;

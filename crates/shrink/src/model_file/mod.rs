@@ -6,7 +6,8 @@
 //! `shrink.spec` (the training settings, with `input_shape` and `layers` written from the
 //! model's own [`Model::describe`], so they carry the penalties, row factors and constraints in
 //! force), `shrink.scaler`, `shrink.features`, `shrink.target`, `shrink.penalties` (a flat copy
-//! of the penalties in force, for readers that do not parse layer configs) and, when saved with
+//! of the penalties in force, for readers that do not parse layer configs), `shrink.series` (for a
+//! model trained on series windows: the `[series]` stage, equal to the spec's) and, when saved with
 //! its optimizer, `shrink.optimizer` with the state tensors `optimizer.<param>.<name>` (e.g.
 //! Adam's `m`, `v`).
 //!
@@ -20,6 +21,7 @@ use crate::train::Trainer;
 use crate::{Error, Penalty};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
+use shrink_data::series::SeriesSpec;
 use shrink_data::Scaler;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -45,6 +47,9 @@ pub struct SavedModel {
     pub target: String,
     /// The network (weights and penalties in force).
     pub model: Model<f32>,
+    /// The series stage of a model trained on windows (`shrink.series`, the spec's `[series]`):
+    /// its `features` then name the window positions (`passengers[t-11]` … `passengers[t]`).
+    pub series: Option<SeriesSpec>,
 }
 
 fn corrupt(path: &Path, what: impl std::fmt::Display) -> Error {
@@ -77,6 +82,9 @@ impl SavedModel {
             ("shrink.target".to_string(), json(&self.target)),
             ("shrink.penalties".to_string(), json(&penalties)),
         ]);
+        if let Some(series) = &self.series {
+            meta.insert("shrink.series".to_string(), json(series));
+        }
         if let Some(trainer) = trainer {
             SavedOptimizer::capture(trainer, &self.model)?.write(&mut tensors, &mut meta);
         }
@@ -132,8 +140,17 @@ impl SavedModel {
         if scaler.n_features() != model.input_size() || features.len() != model.input_size() {
             return Err(corrupt(path, "scaler or feature list does not match the model's inputs"));
         }
+        let series: Option<SeriesSpec> = match meta.get("shrink.series") {
+            None => None,
+            Some(text) => {
+                Some(serde_json::from_str(text).map_err(|e| corrupt(path, format!("metadata `shrink.series`: {e}")))?)
+            }
+        };
+        if series != spec.series {
+            return Err(corrupt(path, "metadata `shrink.series` does not match the `series` of `shrink.spec`"));
+        }
         let optimizer = SavedOptimizer::read(path, &tensors, &meta)?;
-        Ok((SavedModel { spec, scaler, features, target, model }, optimizer))
+        Ok((SavedModel { spec, scaler, features, target, model, series }, optimizer))
     }
 }
 

@@ -223,7 +223,7 @@ activation = "sigmoid"
         let mut model = spec.build_model().unwrap();
         let mut trainer = spec.trainer().unwrap();
         trainer.fit(&mut model, x.view(), y.view(), None, &spec.fit_config(), None).unwrap();
-        let saved = SavedModel { spec, scaler, features, target, model };
+        let saved = SavedModel { spec, scaler, features, target, model, series: None };
         let dir = std::env::temp_dir().join(format!("shrink-optimizer-state-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("model.safetensors");

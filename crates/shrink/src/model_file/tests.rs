@@ -23,7 +23,7 @@ fn trained() -> (SavedModel, Trainer<f32>, ndarray::Array2<f32>, ndarray::Array2
     let mut model = spec.build_model().unwrap();
     let mut trainer = spec.trainer().unwrap();
     trainer.fit(&mut model, x.view(), y.view(), None, &spec.fit_config(), None).unwrap();
-    (SavedModel { spec, scaler, features, target: data.target_name.clone(), model }, trainer, x, y)
+    (SavedModel { spec, scaler, features, target: data.target_name.clone(), model, series: None }, trainer, x, y)
 }
 
 #[test]

@@ -42,6 +42,7 @@ use crate::optim::OptimizerConfig;
 use crate::train::{FitConfig, Trainer};
 use crate::Error;
 use serde::{Deserialize, Serialize};
+use shrink_data::series::SeriesSpec;
 use shrink_data::Scaling;
 
 /// One layer of a spec: the layer's own config type ([`LayerConfig`]).
@@ -58,7 +59,9 @@ fn default_batch() -> usize {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
-    /// Per-sample input shape, e.g. `[2]`.
+    /// Per-sample input shape, e.g. `[2]`. May be omitted with [`ModelSpec::series`], which
+    /// gives `[window, n_columns]`.
+    #[serde(default)]
     pub input_shape: Vec<usize>,
     /// Input scaling fitted on the training rows. Default none.
     #[serde(default)]
@@ -88,6 +91,10 @@ pub struct ModelSpec {
     /// `penalty = "l2:1e-4"` (text or table form). Default none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub penalties: Vec<PenaltyRule>,
+    /// A `[series]` table: the data is a time series turned into windows
+    /// ([`shrink_data::series`]); the loss must be mse and the network has one output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<SeriesSpec>,
 }
 
 /// One `[[penalties]]` entry of a spec: a selector and the penalty for what it matches.
@@ -103,16 +110,33 @@ pub struct PenaltyRule {
 impl ModelSpec {
     /// Parses TOML; errors carry the line and the key.
     pub fn from_toml(text: &str) -> Result<Self, Error> {
-        let spec: ModelSpec = toml::from_str(text).map_err(|e| Error::Spec(describe_toml(text, &e)))?;
+        let mut spec: ModelSpec = toml::from_str(text).map_err(|e| Error::Spec(describe_toml(text, &e)))?;
+        // serde reports a missing top-level key at the start of the document; so does this.
+        spec.infer_input_shape().map_err(|m| Error::Spec(format!("line 1, column 1: {m}")))?;
         spec.validate()?;
         Ok(spec)
     }
 
     /// Parses JSON; errors carry the line and column.
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        let spec: ModelSpec = serde_json::from_str(text).map_err(|e| Error::Spec(describe_json(text, &e)))?;
+        let mut spec: ModelSpec = serde_json::from_str(text).map_err(|e| Error::Spec(describe_json(text, &e)))?;
+        spec.infer_input_shape().map_err(Error::Spec)?;
         spec.validate()?;
         Ok(spec)
+    }
+
+    /// An omitted `input_shape` is `[window, n_columns]` of the `[series]` table; without one it
+    /// is required.
+    fn infer_input_shape(&mut self) -> Result<(), String> {
+        if self.input_shape.is_empty() {
+            match &self.series {
+                Some(series) => self.input_shape = series.input_shape().to_vec(),
+                None => {
+                    return Err("missing field `input_shape` (give it, or a [series] table to infer it from)".into())
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The spec as JSON (stored inside model files).
@@ -144,6 +168,9 @@ impl ModelSpec {
             _ => None,
         };
         let units = model.output_size();
+        if let Some(series) = &self.series {
+            check_series(series, &self.input_shape, self.loss, units)?;
+        }
         match (self.loss, units, activation) {
             (Loss::MeanSquaredError, _, _)
             | (Loss::BinaryCrossEntropy, 1, Some(Activation::Sigmoid))
@@ -192,6 +219,26 @@ impl ModelSpec {
     pub fn fit_config(&self) -> FitConfig {
         FitConfig { epochs: self.epochs, batch_size: self.batch_size, seed: self.seed, ..FitConfig::default() }
     }
+}
+
+/// A series spec trains one regression output on windows of `[window, n_columns]` values.
+fn check_series(series: &SeriesSpec, input_shape: &[usize], loss: Loss, units: usize) -> Result<(), Error> {
+    let [w, c] = series.input_shape();
+    if input_shape.iter().product::<usize>() != w * c {
+        return Err(Error::Spec(format!(
+            "input_shape {input_shape:?} does not hold a series window of [window, columns] = [{w}, {c}] (omit \
+             input_shape to use that)"
+        )));
+    }
+    if loss != Loss::MeanSquaredError {
+        return Err(Error::Spec(format!("loss {} does not fit a [series] spec: use mse", loss.as_str())));
+    }
+    if units != 1 {
+        return Err(Error::Spec(format!(
+            "a [series] spec forecasts one value: the last layer needs 1 unit, got {units}"
+        )));
+    }
+    Ok(())
 }
 
 mod locate;

@@ -233,3 +233,69 @@ fn penalties_by_selector_and_in_text_form() {
     let e = ModelSpec::from_toml(&bad).unwrap_err().to_string();
     assert!(e.contains("must be finite and ≥ 0") && e.contains("line 22,"), "{e}");
 }
+
+const SERIES_SPEC: &str = r#"loss = "mse"
+epochs = 3
+
+[series]
+column = "passengers"
+window = 12
+transform = ["log", "difference"]
+season = 12
+
+[[layers]]
+type = "lstm"
+units = 8
+
+[[layers]]
+type = "dense"
+units = 1
+"#;
+
+#[test]
+fn series_spec_infers_input_shape_and_round_trips() {
+    let spec = ModelSpec::from_toml(SERIES_SPEC).unwrap();
+    assert_eq!(spec.input_shape, [12, 1]);
+    let series = spec.series.as_ref().unwrap();
+    assert_eq!((series.target(), series.context(), series.season()), ("passengers", 13, Some(12)));
+    assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec);
+    // Without [series] input_shape stays required, reported where serde reported it.
+    let e = ModelSpec::from_toml("loss = \"mse\"\n[[layers]]\ntype = \"dense\"\nunits = 1\n").unwrap_err().to_string();
+    assert!(e.contains("line 1, column 1: missing field `input_shape`"), "{e}");
+}
+
+#[test]
+fn series_spec_errors_name_the_key_and_line() {
+    for (from, to, want) in [
+        ("window = 12", "window = 0", "line 6, column 1: invalid series.window = 0: `window` must be ≥ 1"),
+        ("window = 12", "window = 12\nhorizon = 0", "line 7, column 1: invalid series.horizon = 0"),
+        ("season = 12", "season = 40", "line 8, column 1: invalid series.season = 40"),
+        (
+            "transform = [\"log\", \"difference\"]",
+            "transform = [\"difference\", \"log\"]",
+            "line 7, column 1: invalid series.transform",
+        ),
+        ("window = 12", "window = 12\nwindw = 3", "line 7, column 1: unknown field `windw`"),
+        ("column = \"passengers\"", "column = \"passengers\"\ntarget = \"fuel\"", "invalid series.target = fuel"),
+        (
+            "loss = \"mse\"",
+            "loss = \"binary_crossentropy\"",
+            "loss binary_crossentropy does not fit a [series] spec: use mse",
+        ),
+        ("units = 1", "units = 2", "the last layer needs 1 unit, got 2"),
+        (
+            "epochs = 3",
+            "epochs = 3\ninput_shape = [5, 1]",
+            "input_shape [5, 1] does not hold a series window of [window, columns] = [12, 1]",
+        ),
+    ] {
+        let text = SERIES_SPEC.replace(from, to);
+        let e = ModelSpec::from_toml(&text).unwrap_err().to_string();
+        assert!(e.contains(want), "{to}: {e}");
+    }
+    // A flat input shape of the same size is fine (a Dense network on the flattened window).
+    let flat = SERIES_SPEC
+        .replace("epochs = 3", "epochs = 3\ninput_shape = [12]")
+        .replace("type = \"lstm\"\nunits = 8", "type = \"dense\"\nunits = 8");
+    assert_eq!(ModelSpec::from_toml(&flat).unwrap().input_shape, [12]);
+}
