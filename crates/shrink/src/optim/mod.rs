@@ -7,10 +7,12 @@
 //! model is checked rather than matched by position.
 
 mod adam;
+pub mod lr_schedule;
 mod rmsprop;
 mod sgd;
 
 pub use adam::{Adam, AdamW};
+pub use lr_schedule::LrSchedule;
 pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
