@@ -15,7 +15,7 @@ use control::Control;
 use ndarray::ArrayView2;
 
 mod control;
-mod convergence;
+pub(crate) mod convergence;
 mod early_stopping;
 mod fit_config;
 mod history;
