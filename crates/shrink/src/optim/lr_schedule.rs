@@ -225,3 +225,55 @@ impl Plateau {
         lr
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keras' `ReduceLROnPlateau` on a scripted plateau (factor 0.5, patience 2, cooldown 1,
+    /// min_lr 0.3, min_delta 0.01), worked by hand from its `on_epoch_end`.
+    #[test]
+    fn plateau_reduces_with_cooldown_and_min_lr() {
+        let schedule = LrSchedule::Plateau {
+            monitor: "loss".into(),
+            factor: 0.5,
+            patience: 2,
+            min_delta: 0.01,
+            cooldown: 1,
+            min_lr: 0.3,
+        };
+        let monitor = Monitor::resolve("lr_schedule.monitor", "loss", &[], false).unwrap();
+        let mut p = Plateau::new(&schedule, monitor).unwrap();
+        let mut lr = 1.0;
+        let mut rates = Vec::new();
+        for v in [1.0, 0.995, 0.99, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5] {
+            lr = p.on_epoch_end(v, lr);
+            rates.push(lr);
+        }
+        // 1: best 1. 2: 0.995 is not < 0.99 − 0.01 → wait 1. 3: wait 2 → lr 0.5, cooldown 1.
+        // 4: cooldown → 0, and 0.5 improves. 5: wait 1. 6: wait 2 → max(0.25, 0.3) = 0.3,
+        // cooldown 1. 7: cooldown → 0 first, so `elif not in_cooldown()` counts: wait 1. 8:
+        // wait 2, but lr 0.3 is not > min_lr: no change (and the wait keeps growing).
+        assert_eq!(rates, [1.0, 1.0, 0.5, 0.5, 0.5, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3]);
+        // Cooldown 3 delays counting after a reduction.
+        let schedule = LrSchedule::Plateau {
+            monitor: "loss".into(),
+            factor: 0.1,
+            patience: 1,
+            min_delta: 0.0,
+            cooldown: 3,
+            min_lr: 0.0,
+        };
+        let mut p = Plateau::new(&schedule, monitor).unwrap();
+        let mut lr = 1.0;
+        let mut rates = Vec::new();
+        for _ in 0..7 {
+            lr = p.on_epoch_end(1.0, lr);
+            rates.push(lr);
+        }
+        // 1: best. 2: wait 1 ≥ 1 → 0.1, cooldown 3. 3, 4: cooldown 2, 1 (no counting). 5:
+        // cooldown 0 after the decrement → counts, wait 1 → 0.01, cooldown 3. 6, 7: cooldown.
+        let expected = [1.0, 0.1, 0.1, 0.1, 0.01, 0.01, 0.01];
+        assert!(rates.iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-15), "{rates:?}");
+    }
+}

@@ -248,13 +248,20 @@ fn stopping_schedule_and_tol_keys_parse_and_round_trip() {
     );
     let spec = ModelSpec::from_toml(&text).unwrap();
     let early = spec.early_stopping.clone().unwrap();
-    assert_eq!((early.monitor.as_str(), early.patience, early.min_delta, early.restore_best), ("val_accuracy", 3, 0.001, true));
+    assert_eq!(
+        (early.monitor.as_str(), early.patience, early.min_delta, early.restore_best),
+        ("val_accuracy", 3, 0.001, true)
+    );
     let fit = spec.fit_config();
     assert_eq!(fit.convergence, Some(Convergence { tol: 1e-6, n_iter_no_change: 5 }));
-    assert_eq!(fit.lr_schedule, Some(LrSchedule::Cosine { decay_steps: 100, alpha: 0.1, warmup_target: None, warmup_steps: 0 }));
+    assert_eq!(
+        fit.lr_schedule,
+        Some(LrSchedule::Cosine { decay_steps: 100, alpha: 0.1, warmup_target: None, warmup_steps: 0 })
+    );
     assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec);
     // Defaults: Keras' (val_loss, patience 0, min_delta 0) and ReduceLROnPlateau's.
-    let spec = ModelSpec::from_toml(&with_control("lr_schedule = { name = \"plateau\" }", "\n[early_stopping]\n")).unwrap();
+    let spec =
+        ModelSpec::from_toml(&with_control("lr_schedule = { name = \"plateau\" }", "\n[early_stopping]\n")).unwrap();
     assert_eq!(spec.early_stopping, Some(EarlyStopping::default()));
     let plateau = LrSchedule::Plateau {
         monitor: "val_loss".into(),
@@ -273,18 +280,46 @@ fn stopping_schedule_and_tol_keys_parse_and_round_trip() {
 #[test]
 fn stopping_schedule_and_tol_errors_name_the_key() {
     let cases = [
-        ("lr_schedule = { name = \"exponential\", decay_steps = 10, decay_rate = -1 }", "", "lr_schedule.decay_rate must be finite and > 0, got -1"),
-        ("lr_schedule = { name = \"step\", decay_steps = 0, decay_rate = 0.5 }", "", "lr_schedule.decay_steps must be ≥ 1, got 0"),
-        ("lr_schedule = { name = \"cosine\", decay_steps = 10, alpha = 2 }", "", "lr_schedule.alpha must be in [0, 1], got 2"),
-        ("lr_schedule = { name = \"cosine\", decay_steps = 10, warmup_steps = 5 }", "", "lr_schedule.warmup_steps must be 0 without a warmup_target"),
+        (
+            "lr_schedule = { name = \"exponential\", decay_steps = 10, decay_rate = -1 }",
+            "",
+            "lr_schedule.decay_rate must be finite and > 0, got -1",
+        ),
+        (
+            "lr_schedule = { name = \"step\", decay_steps = 0, decay_rate = 0.5 }",
+            "",
+            "lr_schedule.decay_steps must be ≥ 1, got 0",
+        ),
+        (
+            "lr_schedule = { name = \"cosine\", decay_steps = 10, alpha = 2 }",
+            "",
+            "lr_schedule.alpha must be in [0, 1], got 2",
+        ),
+        (
+            "lr_schedule = { name = \"cosine\", decay_steps = 10, warmup_steps = 5 }",
+            "",
+            "lr_schedule.warmup_steps must be 0 without a warmup_target",
+        ),
         ("lr_schedule = { name = \"plateau\", factor = 1.5 }", "", "lr_schedule.factor must be in (0, 1), got 1.5"),
-        ("lr_schedule = { name = \"plateau\", monitor = \"val_f1\" }", "", "lr_schedule.monitor: unknown quantity `val_f1`"),
-        ("lr_schedule = { name = \"plateau\", min_lr = inf }", "", "lr_schedule.min_lr must be finite and ≥ 0, got inf"),
+        (
+            "lr_schedule = { name = \"plateau\", monitor = \"val_f1\" }",
+            "",
+            "lr_schedule.monitor: unknown quantity `val_f1`",
+        ),
+        (
+            "lr_schedule = { name = \"plateau\", min_lr = inf }",
+            "",
+            "lr_schedule.min_lr must be finite and ≥ 0, got inf",
+        ),
         ("lr_schedule = { name = \"linear\" }", "", "unknown variant `linear`"),
         ("tol = nan", "", "tol must be finite and ≥ 0, got NaN"),
         ("tol = 1e-4\nn_iter_no_change = 0", "", "n_iter_no_change must be ≥ 1, got 0"),
         ("n_iter_no_change = 3", "", "n_iter_no_change needs tol"),
-        ("", "\n[early_stopping]\nmonitor = \"mae\"\n", "early_stopping.monitor: unknown quantity `mae`; this fit records loss, data_loss, accuracy"),
+        (
+            "",
+            "\n[early_stopping]\nmonitor = \"mae\"\n",
+            "early_stopping.monitor: unknown quantity `mae`; this fit records loss, data_loss, accuracy",
+        ),
         ("", "\n[early_stopping]\nmin_delta = -1\n", "early_stopping.min_delta must be finite and ≥ 0, got -1"),
         ("", "\n[early_stopping]\nbaseline = inf\n", "early_stopping.baseline must be finite, got inf"),
         ("", "\n[early_stopping]\npatients = 3\n", "unknown field `patients`"),

@@ -153,3 +153,47 @@ impl<F: Float> EarlyStopper<F> {
         self.have_snapshot = true;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::Dense;
+
+    /// Keras' rules on scripted losses: which epoch stops and which is best. Each expectation
+    /// is worked by hand from the rules in the module comment (the `EarlyStopping` source).
+    #[test]
+    fn wait_patience_min_delta_and_baseline_follow_keras() {
+        let mut model = Model::<f64>::builder(&[1]).layer(Dense::new(1)).build(0).unwrap();
+        let loss = Monitor::resolve("early_stopping.monitor", "loss", &[], false).unwrap();
+        let mut run = |config: EarlyStopping, values: &[f64]| {
+            let mut s = EarlyStopper::<f64>::new(&config, loss);
+            let stop = values.iter().enumerate().position(|(i, &v)| s.on_epoch_end(i + 1, v, &mut model));
+            (stop.map(|i| i + 1), s.best_epoch)
+        };
+        let values = [1.0, 0.9, 0.85, 0.86, 0.84, 0.845, 0.846, 0.847, 0.83];
+        // patience 0 (Keras' default): the first epoch that does not improve (4) stops.
+        assert_eq!(run(EarlyStopping { patience: 0, ..Default::default() }, &values), (Some(4), Some(3)));
+        // patience 2: 4 (wait 1), 5 improves (0.84 < 0.85), 6 wait 1, 7 wait 2 → stop at 7.
+        assert_eq!(run(EarlyStopping { patience: 2, ..Default::default() }, &values), (Some(7), Some(5)));
+        // min_delta 0.02: 2 improves (0.9 + 0.02 < 1), 3 improves (0.85 + 0.02 < 0.9), 4
+        // (0.86 + 0.02 ≥ 0.85) wait 1, 5 (0.84 + 0.02 ≥ 0.85) wait 2, 6 wait 3 → stop at 6.
+        assert_eq!(
+            run(EarlyStopping { patience: 3, min_delta: 0.02, ..Default::default() }, &values),
+            (Some(6), Some(3))
+        );
+        // A baseline never beaten: improvements move `best` but do not reset the wait (1: wait
+        // 1, 2: wait 2, 3: wait 3), yet an improving epoch returns before the patience test, so
+        // the first epoch that does not improve (4, wait 4 ≥ 2) stops.
+        let baseline = EarlyStopping { patience: 2, baseline: Some(0.5), ..Default::default() };
+        assert_eq!(run(baseline, &values), (Some(4), Some(3)));
+        // start_from_epoch 3 ignores epochs 1–3: 4 (0.86) and 5 (0.84) improve, 6 waits 1 → stop.
+        let late = EarlyStopping { patience: 1, start_from_epoch: 3, ..Default::default() };
+        assert_eq!(run(late, &values), (Some(6), Some(5)));
+        // Accuracy is maximized.
+        let acc = Monitor::resolve("early_stopping.monitor", "accuracy", &["accuracy".into()], false).unwrap();
+        let mut s = EarlyStopper::<f64>::new(&EarlyStopping { patience: 1, ..Default::default() }, acc);
+        let stops: Vec<bool> =
+            [0.5, 0.7, 0.6, 0.8, 0.8].iter().enumerate().map(|(i, &v)| s.on_epoch_end(i + 1, v, &mut model)).collect();
+        assert_eq!((stops, s.best_epoch), (vec![false, false, true, false, true], Some(4)));
+    }
+}

@@ -343,3 +343,6 @@ mod cnn_tests;
 
 #[cfg(test)]
 mod penalty_tests;
+
+#[cfg(test)]
+mod stopping_tests;
