@@ -73,6 +73,9 @@ fn restore_best_puts_back_the_best_epochs_weights_bitwise() {
     }
 }
 
+/// A schedule's formula from Keras' source: the rate at a 0-based step.
+type KerasFormula = Box<dyn Fn(f64) -> f64>;
+
 /// The `lr` column is the rate of each epoch's last step, Keras' schedule evaluated at that
 /// step's `optimizer.iterations` (0-based): 40 rows in batches of 16 are 3 steps per epoch, so
 /// epoch e ends with step 3e − 1.
@@ -80,32 +83,33 @@ fn restore_best_puts_back_the_best_epochs_weights_bitwise() {
 fn step_schedules_follow_keras_formulas() {
     use std::f64::consts::PI;
     let (x, y) = data(40, 3);
-    let lr0 = 0.1;
+    const LR0: f64 = 0.1;
+    let lr0 = LR0;
     // keras.optimizers.schedules.ExponentialDecay.__call__:
     //   p = step / decay_steps; p = floor(p) if staircase; return lr0 * decay_rate ** p
     // CosineDecay._decay_function: lr0 * ((1 - alpha) * 0.5 * (1 + cos(pi * step / decay_steps)) + alpha),
     //   step = min(step, decay_steps); with warmup: step = min(step, decay_steps + warmup_steps),
     //   step < warmup_steps ? (target - lr0) * step / warmup_steps + lr0 : decay from target at step - warmup_steps.
-    let cases: Vec<(LrSchedule, Box<dyn Fn(f64) -> f64>)> = vec![
+    let cases: Vec<(LrSchedule, KerasFormula)> = vec![
         (
             LrSchedule::Exponential { decay_steps: 4, decay_rate: 0.5, staircase: false },
-            Box::new(|s| lr0 * 0.5f64.powf(s / 4.0)),
+            Box::new(|s| LR0 * 0.5f64.powf(s / 4.0)),
         ),
         (
             LrSchedule::Exponential { decay_steps: 4, decay_rate: 0.5, staircase: true },
-            Box::new(|s| lr0 * 0.5f64.powf((s / 4.0).floor())),
+            Box::new(|s| LR0 * 0.5f64.powf((s / 4.0).floor())),
         ),
-        (LrSchedule::Step { decay_steps: 5, decay_rate: 0.3 }, Box::new(|s| lr0 * 0.3f64.powf((s / 5.0).floor()))),
+        (LrSchedule::Step { decay_steps: 5, decay_rate: 0.3 }, Box::new(|s| LR0 * 0.3f64.powf((s / 5.0).floor()))),
         (
             LrSchedule::Cosine { decay_steps: 20, alpha: 0.1, warmup_target: None, warmup_steps: 0 },
-            Box::new(|s: f64| lr0 * (0.9 * 0.5 * (1.0 + (PI * s.min(20.0) / 20.0).cos()) + 0.1)),
+            Box::new(|s: f64| LR0 * (0.9 * 0.5 * (1.0 + (PI * s.min(20.0) / 20.0).cos()) + 0.1)),
         ),
         (
             LrSchedule::Cosine { decay_steps: 20, alpha: 0.0, warmup_target: Some(0.2), warmup_steps: 7 },
             Box::new(|s: f64| {
                 let s = s.min(27.0);
                 if s < 7.0 {
-                    (0.2 - lr0) * s / 7.0 + lr0
+                    (0.2 - LR0) * s / 7.0 + LR0
                 } else {
                     0.2 * 0.5 * (1.0 + (PI * (s - 7.0) / 20.0).cos())
                 }
