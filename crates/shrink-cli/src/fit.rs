@@ -7,7 +7,7 @@ use shrink::model_file::SavedModel;
 use shrink::nn::Model;
 use shrink::pipeline::{encode_inputs, encode_targets};
 use shrink::schedule::{PenaltySchedule, ScheduleRecord};
-use shrink::train::{Callback, EpochRecord, History, Trainer};
+use shrink::train::{Callback, EpochRecord, FitConfig, History, Stop, Trainer};
 use shrink::weights::weight_report;
 use shrink_report::{write_line_chart, LineChart, Series, Table};
 use std::fmt::Write as _;
@@ -48,13 +48,16 @@ impl Callback<f32> for Progress<'_> {
     }
 }
 
-fn history_csv(history: &History, schedule: &[ScheduleRecord], scheduled: &[String]) -> String {
+fn history_csv(history: &History, schedule: &[ScheduleRecord], scheduled: &[String], lr: bool) -> String {
     let mut head = vec!["epoch".to_string(), "loss".into(), "data_loss".into(), "penalty".into()];
     head.extend(history.metric_names.iter().cloned());
     let has_val = history.epochs.first().is_some_and(|e| e.validation.is_some());
     if has_val {
         head.extend(["val_loss".into(), "val_data_loss".into(), "val_penalty".into()]);
         head.extend(history.metric_names.iter().map(|m| format!("val_{m}")));
+    }
+    if lr {
+        head.push("lr".into());
     }
     if !schedule.is_empty() {
         head.push("alpha".into());
@@ -72,6 +75,9 @@ fn history_csv(history: &History, schedule: &[ScheduleRecord], scheduled: &[Stri
         if let Some(v) = &e.validation {
             row.extend([v.loss.to_string(), v.data_loss.to_string(), v.penalty.to_string()]);
             row.extend(v.metrics.iter().map(f64::to_string));
+        }
+        if lr {
+            row.push(e.lr.to_string());
         }
         if let Some(s) = schedule.get(i) {
             row.push(s.alpha.to_string());
@@ -169,6 +175,66 @@ fn weights_csv(model: &Model<f32>) -> String {
     out
 }
 
+/// How the fit ended, for `stopping.json` (written when the spec sets `[early_stopping]` or
+/// `tol`): the epochs run, why it stopped, the best epoch and whether its weights were restored,
+/// whether the convergence test was met.
+fn stopping_json(history: &History, config: &FitConfig) -> String {
+    let json = serde_json::json!({
+        "epochs_run": history.epochs.len(),
+        "max_epochs": config.epochs,
+        "stop": history.stop,
+        "stopped_epoch": history.stopped_epoch,
+        "best_epoch": history.best_epoch,
+        "best_value": history.best_value,
+        "monitor": config.early_stopping.as_ref().map(|e| e.monitor.clone()),
+        "restored_best": history.restored_best,
+        "converged": history.converged,
+        "tol": config.convergence.map(|c| c.tol),
+        "n_iter_no_change": config.convergence.map(|c| c.n_iter_no_change),
+    });
+    serde_json::to_string_pretty(&json).expect("plain values serialize") + "\n"
+}
+
+/// The lines of `train`'s summary that say how the fit ended; a fit with `tol` that ran out of
+/// epochs also warns on stderr at once (scikit-learn's `ConvergenceWarning`).
+fn stopping_summary(history: &History, config: &FitConfig) -> String {
+    let mut text = String::new();
+    if let (Some(early), Some(best)) = (&config.early_stopping, history.best_epoch) {
+        let how = match history.stop {
+            Stop::EarlyStopping => format!("stopped at epoch {}", history.stopped_epoch.unwrap_or(0)),
+            _ => format!("did not stop early ({} epochs)", history.epochs.len()),
+        };
+        let value = history.best_value.map_or(String::new(), |v| format!(", {} {v:.6}", early.monitor));
+        let restored = if history.restored_best { "; the model has the best epoch's weights" } else { "" };
+        let _ = writeln!(text, "early stopping: {how}; best epoch {best}{value}{restored}");
+    }
+    if let Some(c) = config.convergence {
+        match history.converged {
+            Some(true) => {
+                let _ = writeln!(
+                    text,
+                    "converged at epoch {}: the loss fell by less than tol = {} (relative) for more than {} epochs",
+                    history.epochs.len(),
+                    c.tol,
+                    c.n_iter_no_change
+                );
+            }
+            _ if history.stop == Stop::Epochs => {
+                let line = format!(
+                    "not converged: {} epochs ran out before the loss stopped falling by tol = {} (relative); \
+                     raise epochs or tol",
+                    history.epochs.len(),
+                    c.tol
+                );
+                eprintln!("warning: {line}");
+                let _ = writeln!(text, "{line}");
+            }
+            _ => {}
+        }
+    }
+    text
+}
+
 pub(crate) struct FitOutcome {
     pub(crate) files: Vec<PathBuf>,
     pub(crate) summary: String,
@@ -216,8 +282,14 @@ pub(crate) fn fit_and_save(
     saved.save(&model_path, Some(trainer), force)?;
     let mut files = vec![model_path];
     let history_path = out.join("history.csv");
-    shrink::files::write_atomic(&history_path, history_csv(&history, &records, &scheduled).as_bytes())?;
+    let lr_column = config.lr_schedule.is_some();
+    shrink::files::write_atomic(&history_path, history_csv(&history, &records, &scheduled, lr_column).as_bytes())?;
     files.push(history_path);
+    if config.early_stopping.is_some() || config.convergence.is_some() {
+        let path = out.join("stopping.json");
+        shrink::files::write_atomic(&path, stopping_json(&history, &config).as_bytes())?;
+        files.push(path);
+    }
     let weights_path = out.join("weights.csv");
     shrink::files::write_atomic(&weights_path, weights_csv(&saved.model).as_bytes())?;
     files.push(weights_path);
@@ -241,6 +313,7 @@ pub(crate) fn fit_and_save(
                 writeln!(summary, "validation: loss {:.4} (data {:.4}){}", v.loss, v.data_loss, metrics(&v.metrics));
         }
     }
+    summary += &stopping_summary(&history, &config);
     let _ = writeln!(summary, "\n{}", weights_table(&saved.model, |_| true));
     Ok(FitOutcome { files, summary })
 }

@@ -115,13 +115,22 @@ pub(crate) fn check_before_writing(
             .with_context(|| format!("{}", val_path.display()))?;
         encode_targets(&saved.spec, v).with_context(|| format!("{}", val_path.display()))?;
     }
+    // A monitor the fit cannot provide fails here, not after the output folder exists.
+    let metrics: Vec<String> = saved.spec.metrics.iter().map(|m| m.as_str().to_string()).collect();
+    saved.spec.fit_config().monitors(&metrics, val.is_some()).map_err(|e| match val {
+        None if saved.spec.fit_config().needs_validation() => {
+            anyhow::anyhow!("{e} (pass --val FILE or --val-split FRACTION)")
+        }
+        _ => e.into(),
+    })?;
     Ok(())
 }
 
 /// Refuses, before any work, to replace any file a training run writes into `dir` (the model,
 /// `history.csv`, `weights.csv`, the learning curves of the loss and of each metric).
 pub(crate) fn refuse_run_outputs(dir: &Path, metrics: &[shrink::metrics::Metric], force: bool) -> Result<()> {
-    let mut names = vec!["model.safetensors".to_string(), "history.csv".into(), "weights.csv".into()];
+    let mut names =
+        vec!["model.safetensors".to_string(), "history.csv".into(), "weights.csv".into(), "stopping.json".into()];
     for stem in std::iter::once("loss").chain(metrics.iter().map(|m| m.as_str())) {
         names.extend(["png", "svg"].map(|ext| format!("learning_curves_{stem}.{ext}")));
     }

@@ -262,7 +262,14 @@ fn fit_one(config: &CaseStudyConfig, arm: &Arm, trial: Trial, data: &Fold) -> Re
     let penalty = if arm.alpha > 0.0 { Some(config.family.at(arm.alpha)?) } else { None };
     let mut net = model(data.x_train.ncols(), config.hidden, penalty, seed)?;
     let mut trainer = Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &[Metric::Accuracy])?;
-    let fit = FitConfig { epochs: config.epochs, batch_size: config.batch_size, shuffle: true, seed, threads: 1 };
+    let fit = FitConfig {
+        epochs: config.epochs,
+        batch_size: config.batch_size,
+        shuffle: true,
+        seed,
+        threads: 1,
+        ..FitConfig::default()
+    };
     let curves = arm.name != "grid" || arm.alpha == config.reference_alpha;
     let scored = fit_and_score(&mut net, &mut trainer, data, &fit, 128, curves.then_some("accuracy"))?;
     let kernel = &weight_report(&net)[0];

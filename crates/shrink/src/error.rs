@@ -19,6 +19,15 @@ pub enum Error {
         /// The rejected value, as text.
         value: String,
     },
+    /// A training setting that cannot be used with this fit (an unknown or unavailable
+    /// monitored quantity, a schedule parameter out of range).
+    #[error("{key}: {message}")]
+    Setting {
+        /// The key as a spec writes it (`early_stopping.monitor`, `lr_schedule.decay_rate`).
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// Arrays whose shapes do not fit the model or each other.
     #[error("shape mismatch: {0}")]
     Shape(String),

@@ -87,7 +87,7 @@ fn trainer_visits_rows_in_the_pinned_order() {
             Model::<f64>::builder(&[1]).layer(Dense::new(1).kernel_initializer(Initializer::Zeros)).build(0).unwrap();
         let sgd = OptimizerConfig::Sgd { lr: 0.25, momentum: 0.0, nesterov: false };
         let mut trainer = Trainer::new(Loss::MeanSquaredError, &sgd, &[]).unwrap();
-        let config = FitConfig { epochs, batch_size: 1, shuffle: true, seed: 0, threads: 1 };
+        let config = FitConfig { epochs, batch_size: 1, shuffle: true, seed: 0, threads: 1, ..FitConfig::default() };
         trainer.fit(&mut model, x.view(), y.view(), None, &config, None).unwrap();
         assert_eq!(model.param(ParamId { layer: 0, index: 0 }).value, [0.0]);
         assert_eq!(model.param(ParamId { layer: 0, index: 1 }).value, [expected], "after {epochs} epoch(s)");

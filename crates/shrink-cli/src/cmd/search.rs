@@ -148,6 +148,12 @@ fn plan(args: &Args) -> Result<Plan> {
         threads: crate::threads(args.threads),
     };
     config.validate(&spec).context("search settings")?;
+    if args.refit && spec.fit_config().needs_validation() {
+        bail!(
+            "--refit trains on every row of --data, so it has no validation rows for early_stopping.monitor or \
+             lr_schedule.monitor = val_…; monitor the training `loss` or leave out --refit"
+        );
+    }
     let data = read_csv(&args.input.data, &target)?;
     let validation = match (&args.test, args.cv) {
         (Some(test), _) => Validation::Test(read_csv(test, &target)?),

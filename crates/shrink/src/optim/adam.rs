@@ -11,6 +11,8 @@ const PARALLEL_CHUNK: usize = 1 << 15;
 #[derive(Debug, Clone)]
 pub struct Adam<F> {
     lr: f64,
+    /// The learning rate in force (a schedule's); `lr` stays the configured one.
+    current_lr: f64,
     beta1: f64,
     beta2: f64,
     epsilon: f64,
@@ -23,7 +25,7 @@ pub struct Adam<F> {
 impl<F: Float> Adam<F> {
     /// A new optimizer; settings are validated by [`super::OptimizerConfig`].
     pub fn new(lr: f64, beta1: f64, beta2: f64, epsilon: f64) -> Self {
-        Adam { lr, beta1, beta2, epsilon, iterations: 0, alpha: 0.0, m: Vec::new(), v: Vec::new() }
+        Adam { lr, current_lr: lr, beta1, beta2, epsilon, iterations: 0, alpha: 0.0, m: Vec::new(), v: Vec::new() }
     }
 }
 
@@ -31,7 +33,7 @@ impl<F: Float> Optimizer<F> for Adam<F> {
     fn begin_step(&mut self) {
         self.iterations += 1;
         let t = self.iterations as f64;
-        self.alpha = self.lr * (1.0 - self.beta2.powf(t)).sqrt() / (1.0 - self.beta1.powf(t));
+        self.alpha = self.current_lr * (1.0 - self.beta2.powf(t)).sqrt() / (1.0 - self.beta1.powf(t));
     }
 
     fn update(&mut self, slot: usize, value: &mut [F], grad: &[F], par: Parallelism) {
@@ -54,11 +56,15 @@ impl<F: Float> Optimizer<F> for Adam<F> {
 
     fn step_sizes(&self, slot: usize, out: &mut [F]) {
         let (alpha, eps) = (F::of(self.alpha), F::of(self.epsilon));
-        super::per_coordinate(&self.v, slot, out, F::of(self.lr), |v| alpha / (v.sqrt() + eps));
+        super::per_coordinate(&self.v, slot, out, F::of(self.current_lr), |v| alpha / (v.sqrt() + eps));
     }
 
     fn learning_rate(&self) -> f64 {
-        self.lr
+        self.current_lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.current_lr = lr;
     }
 
     fn iterations(&self) -> u64 {
@@ -116,7 +122,7 @@ impl<F: Float> Optimizer<F> for AdamW<F> {
     }
 
     fn update(&mut self, slot: usize, value: &mut [F], grad: &[F], par: Parallelism) {
-        let shrink = F::one() - F::of(self.adam.lr * self.weight_decay);
+        let shrink = F::one() - F::of(self.adam.current_lr * self.weight_decay);
         value.iter_mut().for_each(|w| *w *= shrink);
         self.adam.update(slot, value, grad, par);
     }
@@ -126,7 +132,11 @@ impl<F: Float> Optimizer<F> for AdamW<F> {
     }
 
     fn learning_rate(&self) -> f64 {
-        self.adam.lr
+        self.adam.current_lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.adam.current_lr = lr;
     }
 
     fn iterations(&self) -> u64 {

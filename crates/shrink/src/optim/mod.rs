@@ -7,10 +7,12 @@
 //! model is checked rather than matched by position.
 
 mod adam;
+pub mod lr_schedule;
 mod rmsprop;
 mod sgd;
 
 pub use adam::{Adam, AdamW};
+pub use lr_schedule::LrSchedule;
 pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
@@ -34,8 +36,14 @@ pub trait Optimizer<F: Float>: Send {
     /// AdamW: `α_t/(√v + ε)` with `α_t = lr·√(1−β₂ᵗ)/(1−β₁ᵗ)` (Keras' form of `lr/(√v̂ + ε)`).
     /// RMSprop: `lr/√(v + ε)`. Before a slot's first update: `lr`.
     fn step_sizes(&self, slot: usize, out: &mut [F]);
-    /// The current learning rate.
+    /// The learning rate in force: the configured `lr` unless [`Optimizer::set_learning_rate`]
+    /// changed it.
     fn learning_rate(&self) -> f64;
+    /// Sets the learning rate of the following steps (a learning-rate schedule's), including
+    /// the per-coordinate steps proximal penalties threshold with and AdamW's decay. Takes effect
+    /// at the next [`Optimizer::begin_step`]; allocates nothing. [`Optimizer::config`] keeps
+    /// the configured `lr`, so saved settings do not drift with a schedule.
+    fn set_learning_rate(&mut self, lr: f64);
     /// Number of steps taken.
     fn iterations(&self) -> u64;
     /// Sets the step counter (restoring a saved optimizer).
@@ -238,6 +246,16 @@ impl OptimizerConfig {
         })
     }
 
+    /// The configured learning rate (where a learning-rate schedule starts).
+    pub fn lr(&self) -> f64 {
+        match *self {
+            OptimizerConfig::Sgd { lr, .. }
+            | OptimizerConfig::Adam { lr, .. }
+            | OptimizerConfig::AdamW { lr, .. }
+            | OptimizerConfig::RmsProp { lr, .. } => lr,
+        }
+    }
+
     /// The optimizer's name.
     pub fn name(&self) -> &'static str {
         match self {
@@ -315,6 +333,39 @@ mod tests {
             let state = opt.state();
             assert!(!state.is_empty(), "{config:?}");
             assert!(state.iter().all(|(_, name, _)| opt.state_names().contains(name)), "{config:?}");
+        }
+    }
+
+    /// A scheduled learning rate scales the next steps (and the proximal step sizes) of every
+    /// optimizer, while the saved settings keep the configured one.
+    #[test]
+    fn set_learning_rate_changes_the_steps_not_the_config() {
+        let configs = [
+            OptimizerConfig::Sgd { lr: 0.1, momentum: 0.0, nesterov: false },
+            OptimizerConfig::adam(),
+            OptimizerConfig::AdamW { lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weight_decay: 0.1 },
+            OptimizerConfig::RmsProp { lr: 0.01, rho: 0.9, momentum: 0.0, epsilon: 1e-7 },
+        ];
+        for config in configs {
+            let run = |scale: f64| {
+                let mut opt = config.build::<f64>().unwrap();
+                opt.set_learning_rate(config.lr() * scale);
+                assert_eq!(opt.learning_rate(), config.lr() * scale);
+                assert_eq!(opt.config(), config, "the saved settings keep the configured lr");
+                let mut w = vec![1.0, -2.0];
+                opt.begin_step();
+                opt.update(0, &mut w, &[0.5, 0.25], Parallelism::Sequential);
+                let mut steps = vec![0.0; 2];
+                opt.step_sizes(0, &mut steps);
+                (w, steps)
+            };
+            let ((w1, s1), (w2, s2)) = (run(1.0), run(0.5));
+            for i in 0..2 {
+                // Every optimizer's first step is proportional to the learning rate.
+                let (d1, d2) = (w1[i] - [1.0, -2.0][i], w2[i] - [1.0, -2.0][i]);
+                assert!((d2 - 0.5 * d1).abs() < 1e-12 * d1.abs(), "{config:?}: {d1} {d2}");
+                assert!((s2[i] - 0.5 * s1[i]).abs() < 1e-12 * s1[i], "{config:?}: {s1:?} {s2:?}");
+            }
         }
     }
 

@@ -7,6 +7,8 @@ use crate::Float;
 #[derive(Debug, Clone)]
 pub struct RmsProp<F> {
     lr: f64,
+    /// The learning rate in force (a schedule's); `lr` stays the configured one.
+    current_lr: f64,
     rho: f64,
     momentum: f64,
     epsilon: f64,
@@ -18,7 +20,7 @@ pub struct RmsProp<F> {
 impl<F: Float> RmsProp<F> {
     /// A new optimizer; settings are validated by [`super::OptimizerConfig`].
     pub fn new(lr: f64, rho: f64, momentum: f64, epsilon: f64) -> Self {
-        RmsProp { lr, rho, momentum, epsilon, iterations: 0, v: Vec::new(), mom: Vec::new() }
+        RmsProp { lr, current_lr: lr, rho, momentum, epsilon, iterations: 0, v: Vec::new(), mom: Vec::new() }
     }
 }
 
@@ -28,7 +30,7 @@ impl<F: Float> Optimizer<F> for RmsProp<F> {
     }
 
     fn update(&mut self, slot: usize, value: &mut [F], grad: &[F], _par: Parallelism) {
-        let (lr, rho, eps) = (F::of(self.lr), F::of(self.rho), F::of(self.epsilon));
+        let (lr, rho, eps) = (F::of(self.current_lr), F::of(self.rho), F::of(self.epsilon));
         let v = state(&mut self.v, slot, value.len());
         if self.momentum == 0.0 {
             for ((w, &g), v) in value.iter_mut().zip(grad).zip(v.iter_mut()) {
@@ -47,12 +49,16 @@ impl<F: Float> Optimizer<F> for RmsProp<F> {
     }
 
     fn step_sizes(&self, slot: usize, out: &mut [F]) {
-        let (lr, eps) = (F::of(self.lr), F::of(self.epsilon));
+        let (lr, eps) = (F::of(self.current_lr), F::of(self.epsilon));
         super::per_coordinate(&self.v, slot, out, lr, |v| lr / (v + eps).sqrt());
     }
 
     fn learning_rate(&self) -> f64 {
-        self.lr
+        self.current_lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.current_lr = lr;
     }
 
     fn iterations(&self) -> u64 {

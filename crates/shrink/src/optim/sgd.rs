@@ -6,6 +6,8 @@ use crate::Float;
 #[derive(Debug, Clone)]
 pub struct Sgd<F> {
     lr: f64,
+    /// The learning rate in force (a schedule's); `lr` stays the configured one.
+    current_lr: f64,
     momentum: f64,
     nesterov: bool,
     iterations: u64,
@@ -15,7 +17,7 @@ pub struct Sgd<F> {
 impl<F: Float> Sgd<F> {
     /// A new optimizer; settings are validated by [`super::OptimizerConfig`].
     pub fn new(lr: f64, momentum: f64, nesterov: bool) -> Self {
-        Sgd { lr, momentum, nesterov, iterations: 0, velocity: Vec::new() }
+        Sgd { lr, current_lr: lr, momentum, nesterov, iterations: 0, velocity: Vec::new() }
     }
 }
 
@@ -25,7 +27,7 @@ impl<F: Float> Optimizer<F> for Sgd<F> {
     }
 
     fn update(&mut self, slot: usize, value: &mut [F], grad: &[F], _par: Parallelism) {
-        let lr = F::of(self.lr);
+        let lr = F::of(self.current_lr);
         if self.momentum == 0.0 {
             for (w, &g) in value.iter_mut().zip(grad) {
                 *w -= lr * g;
@@ -41,11 +43,15 @@ impl<F: Float> Optimizer<F> for Sgd<F> {
     }
 
     fn step_sizes(&self, _slot: usize, out: &mut [F]) {
-        out.fill(F::of(self.lr));
+        out.fill(F::of(self.current_lr));
     }
 
     fn learning_rate(&self) -> f64 {
-        self.lr
+        self.current_lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.current_lr = lr;
     }
 
     fn iterations(&self) -> u64 {

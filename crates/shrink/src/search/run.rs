@@ -82,6 +82,9 @@ impl SearchConfig {
             self.penalty.at(a)?;
         }
         spec.build_model()?.select(&self.param)?;
+        // Every trial has validation rows (hold-out, test table or fold) for a `val_` monitor.
+        let names: Vec<String> = trial_metrics(spec).iter().map(|m| m.as_str().to_string()).collect();
+        spec.fit_config().monitors(&names, true)?;
         Ok(())
     }
 }
@@ -274,8 +277,20 @@ pub fn start_trial(
     let seeded = ModelSpec { seed: spec.seed + repeat as u64, ..spec.clone() };
     let mut model = seeded.build_model()?;
     model.set_penalty(&config.param, Some(config.penalty.at(alpha)?))?;
-    let metrics: &[Metric] = if is_classification(spec) { &[Metric::Accuracy] } else { &[] };
-    Ok((model, Trainer::new(spec.loss, &spec.optimizer, metrics)?))
+    Ok((model, Trainer::new(spec.loss, &spec.optimizer, &trial_metrics(spec))?))
+}
+
+/// A trial's metrics: accuracy for classification (the score, first), then any metric of the
+/// spec that early stopping or a plateau schedule monitors.
+pub fn trial_metrics(spec: &ModelSpec) -> Vec<Metric> {
+    let mut metrics = if is_classification(spec) { vec![Metric::Accuracy] } else { Vec::new() };
+    let monitored = spec.fit_config().monitored_metrics();
+    for m in &spec.metrics {
+        if monitored.iter().any(|n| n == m.as_str()) && !metrics.contains(m) {
+            metrics.push(*m);
+        }
+    }
+    metrics
 }
 
 /// Scores a trained model: validation and training score, and the searched parameters' size.

@@ -86,7 +86,10 @@ pub fn run_chain(
             }
         };
         let fit = crate::train::FitConfig { epochs, seed, ..spec.fit_config() };
-        let values = match trainer.fit(&mut model, fold.x_train.view(), fold.y_train.view(), None, &fit, None) {
+        // A trial monitors (early stopping, a plateau schedule) the rows it is scored on: the
+        // fold's validation rows, as Keras' `validation_data`.
+        let validation = fit.needs_validation().then(|| (fold.x_val.view(), fold.y_val.view()));
+        let values = match trainer.fit(&mut model, fold.x_train.view(), fold.y_train.view(), validation, &fit, None) {
             Ok(_) => {
                 let v = measure(spec, config, &mut model, &mut trainer, fold)?;
                 state = Some((model, trainer));

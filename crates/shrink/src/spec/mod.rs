@@ -38,8 +38,9 @@ use crate::loss::Loss;
 use crate::metrics::Metric;
 pub use crate::nn::LayerConfig;
 use crate::nn::{Activation, Model, ModelConfig};
-use crate::optim::OptimizerConfig;
-use crate::train::{FitConfig, Trainer};
+use crate::optim::{LrSchedule, OptimizerConfig};
+use crate::train::convergence::DEFAULT_N_ITER_NO_CHANGE;
+use crate::train::{Convergence, EarlyStopping, FitConfig, Trainer};
 use crate::Error;
 use serde::{Deserialize, Serialize};
 use shrink_data::series::SeriesSpec;
@@ -95,6 +96,23 @@ pub struct ModelSpec {
     /// ([`shrink_data::series`]); the loss must be mse and the network has one output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<SeriesSpec>,
+    /// `[early_stopping]`: stop when a monitored quantity stops improving (Keras
+    /// `EarlyStopping`; `monitor`, `patience`, `min_delta`, `restore_best`, `start_from_epoch`,
+    /// `baseline`). Default none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_stopping: Option<EarlyStopping>,
+    /// `lr_schedule = { name = "step" | "exponential" | "cosine" | "plateau", … }`: the
+    /// optimizer's `lr` over the fit (Keras' schedules and `ReduceLROnPlateau`). Default none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_schedule: Option<LrSchedule>,
+    /// Stop once the training objective has converged: after more than `n_iter_no_change`
+    /// epochs in a row whose loss fell by less than `tol` times the best loss so far
+    /// (scikit-learn's MLP rule, with a relative `tol`). Default none (off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tol: Option<f64>,
+    /// With `tol`: the epochs without such an improvement that are tolerated, ≥ 1. Default 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_iter_no_change: Option<usize>,
 }
 
 /// One `[[penalties]]` entry of a spec: a selector and the penalty for what it matches.
@@ -160,6 +178,7 @@ impl ModelSpec {
             return Err(Error::Spec("batch_size must be ≥ 1, got 0".into()));
         }
         self.optimizer.validate().map_err(|e| Error::Spec(format!("optimizer: {e}")))?;
+        self.check_stopping()?;
         // Shapes and sizes are checked by building the layers once.
         let model = self.build_model().map_err(|e| Error::Spec(e.to_string()))?;
         let last = self.layers.last().expect("checked non-empty");
@@ -182,6 +201,19 @@ impl ModelSpec {
                 activation.map_or("not a Dense layer", |a| a.as_str())
             ))),
         }
+    }
+
+    /// The training-control keys: ranges, `n_iter_no_change` only with `tol`, and monitors that
+    /// name a quantity the fit records (`loss`, `data_loss` or one of `metrics`; whether
+    /// `val_…` has validation data is checked where the data is known).
+    fn check_stopping(&self) -> Result<(), Error> {
+        let spec = |e: Error| Error::Spec(e.to_string());
+        if self.tol.is_none() && self.n_iter_no_change.is_some() {
+            return Err(Error::Spec("n_iter_no_change needs tol (the convergence test is off without it)".into()));
+        }
+        let names: Vec<String> = self.metrics.iter().map(|m| m.as_str().to_string()).collect();
+        self.fit_config().monitors(&names, true).map_err(spec)?;
+        Ok(())
     }
 
     /// Builds the network with weights drawn from `self.seed`.
@@ -217,7 +249,20 @@ impl ModelSpec {
 
     /// The fit settings of this spec.
     pub fn fit_config(&self) -> FitConfig {
-        FitConfig { epochs: self.epochs, batch_size: self.batch_size, seed: self.seed, ..FitConfig::default() }
+        FitConfig {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            seed: self.seed,
+            early_stopping: self.early_stopping.clone(),
+            lr_schedule: self.lr_schedule.clone(),
+            // Invalid values are refused by `validate`; an unvalidated spec's `tol` is checked
+            // again by `Trainer::fit`.
+            convergence: self.tol.map(|tol| Convergence {
+                tol,
+                n_iter_no_change: self.n_iter_no_change.unwrap_or(DEFAULT_N_ITER_NO_CHANGE),
+            }),
+            ..FitConfig::default()
+        }
     }
 }
 

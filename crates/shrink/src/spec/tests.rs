@@ -299,3 +299,99 @@ fn series_spec_errors_name_the_key_and_line() {
         .replace("type = \"lstm\"\nunits = 8", "type = \"dense\"\nunits = 8");
     assert_eq!(ModelSpec::from_toml(&flat).unwrap().input_shape, [12]);
 }
+
+/// `SPEC` with training-control keys put before its first table (TOML's top-level keys must
+/// come first) and `tables` appended.
+fn with_control(keys: &str, tables: &str) -> String {
+    SPEC.replacen("\n[[layers]]", &format!("{keys}\n\n[[layers]]"), 1) + tables
+}
+
+#[test]
+fn stopping_schedule_and_tol_keys_parse_and_round_trip() {
+    let text = with_control(
+        "tol = 1e-6\nn_iter_no_change = 5\nlr_schedule = { name = \"cosine\", decay_steps = 100, alpha = 0.1 }",
+        "\n[early_stopping]\nmonitor = \"val_accuracy\"\npatience = 3\nmin_delta = 0.001\nrestore_best = true\n",
+    );
+    let spec = ModelSpec::from_toml(&text).unwrap();
+    let early = spec.early_stopping.clone().unwrap();
+    assert_eq!(
+        (early.monitor.as_str(), early.patience, early.min_delta, early.restore_best),
+        ("val_accuracy", 3, 0.001, true)
+    );
+    let fit = spec.fit_config();
+    assert_eq!(fit.convergence, Some(Convergence { tol: 1e-6, n_iter_no_change: 5 }));
+    assert_eq!(
+        fit.lr_schedule,
+        Some(LrSchedule::Cosine { decay_steps: 100, alpha: 0.1, warmup_target: None, warmup_steps: 0 })
+    );
+    assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec);
+    // Defaults: Keras' (val_loss, patience 0, min_delta 0) and ReduceLROnPlateau's.
+    let spec =
+        ModelSpec::from_toml(&with_control("lr_schedule = { name = \"plateau\" }", "\n[early_stopping]\n")).unwrap();
+    assert_eq!(spec.early_stopping, Some(EarlyStopping::default()));
+    let plateau = LrSchedule::Plateau {
+        monitor: "val_loss".into(),
+        factor: 0.1,
+        patience: 10,
+        min_delta: 1e-4,
+        cooldown: 0,
+        min_lr: 0.0,
+    };
+    assert_eq!(spec.lr_schedule, Some(plateau));
+    assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec);
+    // No key, nothing serialized: model files of specs without them do not change.
+    assert!(!ModelSpec::from_toml(SPEC).unwrap().to_json().contains("early_stopping"));
+}
+
+#[test]
+fn stopping_schedule_and_tol_errors_name_the_key() {
+    let cases = [
+        (
+            "lr_schedule = { name = \"exponential\", decay_steps = 10, decay_rate = -1 }",
+            "",
+            "lr_schedule.decay_rate must be finite and > 0, got -1",
+        ),
+        (
+            "lr_schedule = { name = \"step\", decay_steps = 0, decay_rate = 0.5 }",
+            "",
+            "lr_schedule.decay_steps must be ≥ 1, got 0",
+        ),
+        (
+            "lr_schedule = { name = \"cosine\", decay_steps = 10, alpha = 2 }",
+            "",
+            "lr_schedule.alpha must be in [0, 1], got 2",
+        ),
+        (
+            "lr_schedule = { name = \"cosine\", decay_steps = 10, warmup_steps = 5 }",
+            "",
+            "lr_schedule.warmup_steps must be 0 without a warmup_target",
+        ),
+        ("lr_schedule = { name = \"plateau\", factor = 1.5 }", "", "lr_schedule.factor must be in (0, 1), got 1.5"),
+        (
+            "lr_schedule = { name = \"plateau\", monitor = \"val_f1\" }",
+            "",
+            "lr_schedule.monitor: unknown quantity `val_f1`",
+        ),
+        (
+            "lr_schedule = { name = \"plateau\", min_lr = inf }",
+            "",
+            "lr_schedule.min_lr must be finite and ≥ 0, got inf",
+        ),
+        ("lr_schedule = { name = \"linear\" }", "", "unknown variant `linear`"),
+        ("tol = nan", "", "tol must be finite and ≥ 0, got NaN"),
+        ("tol = 1e-4\nn_iter_no_change = 0", "", "n_iter_no_change must be ≥ 1, got 0"),
+        ("n_iter_no_change = 3", "", "n_iter_no_change needs tol"),
+        (
+            "",
+            "\n[early_stopping]\nmonitor = \"mae\"\n",
+            "early_stopping.monitor: unknown quantity `mae`; this fit records loss, data_loss, accuracy",
+        ),
+        ("", "\n[early_stopping]\nmin_delta = -1\n", "early_stopping.min_delta must be finite and ≥ 0, got -1"),
+        ("", "\n[early_stopping]\nbaseline = inf\n", "early_stopping.baseline must be finite, got inf"),
+        ("", "\n[early_stopping]\npatients = 3\n", "unknown field `patients`"),
+    ];
+    for (keys, tables, expected) in cases {
+        let e = ModelSpec::from_toml(&with_control(keys, tables)).unwrap_err().to_string();
+        assert!(e.contains(expected), "{keys}{tables}: {e}");
+    }
+}

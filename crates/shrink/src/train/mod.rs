@@ -11,91 +11,21 @@ use crate::nn::Model;
 use crate::optim::{Optimizer, OptimizerConfig};
 use crate::rng::Rng;
 use crate::{Error, Float};
+use control::Control;
 use ndarray::ArrayView2;
-use serde::Serialize;
 
-/// Settings of one call to [`Trainer::fit`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FitConfig {
-    /// Passes over the training data, ≥ 0 (0 trains nothing). Default 1.
-    pub epochs: usize,
-    /// Rows per step, ≥ 1; the last batch of an epoch may be smaller. Default 32.
-    pub batch_size: usize,
-    /// Reshuffle the rows before every epoch (seeded). Default true.
-    pub shuffle: bool,
-    /// Seed of the shuffles. Default 0.
-    pub seed: u64,
-    /// Threads for the large products inside one step, ≥ 1. Default 1: many fits side by side
-    /// should each use one thread; a single large fit may use all cores.
-    pub threads: usize,
-}
+mod control;
+pub(crate) mod convergence;
+mod early_stopping;
+mod fit_config;
+mod history;
+mod monitor;
 
-impl Default for FitConfig {
-    fn default() -> Self {
-        FitConfig { epochs: 1, batch_size: 32, shuffle: true, seed: 0, threads: 1 }
-    }
-}
-
-impl FitConfig {
-    /// Checks the documented ranges.
-    pub fn validate(&self) -> Result<(), Error> {
-        if self.batch_size == 0 {
-            return Err(Error::invalid("batch_size", "≥ 1", 0));
-        }
-        if self.threads == 0 {
-            return Err(Error::invalid("threads", "≥ 1", 0));
-        }
-        Ok(())
-    }
-}
-
-/// Loss, penalty and metrics of a model on one data set.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Evaluation {
-    /// Data loss plus penalty (what Keras reports as `loss`).
-    pub loss: f64,
-    /// The mean data loss alone.
-    pub data_loss: f64,
-    /// The penalty alone.
-    pub penalty: f64,
-    /// One value per metric, in the trainer's order.
-    pub metrics: Vec<f64>,
-}
-
-/// What one epoch did.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EpochRecord {
-    /// 1-based epoch number.
-    pub epoch: usize,
-    /// Training values averaged over the epoch's batches (weighted by batch size), each batch
-    /// measured before its update, as Keras reports them.
-    pub train: Evaluation,
-    /// Validation values after the epoch, when validation data was given.
-    pub validation: Option<Evaluation>,
-}
-
-/// Every epoch of a fit.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct History {
-    /// Metric names, matching `Evaluation::metrics`.
-    pub metric_names: Vec<String>,
-    /// One record per epoch.
-    pub epochs: Vec<EpochRecord>,
-}
-
-impl History {
-    /// A training metric per epoch (`None` if the metric was not tracked).
-    pub fn train_metric(&self, name: &str) -> Option<Vec<f64>> {
-        let i = self.metric_names.iter().position(|n| n == name)?;
-        Some(self.epochs.iter().map(|e| e.train.metrics[i]).collect())
-    }
-
-    /// A validation metric per epoch (`None` without validation data).
-    pub fn validation_metric(&self, name: &str) -> Option<Vec<f64>> {
-        let i = self.metric_names.iter().position(|n| n == name)?;
-        self.epochs.iter().map(|e| e.validation.as_ref().map(|v| v.metrics[i])).collect()
-    }
-}
+pub use convergence::Convergence;
+pub use early_stopping::EarlyStopping;
+pub use fit_config::FitConfig;
+pub use history::{EpochRecord, Evaluation, History, Stop};
+pub use monitor::Monitor;
 
 /// Hooks into a fit, e.g. a penalty schedule (before an epoch) or a progress bar (after).
 pub trait Callback<F: Float> {
@@ -198,6 +128,12 @@ impl<F: Float> Trainer<F> {
 
     /// Trains `model` on `(x, y)`; continues from the optimizer's state when called again.
     ///
+    /// With `config.lr_schedule` the learning rate changes per step (or per epoch for
+    /// `plateau`); with `config.early_stopping` or `config.convergence` the fit may end before
+    /// `config.epochs` (the history says why, and with `restore_best` the model ends with the best
+    /// epoch's weights). A monitor the fit cannot provide (`val_…` without `validation`, an
+    /// unknown metric) is an error before the first step.
+    ///
     /// Stops with [`Error::Diverged`] as soon as a batch loss (before the cross-entropies'
     /// clipping) is NaN or infinite, or a step leaves a weight that is not finite.
     pub fn fit(
@@ -227,9 +163,12 @@ impl<F: Float> Trainer<F> {
         let ys = y.as_slice().expect("standard layout is contiguous");
         let (n, width_in, width_out) = (x.nrows(), x.ncols(), y.ncols());
         let mut rng = Rng::derive(config.seed, 0x5_4FF1E);
-        let mut history = History { metric_names: self.metric_names(), epochs: Vec::new() };
+        let mut history = History { metric_names: self.metric_names(), ..History::default() };
+        let mut control = Control::new(config, &history.metric_names, validation.is_some(), self.optimizer.as_mut())?;
         self.buffers.order.clear();
         self.buffers.order.extend(0..n);
+        let mut steps_taken = 0u64;
+        let mut stop = None;
 
         for epoch in 1..=config.epochs {
             if let Some(cb) = callback.as_deref_mut() {
@@ -245,6 +184,8 @@ impl<F: Float> Trainer<F> {
             let mut batch_index = 0;
             while start < n {
                 let b = config.batch_size.min(n - start);
+                control.before_step(steps_taken, self.optimizer.as_mut());
+                steps_taken += 1;
                 let (data_loss, penalty) = self.step(model, xs, ys, start, b, width_in, width_out, threads);
                 let total = data_loss + penalty;
                 if !total.is_finite() {
@@ -271,12 +212,17 @@ impl<F: Float> Trainer<F> {
                 Some((vx, vy)) => Some(self.evaluate(model, vx.view(), vy.view(), config.batch_size)?),
                 None => None,
             };
-            let record = EpochRecord { epoch, train, validation };
+            let record = EpochRecord { epoch, train, validation, lr: self.optimizer.learning_rate() };
             if let Some(cb) = callback.as_deref_mut() {
                 cb.on_epoch_end(&record, model);
             }
+            stop = control.after_epoch(&record, model, self.optimizer.as_mut(), &mut history);
             history.epochs.push(record);
+            if stop.is_some() {
+                break;
+            }
         }
+        control.finish(model, &mut history, stop);
         Ok(history)
     }
 
@@ -397,3 +343,6 @@ mod cnn_tests;
 
 #[cfg(test)]
 mod penalty_tests;
+
+#[cfg(test)]
+mod stopping_tests;
