@@ -139,7 +139,7 @@ fn to_matrix(nrows: usize, ncols: usize, values: Vec<f64>) -> Result<Array2<f64>
     Array2::from_shape_vec((nrows, ncols), values).map_err(|e| DataError::Shape(e.to_string()))
 }
 
-fn csv_error(path: &Path, lines: &mut LineCounter, e: &csv::Error) -> DataError {
+pub(crate) fn csv_error(path: &Path, lines: &mut LineCounter, e: &csv::Error) -> DataError {
     if let csv::ErrorKind::Utf8 { pos, err } = e.kind() {
         return DataError::Encoding {
             path: path.to_path_buf(),
@@ -224,7 +224,7 @@ fn parse_columns(bytes: &[u8], path: &Path, pick: Option<&[String]>) -> Result<T
     Ok(Table { names, values, lines: row_lines })
 }
 
-fn parse_header(path: &Path, header: &csv::StringRecord) -> Result<Vec<String>, DataError> {
+pub(crate) fn parse_header(path: &Path, header: &csv::StringRecord) -> Result<Vec<String>, DataError> {
     let mut names = Vec::with_capacity(header.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (j, raw) in header.iter().enumerate() {
@@ -247,7 +247,7 @@ fn parse_header(path: &Path, header: &csv::StringRecord) -> Result<Vec<String>, 
     Ok(names)
 }
 
-fn parse_cell(cell: &str) -> Result<f64, &'static str> {
+pub(crate) fn parse_cell(cell: &str) -> Result<f64, &'static str> {
     if cell.is_empty() {
         return Err("empty cell");
     }
