@@ -183,6 +183,16 @@ impl TargetStage {
         Ok(TargetStage { name: name.to_owned(), encoding })
     }
 
+    /// A regression target with this (one-column) target scaler.
+    pub fn with_scaler(self, scaler: Scaler) -> Result<TargetStage, DataError> {
+        match self.encoding {
+            TargetEncoding::Values { .. } if scaler.n_features() == 1 => {
+                Ok(TargetStage { name: self.name, encoding: TargetEncoding::Values { scaler } })
+            }
+            _ => Err(DataError::InvalidPipeline("a target scaler needs a one-column regression target".into())),
+        }
+    }
+
     /// The target column's name.
     pub fn name(&self) -> &str {
         &self.name
