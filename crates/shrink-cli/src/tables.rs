@@ -117,7 +117,15 @@ pub(crate) fn prepare(
 /// A table through a fitted pipeline: its inputs encoded (unscaled) and, with `target`, that
 /// column as the pipeline's target.
 pub(crate) fn read_rows(pipeline: &Pipeline, path: &Path, target: Option<&str>) -> Result<Dataset> {
-    let mut table: TypedTable = pipeline.read(path, target)?;
+    let mut table: TypedTable = match pipeline.read(path, target) {
+        Err(shrink::data::DataError::MissingColumn { column, .. }) => anyhow::bail!(
+            "{}: column `{}` is missing; the model needs [{}]",
+            path.display(),
+            shrink::data::summarize(&column),
+            shrink::data::summarize_list(&pipeline.input_columns())
+        ),
+        other => other?,
+    };
     if let Some(t) = target {
         // `--target` may name another column than the one trained on: it stands in for it.
         let name = pipeline.target().name().to_owned();

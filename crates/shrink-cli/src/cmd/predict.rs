@@ -1,8 +1,7 @@
 //! `shrink predict`: a saved model's outputs for each row of a table.
 
 use crate::load::*;
-use anyhow::{bail, Context, Result};
-use shrink::data::{summarize, summarize_list, DataError};
+use anyhow::{Context, Result};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -28,19 +27,7 @@ pub(crate) fn predict(args: PredictArgs) -> Result<()> {
     if let Some(out) = &args.out {
         refuse_existing(out, args.force)?;
     }
-    let rows = match crate::tables::read_rows(&saved.pipeline, &args.data, None) {
-        Err(e) => match e.downcast::<DataError>() {
-            Ok(DataError::MissingColumn { column, .. }) => bail!(
-                "{}: column `{}` is missing; the model needs [{}]",
-                args.data.display(),
-                summarize(&column),
-                summarize_list(&saved.pipeline.input_columns())
-            ),
-            Ok(e) => return Err(e.into()),
-            Err(e) => return Err(e),
-        },
-        Ok(rows) => rows,
-    };
+    let rows = crate::tables::read_rows(&saved.pipeline, &args.data, None)?;
     let x = saved.pipeline.scale_inputs(rows.x.view())?.mapv(|v| v as f32);
     let pred = saved.model.predict(x.view(), 256).with_context(|| format!("{}", args.data.display()))?;
     let target = saved.pipeline.target();
