@@ -36,5 +36,5 @@ pub use pipeline::{InputStage, Pipeline, PIPELINE_FORMAT};
 pub use rng::LegacyRandomState;
 pub use scaler::{Divisor, Scaler, Scaling};
 pub use split::{shuffle_split, shuffle_split_indices, split_at};
-pub use table::{parse_typed, pick_by_name, read_typed, CellKind, Column, ColumnData, TypedTable};
+pub use table::{parse_typed, pick_by_name, read_typed, CellKind, Column, ColumnData, Pick, TypedTable};
 pub use target::{TargetEncoding, TargetStage, TargetTask};

@@ -92,25 +92,19 @@ impl TypedTable {
     }
 }
 
+/// Chooses the columns to keep from the header names: 0-based indices with how to read each.
+pub type Pick<'a> = &'a dyn Fn(&[String]) -> Result<Vec<(usize, CellKind)>, DataError>;
+
 /// Reads the CSV at `path`, keeping the columns `pick` chooses from the header names (as
 /// 0-based indices with how to read each; every other column may hold anything).
 /// `hint` is added to the message of a cell that is not a number.
-pub fn read_typed(
-    path: &Path,
-    pick: &dyn Fn(&[String]) -> Result<Vec<(usize, CellKind)>, DataError>,
-    hint: &'static str,
-) -> Result<TypedTable, DataError> {
+pub fn read_typed(path: &Path, pick: Pick<'_>, hint: &'static str) -> Result<TypedTable, DataError> {
     let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
     parse_typed(&bytes, path, pick, hint)
 }
 
 /// [`read_typed`] over bytes in memory; `path` names them in messages.
-pub fn parse_typed(
-    bytes: &[u8],
-    path: &Path,
-    pick: &dyn Fn(&[String]) -> Result<Vec<(usize, CellKind)>, DataError>,
-    hint: &'static str,
-) -> Result<TypedTable, DataError> {
+pub fn parse_typed(bytes: &[u8], path: &Path, pick: Pick<'_>, hint: &'static str) -> Result<TypedTable, DataError> {
     let mut lines = LineCounter::new(bytes);
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(bytes);
