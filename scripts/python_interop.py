@@ -37,8 +37,10 @@ def main(shrink):
         with safe_open(str(model), "np") as f:
             meta = f.metadata()
         spec = json.loads(meta["shrink.spec"])
-        scaler = json.loads(meta["shrink.scaler"])
-        assert json.loads(meta["shrink.features"]) == ["x0", "x1"]
+        pipeline = json.loads(meta["shrink.pipeline"])
+        scaler = pipeline["scaler"]
+        assert [c["column"] for c in pipeline["input"]["columns"]] == ["x0", "x1"]
+        assert pipeline["target"]["name"] == "y"
         assert json.loads(meta["shrink.penalties"])["dense_0.kernel"]["l2"] == 1e-3
         assert spec["layers"][0]["units"] == 16
 
@@ -48,6 +50,7 @@ def main(shrink):
         h = np.maximum(x.astype(np.float32) @ t["dense_0.kernel"] + t["dense_0.bias"], 0)
         p = 1 / (1 + np.exp(-(h @ t["dense_1.kernel"] + t["dense_1.bias"])))
         out = run(shrink, "predict", "--model", str(model), "--data", str(tmp / "moons.csv"))
+        assert out.splitlines()[0] == "pred_y,class_y", out.splitlines()[0]
         predicted = np.array([float(line.split(",")[0]) for line in out.splitlines()[1:]])
         err = np.max(np.abs(predicted - p[:, 0]))
         assert err < 1e-5, f"numpy forward differs from shrink predict by {err}"

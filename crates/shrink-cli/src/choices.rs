@@ -57,3 +57,19 @@ impl From<RuleArg> for Rule {
         }
     }
 }
+
+/// `--handle-unknown`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
+pub(crate) enum UnknownArg {
+    Error,
+    Ignore,
+}
+
+impl From<UnknownArg> for shrink::data::HandleUnknown {
+    fn from(arg: UnknownArg) -> Self {
+        match arg {
+            UnknownArg::Error => shrink::data::HandleUnknown::Error,
+            UnknownArg::Ignore => shrink::data::HandleUnknown::Ignore,
+        }
+    }
+}

@@ -252,11 +252,11 @@ pub(crate) fn fit_and_save(
     out: &Path,
     force: bool,
 ) -> Result<FitOutcome> {
-    let x = encode_inputs(&saved.spec, &saved.scaler, &saved.features, train)?;
-    let y = encode_targets(&saved.spec, train)?;
+    let x = encode_inputs(&saved.spec, &saved.pipeline, train)?;
+    let y = encode_targets(&saved.spec, &saved.pipeline, train)?;
     let val = match val {
         Some(v) => {
-            Some((encode_inputs(&saved.spec, &saved.scaler, &saved.features, v)?, encode_targets(&saved.spec, v)?))
+            Some((encode_inputs(&saved.spec, &saved.pipeline, v)?, encode_targets(&saved.spec, &saved.pipeline, v)?))
         }
         None => None,
     };

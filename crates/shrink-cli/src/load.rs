@@ -3,7 +3,7 @@
 //! file is written.
 
 use anyhow::{bail, Context, Result};
-use shrink::data::{read_csv, shuffle_split, Dataset};
+use shrink::data::{shuffle_split, Dataset};
 use shrink::model_file::SavedModel;
 use shrink::pipeline::{encode_inputs, encode_targets};
 use shrink::spec::ModelSpec;
@@ -85,19 +85,6 @@ pub(crate) fn load_model(path: &Path) -> Result<(SavedModel, Option<shrink::mode
     Ok(SavedModel::load(path)?)
 }
 
-/// The rows of `data` with its feature columns reordered to `features` (extra columns dropped).
-pub(crate) fn with_columns(data: Dataset, features: &[String], path: &Path) -> Result<Dataset> {
-    let mut idx = Vec::with_capacity(features.len());
-    for f in features {
-        let Some(i) = data.feature_names.iter().position(|n| n == f) else {
-            bail!("{}: column `{f}` is missing; the model needs [{}]", path.display(), features.join(", "));
-        };
-        idx.push(i);
-    }
-    let x = data.x.select(ndarray::Axis(1), &idx);
-    Ok(Dataset::new(x, data.y, features.to_vec(), data.target_name)?)
-}
-
 /// Everything that can be checked before an output folder is created: the validation rows
 /// against the model, and the thread count.
 pub(crate) fn check_before_writing(
@@ -111,9 +98,8 @@ pub(crate) fn check_before_writing(
         bail!("--threads must be ≥ 1, got 0");
     }
     if let Some(v) = val {
-        encode_inputs(&saved.spec, &saved.scaler, &saved.features, v)
-            .with_context(|| format!("{}", val_path.display()))?;
-        encode_targets(&saved.spec, v).with_context(|| format!("{}", val_path.display()))?;
+        encode_inputs(&saved.spec, &saved.pipeline, v).with_context(|| format!("{}", val_path.display()))?;
+        encode_targets(&saved.spec, &saved.pipeline, v).with_context(|| format!("{}", val_path.display()))?;
     }
     // A monitor the fit cannot provide fails here, not after the output folder exists.
     let metrics: Vec<String> = saved.spec.metrics.iter().map(|m| m.as_str().to_string()).collect();
@@ -144,14 +130,15 @@ pub(crate) fn refuse_existing(path: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
+/// `--val FILE` (read by `read`) or `--val-split F` of `data` (seeded), or no validation.
 pub(crate) fn split_validation(
     data: Dataset,
     val: &ValArgs,
-    target: &str,
     seed: u64,
+    read: impl Fn(&Path) -> Result<Dataset>,
 ) -> Result<(Dataset, Option<Dataset>)> {
     match (&val.val, val.val_split) {
-        (Some(path), _) => Ok((data, Some(read_csv(path, target)?))),
+        (Some(path), _) => Ok((data, Some(read(path)?))),
         (None, Some(f)) => {
             let (train, held) = shuffle_split(&data, f, seed).context("--val-split")?;
             Ok((train, Some(held)))

@@ -9,6 +9,7 @@ mod fit;
 mod load;
 mod manifest;
 mod study_out;
+mod tables;
 
 use cmd::{bench, case_study, evaluate, examples, fine_tune, import, inspect, predict, prune, search, train};
 

@@ -119,6 +119,27 @@ fn series_case(path: &Path, want: &str) {
     });
 }
 
+/// A spec with column keys, read against the committed penguin table (target `species`): the
+/// error must name the key and, for what only the file can tell, the file.
+fn table_case(path: &Path, want: &str) {
+    let text = text(path);
+    let table = common::data("penguins_small.csv");
+    check(&path.display().to_string(), want, &[], || {
+        let spec = ModelSpec::from_toml(&text).map_err(|e| e.to_string())?;
+        let options = spec.column_options();
+        let read = shrink_data::Pipeline::read_training(&table, "species", &options).map_err(|e| e.to_string())?;
+        let task = shrink_data::TargetTask::Categorical(3);
+        shrink_data::Pipeline::fit(&read, "species", &options, spec.scaling, task).map_err(|e| e.to_string())
+    });
+}
+
+#[test]
+fn table_corpus() {
+    for (path, want) in files(&corpus("table")) {
+        table_case(&path, &want);
+    }
+}
+
 fn model_case(path: &Path, want: &str) {
     let p = path.display().to_string();
     check(&p, want, &[&p], || SavedModel::load(path).map(|_| ()).map_err(|e| e.to_string()));
@@ -226,8 +247,7 @@ fn saved_model(dir: &TempDir) -> (PathBuf, Saved) {
     let scaler =
         shrink_data::Scaler::fit(shrink_data::Scaling::Standard, ndarray::array![[0.0, 1.0], [2.0, 3.0]].view())
             .unwrap();
-    let saved =
-        SavedModel { spec, scaler, features: vec!["a".into(), "b".into()], target: "y".into(), model, series: None };
+    let saved = SavedModel::numeric(spec, scaler, &["a".into(), "b".into()], "y", model).unwrap();
     let path = dir.join("good.safetensors");
     saved.save(&path, None, true).unwrap();
     SavedModel::load(&path).expect("the unmodified file loads");
@@ -261,8 +281,24 @@ fn generated_hostile_model_files() {
     let mut lying = bytes.clone();
     lying[..8].copy_from_slice(&(bytes.len() as u64 * 4).to_le_bytes());
     cases.push(("lying_header_length", lying, "not a readable safetensors file"));
+    // Files written before pipelines: the same model with `shrink.scaler`, `shrink.features`
+    // and `shrink.target` instead of `shrink.pipeline`.
+    let mut legacy = saved.meta.clone();
+    let pipeline: serde_json::Value = serde_json::from_str(&legacy.remove("shrink.pipeline").unwrap()).unwrap();
+    legacy.insert("shrink.scaler".into(), pipeline["scaler"].to_string());
+    legacy.insert("shrink.features".into(), "[\"a\",\"b\"]".into());
+    legacy.insert("shrink.target".into(), "\"y\"".into());
+    let legacy_path = dir.join("legacy.safetensors");
+    std::fs::write(&legacy_path, serialize(&legacy, &saved.tensors)).unwrap();
+    let (old, _) = SavedModel::load(&legacy_path).expect("a file from before pipelines loads");
+    assert_eq!(old.features(), ["a", "b"]);
+    assert_eq!(old.pipeline.target().classes().unwrap(), ["0", "1"]);
     let mut edit = |name: &'static str, key: &str, value: Option<String>, want: &'static str| {
-        let mut meta = saved.meta.clone();
+        let mut meta = if key.starts_with("shrink.pipeline") || key == "shrink.spec" {
+            saved.meta.clone()
+        } else {
+            legacy.clone()
+        };
         match value {
             Some(v) => meta.insert(key.to_string(), v),
             None => meta.remove(key),
@@ -278,19 +314,69 @@ fn generated_hostile_model_files() {
     spec["layers"][0]["kernel_penalty"] = serde_json::json!("l2:-1");
     edit("penalty_negative", "shrink.spec", Some(spec.to_string()), "must be finite and ≥ 0, got -1");
     edit("wrong_feature_count", "shrink.features", Some("[\"a\"]".into()), "feature list does not match");
+    edit("no_pipeline_no_legacy", "shrink.pipeline", None, "metadata `shrink.scaler` is missing");
+    edit(
+        "pipeline_not_json",
+        "shrink.pipeline",
+        Some("{".into()),
+        "metadata `shrink.pipeline`: invalid preprocessing pipeline",
+    );
+    let p = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = pipeline.clone();
+        f(&mut v);
+        Some(v.to_string())
+    };
     // A series stage must be valid and agree with the spec's (absent here).
     edit(
         "series_hostile_window",
-        "shrink.series",
-        Some(r#"{"column":"y","window":18446744073709551615}"#.into()),
-        "metadata `shrink.series`: invalid series.window",
+        "shrink.pipeline",
+        p(&|v| v["input"] = serde_json::json!({"kind": "series", "column": "y", "window": 18446744073709551615u64})),
+        "invalid series.window",
     );
-    edit("series_not_json", "shrink.series", Some("[".into()), "metadata `shrink.series`");
     edit(
         "series_not_in_spec",
-        "shrink.series",
-        Some(r#"{"column":"y","window":2}"#.into()),
-        "does not match the `series` of `shrink.spec`",
+        "shrink.pipeline",
+        p(&|v| v["input"] = serde_json::json!({"kind": "series", "column": "y", "window": 2})),
+        "series",
+    );
+    edit("pipeline_format", "shrink.pipeline", p(&|v| v["format"] = 99.into()), "format 99");
+    edit("pipeline_width", "shrink.pipeline", p(&|v| v["input"]["columns"][1]["column"] = "a".into()), "appears twice");
+    edit(
+        "pipeline_three_inputs",
+        "shrink.pipeline",
+        p(&|v| {
+            v["input"]["columns"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({"encoding": "numeric", "column": "c"}))
+        }),
+        "the input scaler has 2 columns, the input stage produces 3",
+    );
+    edit(
+        "pipeline_regression_target",
+        "shrink.pipeline",
+        p(&|v| {
+            v["target"]["encoding"] =
+                serde_json::json!({"kind": "values", "scaler": {"kind": "none", "offset": [0.0], "scale": [1.0]}})
+        }),
+        "the target's encoding does not fit loss binary_crossentropy",
+    );
+    edit(
+        "pipeline_categories_unsorted",
+        "shrink.pipeline",
+        p(
+            &|v| v["input"]["columns"][0] = serde_json::json!({"encoding": "one_hot", "column": "a", "categories": ["z", "a"], "handle_unknown": "error"}),
+        ),
+        "categories must be distinct and sorted",
+    );
+    edit(
+        "pipeline_huge_categories",
+        "shrink.pipeline",
+        p(&|v| {
+            v["target"]["encoding"] =
+                serde_json::json!({"kind": "classes", "classes": (0..3).map(|i| format!("c{i}")).collect::<Vec<_>>()})
+        }),
+        "the target has 3 classes, the model 1 outputs",
     );
     let mut tensors = saved.tensors.clone();
     tensors[0].2[..4].copy_from_slice(&f32::NAN.to_le_bytes());

@@ -420,12 +420,14 @@ fn train_softmax_on_digits() {
     let (tensors, meta) = read_model(&model);
     assert_eq!(tensors["dense_0.kernel"].0, [64, 16]);
     assert_eq!(tensors["dense_1.kernel"].0, [16, 10]);
-    assert_eq!(meta["shrink.target"], "\"label\"");
+    let pipeline: serde_json::Value = serde_json::from_str(&meta["shrink.pipeline"]).unwrap();
+    assert_eq!(pipeline["target"]["name"], "label");
+    assert_eq!(pipeline["target"]["encoding"]["classes"].as_array().unwrap().len(), 10);
 
     let o = shrink(args(&[&"predict", &"--model", &model, &"--data", &digits]));
     assert_success(&o);
     let (header, preds) = parse_numeric_csv(&stdout(&o));
-    let expected: Vec<String> = (0..10).map(|c| format!("p{c}")).chain(["class".to_string()]).collect();
+    let expected: Vec<String> = (0..10).map(|c| format!("prob_{c}")).chain(["pred_label".to_string()]).collect();
     assert_eq!(header, expected);
     let labels = csv_column(&digits, "label");
     assert_eq!(preds.len(), labels.len());
@@ -464,7 +466,7 @@ fn train_mse_on_diabetes() {
     let o = shrink(args(&[&"predict", &"--model", &model, &"--data", &diabetes]));
     assert_success(&o);
     let (header, preds) = parse_numeric_csv(&stdout(&o));
-    assert_eq!(header, ["prediction"], "a regression model has no class column");
+    assert_eq!(header, ["pred_target"], "a regression model has no class column");
     assert_eq!(preds.len(), 442);
     // evaluate's mse is the mean squared error of predict's column.
     let y = csv_column(&diabetes, "target");
@@ -666,10 +668,13 @@ fn model_file_is_plain_safetensors_with_shrink_metadata() {
     assert_eq!(spec["loss"], "binary_crossentropy");
     assert_eq!(spec["layers"].as_array().unwrap().len(), 2);
     assert_eq!(spec["layers"][0]["units"], 16);
-    let features: serde_json::Value = serde_json::from_str(&meta["shrink.features"]).unwrap();
-    assert_eq!(features, serde_json::json!(["x0", "x1"]));
-    assert_eq!(meta["shrink.target"], "\"y\"");
-    for key in ["shrink.scaler", "shrink.penalties", "shrink.optimizer"] {
+    let pipeline: serde_json::Value = serde_json::from_str(&meta["shrink.pipeline"]).unwrap();
+    let columns: Vec<&str> =
+        pipeline["input"]["columns"].as_array().unwrap().iter().map(|c| c["column"].as_str().unwrap()).collect();
+    assert_eq!(columns, ["x0", "x1"]);
+    assert_eq!(pipeline["target"]["name"], "y");
+    assert!(!meta.contains_key("shrink.scaler") && !meta.contains_key("shrink.features"), "one pipeline key");
+    for key in ["shrink.pipeline", "shrink.penalties", "shrink.optimizer"] {
         serde_json::from_str::<serde_json::Value>(&meta[key]).unwrap_or_else(|e| panic!("{key}: {e}"));
     }
     let optimizer: serde_json::Value = serde_json::from_str(&meta["shrink.optimizer"]).unwrap();
@@ -698,7 +703,15 @@ fn commands_reject_corrupt_and_foreign_model_files() {
     let bad_spec = tmp.join("bad_spec.safetensors");
     rewrite_model(&model, &bad_spec, |_| {}, |m| drop(m.insert("shrink.spec".into(), "{not json".into())));
     let bad_features = tmp.join("bad_features.safetensors");
-    rewrite_model(&model, &bad_features, |_| {}, |m| drop(m.insert("shrink.features".into(), "[\"x0\"]".into())));
+    rewrite_model(
+        &model,
+        &bad_features,
+        |_| {},
+        |m| {
+            let text = m["shrink.pipeline"].replace(r#",{"encoding":"numeric","column":"x1"}"#, "");
+            m.insert("shrink.pipeline".into(), text);
+        },
+    );
     let absent = tmp.join("absent.safetensors");
 
     let cases: Vec<(&PathBuf, Vec<&str>)> = vec![
@@ -743,7 +756,7 @@ fn predict_round_trip_out_file_and_column_order() {
     assert_success(&o);
     let first = stdout(&o);
     let (header, rows) = parse_numeric_csv(&first);
-    assert_eq!(header, ["prediction", "class"]);
+    assert_eq!(header, ["pred_y", "class_y"]);
     assert_eq!(rows.len(), 100);
     for r in &rows {
         assert!((0.0..=1.0).contains(&r[0]), "a sigmoid output: {r:?}");
@@ -1287,8 +1300,9 @@ fn import_from_torch_round_trips_a_trained_model() {
     assert!(stdout(&o).contains("imported 2 Linear layers"), "{}", stdout(&o));
     let (imported, meta) = read_model(&out);
     assert_eq!(imported, weights_only(&original), "the imported tensors equal the original ones");
-    assert_eq!(meta["shrink.features"], "[\"x0\",\"x1\"]");
-    assert_eq!(meta["shrink.target"], "\"y\"");
+    let pipeline: serde_json::Value = serde_json::from_str(&meta["shrink.pipeline"]).unwrap();
+    assert_eq!(pipeline["input"]["columns"][1]["column"], "x1");
+    assert_eq!(pipeline["target"]["name"], "y");
     assert!(!meta.contains_key("shrink.optimizer"));
     // Same weights, same (absent) scaling: the same predictions and evaluation.
     let predict = |m: &Path| {
@@ -1312,8 +1326,10 @@ fn import_from_torch_round_trips_a_trained_model() {
     assert_success(&import(&torch64, &spec, &out64, &["--features", "a,b", "--target", "label"]));
     let (imported64, meta) = read_model(&out64);
     assert_eq!(imported64, weights_only(&original));
-    assert_eq!(meta["shrink.features"], "[\"a\",\"b\"]");
-    assert_eq!(meta["shrink.target"], "\"label\"");
+    let pipeline: serde_json::Value = serde_json::from_str(&meta["shrink.pipeline"]).unwrap();
+    assert_eq!(pipeline["input"]["columns"][0]["column"], "a");
+    assert_eq!(pipeline["input"]["columns"][1]["column"], "b");
+    assert_eq!(pipeline["target"]["name"], "label");
 
     // An existing --out is refused, then replaced with --force.
     let sentinel = tmp.write("sentinel.safetensors", "sentinel");

@@ -139,7 +139,7 @@ fn to_matrix(nrows: usize, ncols: usize, values: Vec<f64>) -> Result<Array2<f64>
     Array2::from_shape_vec((nrows, ncols), values).map_err(|e| DataError::Shape(e.to_string()))
 }
 
-fn csv_error(path: &Path, lines: &mut LineCounter, e: &csv::Error) -> DataError {
+pub(crate) fn csv_error(path: &Path, lines: &mut LineCounter, e: &csv::Error) -> DataError {
     if let csv::ErrorKind::Utf8 { pos, err } = e.kind() {
         return DataError::Encoding {
             path: path.to_path_buf(),

@@ -203,4 +203,110 @@ pub enum DataError {
     /// Saved scaler parameters are inconsistent (e.g. hand-edited JSON).
     #[error("invalid scaler parameters: {0}")]
     InvalidScaler(String),
+
+    /// A column named by a spec key (`features`, `ignore`, `categorical`) is not in the file.
+    #[error("{path}: line 1: `{key}` names column `{}`, which is not in the file; available columns: {available}", summarize(.column))]
+    UnknownColumn {
+        /// File being read.
+        path: PathBuf,
+        /// The spec key that names the column.
+        key: &'static str,
+        /// The name given.
+        column: String,
+        /// The header names, cut as by [`crate::summarize_list`].
+        available: String,
+    },
+
+    /// The column options contradict each other (no file needed to tell).
+    #[error("{key}: {message}")]
+    Columns {
+        /// The spec key at fault.
+        key: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+
+    /// A spec key lists the target column among the inputs.
+    #[error("{path}: `{key}` lists the target column `{}`; the target cannot also be an input", summarize(.target))]
+    TargetListed {
+        /// File being read.
+        path: PathBuf,
+        /// The spec key (`features`, `categorical`, `ignore`).
+        key: &'static str,
+        /// The target's name.
+        target: String,
+    },
+
+    /// No input column is left once the target and the ignored columns are taken out.
+    #[error("{path}: no input columns are left besides the target `{}` (`{key}` leaves none)", summarize(.target))]
+    NoInputs {
+        /// File being read.
+        path: PathBuf,
+        /// The key that left nothing (`features` or `ignore`).
+        key: &'static str,
+        /// The target's name.
+        target: String,
+    },
+
+    /// A categorical column has more distinct values on the training rows than allowed.
+    #[error("{path}: column `{}` has {found} categories, more than `max_categories` = {max}; raise `max_categories` or list the column in `ignore`", summarize(.column))]
+    TooManyCategories {
+        /// File being read.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// Categories found (counting stops just past the limit).
+        found: usize,
+        /// The limit.
+        max: usize,
+    },
+
+    /// A category not seen on the training rows, with `handle_unknown = "error"`.
+    #[error("{path}: line {line}, column {column} (`{}`): category `{}` was not seen in training (known: {known}); set `handle_unknown = \"ignore\"` to encode unseen categories as all zeros", summarize(.name), summarize(.value))]
+    UnknownCategory {
+        /// File being read.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// 1-based column number.
+        column: usize,
+        /// The column's name.
+        name: String,
+        /// The cell text.
+        value: String,
+        /// The fitted categories, cut as by [`crate::summarize_list`].
+        known: String,
+    },
+
+    /// A target value that is not one of the model's classes.
+    #[error("{path}: line {line}, column {column} (`{}`): class `{}` is not one of the model's classes ({known})", summarize(.name), summarize(.value))]
+    UnknownClass {
+        /// File being read.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// 1-based column number.
+        column: usize,
+        /// The target's name.
+        name: String,
+        /// The cell text.
+        value: String,
+        /// The classes, cut as by [`crate::summarize_list`].
+        known: String,
+    },
+
+    /// The target's classes do not fit the task (too few, too many for the output units).
+    #[error("{path}: target `{}`: {message}", summarize(.target))]
+    Classes {
+        /// File being read.
+        path: PathBuf,
+        /// The target's name.
+        target: String,
+        /// What does not fit.
+        message: String,
+    },
+
+    /// A stored preprocessing pipeline is inconsistent (a corrupt or hand-edited model file).
+    #[error("invalid preprocessing pipeline: {0}")]
+    InvalidPipeline(String),
 }

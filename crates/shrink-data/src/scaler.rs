@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::DataError;
 
 /// Which transform a [`Scaler`] applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+///
+/// In specs a string (`"standard"`) or, for a fixed divisor, a table: `{ divide = 255 }`.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scaling {
     /// Identity; the data is used as is.
@@ -21,6 +23,61 @@ pub enum Scaling {
     Standard,
     /// Each column mapped onto `[0, 1]` (scikit-learn `MinMaxScaler`).
     MinMax,
+    /// Every column divided by the same fixed number (raw 0…255 pixels: `{ divide = 255 }`),
+    /// nothing fitted: the transform does not depend on which rows are training rows.
+    Divide(Divisor),
+}
+
+/// The divisor of [`Scaling::Divide`]: finite and > 0. Zero and non-finite values would make
+/// every input infinite or NaN; a negative one would only flip the inputs' signs, which no
+/// network needs, so it is refused too rather than given a meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct Divisor(f64);
+
+impl Divisor {
+    /// The divisor, checked.
+    pub fn new(value: f64) -> Result<Divisor, DataError> {
+        if value.is_finite() && value > 0.0 {
+            Ok(Divisor(value))
+        } else {
+            Err(DataError::InvalidParameter {
+                name: "scaling.divide",
+                value: value.to_string(),
+                reason: "must be finite and > 0".into(),
+            })
+        }
+    }
+
+    /// The number inputs are divided by.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl TryFrom<f64> for Divisor {
+    type Error = DataError;
+    fn try_from(value: f64) -> Result<Self, DataError> {
+        Divisor::new(value)
+    }
+}
+
+impl From<Divisor> for f64 {
+    fn from(d: Divisor) -> f64 {
+        d.0
+    }
+}
+
+impl Scaling {
+    /// The name used in specs and messages: `standard`, `minmax`, `none`, `divide 255`.
+    pub fn describe(self) -> String {
+        match self {
+            Scaling::None => "none".into(),
+            Scaling::Standard => "standard".into(),
+            Scaling::MinMax => "minmax".into(),
+            Scaling::Divide(d) => format!("divide {}", d.get()),
+        }
+    }
 }
 
 /// A fitted per-column affine map `z = (x - offset) / scale`.
@@ -65,6 +122,11 @@ impl TryFrom<RawScaler> for Scaler {
 }
 
 impl Scaler {
+    /// The identity on `columns` columns (kind `none`), for inputs nothing was fitted on.
+    pub fn identity(columns: usize) -> Scaler {
+        Scaler { kind: Scaling::None, offset: vec![0.0; columns], scale: vec![1.0; columns] }
+    }
+
     /// A scaler for the columns `keep` of this one, in that order (pruning unused inputs).
     pub fn select(&self, keep: &[usize]) -> Result<Scaler, DataError> {
         let n = self.offset.len();
@@ -94,6 +156,7 @@ impl Scaler {
             Scaling::None => (vec![0.0; cols], vec![1.0; cols]),
             Scaling::Standard => x.axis_iter(Axis(1)).map(standard_params).unzip(),
             Scaling::MinMax => x.axis_iter(Axis(1)).map(minmax_params).unzip(),
+            Scaling::Divide(d) => (vec![0.0; cols], vec![d.get(); cols]),
         };
         Ok(Scaler { kind, offset, scale })
     }
@@ -292,6 +355,26 @@ mod tests {
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(json, r#"{"kind":"minmax","offset":[1.0],"scale":[3.0]}"#);
         assert_eq!(serde_json::from_str::<Scaler>(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn divide_is_a_fixed_divisor() {
+        let x = array![[0.0, 255.0], [51.0, 102.0]];
+        let kind: Scaling = serde_json::from_str(r#"{"divide":255}"#).unwrap();
+        assert_eq!(kind, Scaling::Divide(Divisor::new(255.0).unwrap()));
+        let s = Scaler::fit(kind, x.view()).unwrap();
+        assert_eq!(s.transform(x.view()).unwrap(), array![[0.0, 1.0], [0.2, 0.4]]);
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(json, r#"{"kind":{"divide":255.0},"offset":[0.0,0.0],"scale":[255.0,255.0]}"#);
+        assert_eq!(serde_json::from_str::<Scaler>(&json).unwrap(), s);
+        for bad in ["0", "-1", "-0.0"] {
+            let e = serde_json::from_str::<Scaling>(&format!(r#"{{"divide":{bad}}}"#)).unwrap_err().to_string();
+            assert!(e.contains("scaling.divide") && e.contains("finite and > 0"), "{bad}: {e}");
+        }
+        for bad in [0.0, f64::NAN, f64::INFINITY, -1.0] {
+            assert!(Divisor::new(bad).is_err(), "{bad}");
+        }
+        assert_eq!(kind.describe(), "divide 255");
     }
 
     #[test]

@@ -28,7 +28,13 @@ pub fn split_at(ds: &Dataset, n_first: usize) -> Result<(Dataset, Dataset), Data
 /// whose first `n_test` entries are the test rows and the rest the training rows, both in
 /// permutation order. Larger seeds use their low 32 bits (scikit-learn rejects them).
 pub fn shuffle_split(ds: &Dataset, test_fraction: f64, seed: u64) -> Result<(Dataset, Dataset), DataError> {
-    let n = ds.len();
+    let (train, test) = shuffle_split_indices(ds.len(), test_fraction, seed)?;
+    Ok((ds.select(&train), ds.select(&test)))
+}
+
+/// The rows [`shuffle_split`] puts on each side of `n` rows, `(train, test)`: for tables that
+/// are split before they become a [`Dataset`] (categories are fitted on the training rows).
+pub fn shuffle_split_indices(n: usize, test_fraction: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>), DataError> {
     let invalid = |reason: String| DataError::InvalidParameter {
         name: "test_fraction",
         value: test_fraction.to_string(),
@@ -45,7 +51,7 @@ pub fn shuffle_split(ds: &Dataset, test_fraction: f64, seed: u64) -> Result<(Dat
     let mut rng = LegacyRandomState::new(seed as u32);
     let perm = rng.permutation(n);
     let (test, train) = perm.split_at(n_test);
-    Ok((ds.select(train), ds.select(test)))
+    Ok((train.to_vec(), test.to_vec()))
 }
 
 #[cfg(test)]

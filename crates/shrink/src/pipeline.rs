@@ -1,15 +1,22 @@
 //! From tables to arrays a spec's model can train on: input scaling, target encoding, column
-//! checks. Shared by `train`, `evaluate`, `predict` and `fine-tune`.
+//! checks. Shared by `train`, `evaluate`, `predict` and `fine-tune`. The stages themselves
+//! (column encoders, scalers, classes) are [`shrink_data::Pipeline`]; this file joins them to
+//! the spec's loss and input shape.
 
 use crate::loss::Loss;
 use crate::spec::ModelSpec;
 use crate::Error;
 use ndarray::Array2;
-use shrink_data::{Dataset, Scaler};
+use shrink_data::{Dataset, Pipeline, Scaler};
 
 /// Targets in the form the spec's loss expects: 0/1 for binary cross-entropy, one-hot rows for
 /// categorical cross-entropy (labels must be the integers 0…k−1), raw values for MSE.
-pub fn encode_targets(spec: &ModelSpec, data: &Dataset) -> Result<Array2<f32>, Error> {
+/// A regression target goes through the pipeline's target scaler first.
+pub fn encode_targets(spec: &ModelSpec, pipeline: &Pipeline, data: &Dataset) -> Result<Array2<f32>, Error> {
+    if pipeline.target().scaler().is_some() {
+        let scaled = Dataset { y: pipeline.target().scale(data.y.view())?, ..data.clone() };
+        return targets_for(spec.loss, spec.build_output_size(), &scaled);
+    }
     targets_for(spec.loss, spec.build_output_size(), data)
 }
 
@@ -49,12 +56,8 @@ pub fn targets_for(loss: Loss, outputs: usize, data: &Dataset) -> Result<Array2<
 }
 
 /// Scaled inputs in f32, after checking the columns against what the model was trained on.
-pub fn encode_inputs(
-    spec: &ModelSpec,
-    scaler: &Scaler,
-    features: &[String],
-    data: &Dataset,
-) -> Result<Array2<f32>, Error> {
+pub fn encode_inputs(spec: &ModelSpec, pipeline: &Pipeline, data: &Dataset) -> Result<Array2<f32>, Error> {
+    let features = pipeline.features();
     if data.feature_names != features {
         return Err(Error::Shape(format!(
             "the model was trained on columns [{}], the data has [{}]",
@@ -71,7 +74,7 @@ pub fn encode_inputs(
             data.n_features()
         )));
     }
-    scaled_inputs(scaler, data)
+    scaled_inputs(pipeline.scaler(), data)
 }
 
 /// The inputs of `data` through `scaler`, in f32 (no column checks: the caller built both).

@@ -56,7 +56,7 @@ impl DenseWeights {
 
 /// A smaller model computing the same function as `saved`; fails unless every layer is Dense.
 pub fn prune(saved: &SavedModel) -> Result<(SavedModel, PruneReport), Error> {
-    if saved.series.is_some() {
+    if saved.pipeline.series().is_some() {
         // Its inputs are window positions: dropping one would break the windows' layout.
         return Err(Error::Spec("prune does not handle [series] models (their inputs are window positions)".into()));
     }
@@ -84,10 +84,11 @@ pub fn prune(saved: &SavedModel) -> Result<(SavedModel, PruneReport), Error> {
     if keep.is_empty() {
         keep.push(0);
     }
-    report.removed_inputs = (0..first.rows)
-        .filter(|r| !keep.contains(r))
-        .map(|r| saved.features.get(r).cloned().unwrap_or_default())
-        .collect();
+    // A one-hot column's inputs go together: it stays whole while any of them is used.
+    let (keep, pipeline) = saved.pipeline.select_inputs(&keep).map_err(|e| Error::Spec(e.to_string()))?;
+    let features = saved.features();
+    report.removed_inputs =
+        (0..first.rows).filter(|r| !keep.contains(r)).map(|r| features.get(r).cloned().unwrap_or_default()).collect();
     layers[0].keep_rows(&keep);
     kept_rows.push(keep);
     for i in 0..layers.len().saturating_sub(1) {
@@ -127,12 +128,13 @@ pub fn prune(saved: &SavedModel) -> Result<(SavedModel, PruneReport), Error> {
         }
         kept_rows.push(keep);
     }
-    rebuild(saved, &layers, &kept_rows, report)
+    rebuild(saved, pipeline, &layers, &kept_rows, report)
 }
 
 /// The pruned model: a spec with the new sizes, the weights, penalties and row factors carried.
 fn rebuild(
     saved: &SavedModel,
+    pipeline: shrink_data::Pipeline,
     layers: &[DenseWeights],
     kept_rows: &[Vec<usize>],
     report: PruneReport,
@@ -157,10 +159,7 @@ fn rebuild(
             p.value.clone_from(b);
         }
     }
-    let keep = &kept_rows[0];
-    let scaler = saved.scaler.select(keep).map_err(|e| Error::Spec(e.to_string()))?;
-    let features = keep.iter().filter_map(|&r| saved.features.get(r).cloned()).collect();
-    Ok((SavedModel { spec, scaler, features, target: saved.target.clone(), model, series: None }, report))
+    Ok((SavedModel { spec, pipeline, model }, report))
 }
 
 #[cfg(test)]
@@ -209,14 +208,14 @@ activation = "sigmoid"
         let l1 = crate::Penalty::l1(1e-3).unwrap();
         model.set_penalty("dense_0.kernel", Some(l1)).unwrap();
         model.layers_mut()[0].params_mut()[0].row_factors = Some(vec![0.0, 1.0, 2.0, 3.0]);
-        let mut saved = SavedModel { spec, scaler, features, target: "y".into(), model, series: None };
+        let mut saved = SavedModel::numeric(spec, scaler, &features, "y", model).unwrap();
         let (mut pruned, report) = prune(&saved).unwrap();
         let kernel = &pruned.model.layers()[0].params()[0];
         assert_eq!((kernel.penalty, kernel.row_factors.as_deref()), (Some(l1), Some([0.0, 2.0, 3.0].as_slice())));
         assert_eq!(report.removed_inputs, ["x1"]);
         assert_eq!(report.removed_units, [("dense_0".to_string(), vec![2, 4]), ("dense_1".to_string(), vec![0])]);
-        assert_eq!(pruned.features, ["x0", "x2", "x3"]);
-        assert_eq!(pruned.scaler.offset(), [0, 2, 3].map(|c| saved.scaler.offset()[c]));
+        assert_eq!(pruned.features(), ["x0", "x2", "x3"]);
+        assert_eq!(pruned.pipeline.scaler().offset(), [0, 2, 3].map(|c| saved.pipeline.scaler().offset()[c]));
         assert_eq!(pruned.model.input_size(), 3);
         let xf = x.mapv(|v| v as f32);
         let before = saved.model.predict(xf.view(), 8).unwrap();

@@ -3,7 +3,6 @@
 use crate::fit::*;
 use crate::load::*;
 use anyhow::{bail, Context, Result};
-use shrink::data::read_csv;
 use shrink::penalty::Family;
 use shrink::pipeline::encode_targets;
 use shrink::schedule::{PenaltySchedule, Schedule};
@@ -57,7 +56,7 @@ pub(crate) fn fine_tune(args: FineTuneArgs) -> Result<()> {
         }
     }
     let (mut saved, optimizer) = load_model(&args.input.model)?;
-    if saved.series.is_some() {
+    if saved.pipeline.series().is_some() {
         bail!("{}: fine-tune does not take a [series] model yet", args.input.model.display());
     }
     let mut trainer = saved.spec.trainer()?;
@@ -68,14 +67,11 @@ pub(crate) fn fine_tune(args: FineTuneArgs) -> Result<()> {
         saved.model.set_penalty(param, Some(*penalty)).with_context(|| format!("--penalty {param}"))?;
     }
     refuse_run_outputs(&args.run.out, &saved.spec.metrics, args.run.force)?;
-    let target = args.input.target.clone().unwrap_or_else(|| saved.target.clone());
-    let data = with_columns(read_csv(&args.input.data, &target)?, &saved.features, &args.input.data)?;
-    let (train, val) = split_validation(data, &args.val, &target, saved.spec.seed)?;
-    let val = match val {
-        Some(v) => Some(with_columns(v, &saved.features, args.val.val.as_deref().unwrap_or(&args.input.data))?),
-        None => None,
-    };
-    encode_targets(&saved.spec, &train).with_context(|| format!("{}", args.input.data.display()))?;
+    let target = args.input.target.clone().unwrap_or_else(|| saved.target().to_owned());
+    let data = crate::tables::model_rows(&saved, &args.input.data, Some(&target))?;
+    let (train, val) =
+        split_validation(data, &args.val, saved.spec.seed, |p| crate::tables::model_rows(&saved, p, Some(&target)))?;
+    encode_targets(&saved.spec, &saved.pipeline, &train).with_context(|| format!("{}", args.input.data.display()))?;
     let mut scheduled = match (&schedule, &family) {
         (Some(s), Some((param, family))) => Some((
             PenaltySchedule::new(&saved.model, param, *family, s.clone())

@@ -106,7 +106,7 @@ pub(crate) fn import(args: ImportArgs) -> Result<()> {
         bail!("--features names {} columns, the model has {inputs} inputs", features.len());
     }
     let scaler = Scaler::fit(Scaling::None, Array2::<f64>::zeros((1, inputs)).view())?;
-    let saved = SavedModel { spec, scaler, features, target: args.target, model, series: None };
+    let saved = SavedModel::numeric(spec, scaler, &features, &args.target, model)?;
     saved.save(&args.out, None, args.force)?;
     if unscaled {
         eprintln!(

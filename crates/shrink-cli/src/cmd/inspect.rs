@@ -3,6 +3,7 @@
 use crate::fit::*;
 use crate::load::*;
 use anyhow::{Context, Result};
+use shrink::data::summarize_list;
 use shrink::data::Scaling;
 use shrink::weights::weight_report;
 use shrink_report::{write_histogram_chart, HistogramChart};
@@ -63,29 +64,88 @@ pub(crate) fn inspect(args: InspectArgs) -> Result<()> {
             .collect();
         let value = serde_json::json!({
             "spec": saved.spec,
-            "features": saved.features,
-            "target": saved.target,
-            "scaling": saved.scaler.kind(),
+            "features": saved.features(),
+            "target": saved.target(),
+            "scaling": saved.pipeline.scaler().kind(),
+            "pipeline": saved.pipeline,
             "optimizer_steps": optimizer.as_ref().map(|o| o.iterations),
             "parameters": rows,
         });
         return crate::print(&(serde_json::to_string_pretty(&value)? + "\n"));
     }
+    let scaling = match saved.pipeline.scaler().kind() {
+        Scaling::None => "no".to_string(),
+        kind => kind.describe(),
+    };
     let mut text = format!(
-        "{}: {} parameters in {} layers; inputs [{}] ({} scaling), target `{}`; optimizer {} ({})\n\n",
+        "{}: {} parameters in {} layers; inputs [{}] ({scaling} scaling), target `{}`; optimizer {} ({})\n",
         args.model.display(),
         model.parameter_count(),
         model.layers().len(),
-        saved.features.join(", "),
-        match saved.scaler.kind() {
-            Scaling::Standard => "standard",
-            Scaling::MinMax => "minmax",
-            Scaling::None => "no",
-        },
-        saved.target,
+        summarize_list(&saved.features()),
+        saved.target(),
         saved.spec.optimizer.name(),
         optimizer.as_ref().map_or("no saved state".to_string(), |o| format!("{} steps", o.iterations))
     );
+    text += &pipeline_lines(&saved.pipeline);
+    text += "\n";
     text += &format!("{}\n", weights_table(model, keep));
     crate::print(&text)
+}
+
+/// The parts of the pipeline beyond numeric columns: encoders, classes, the target scaler.
+fn pipeline_lines(pipeline: &shrink::data::Pipeline) -> String {
+    use shrink::data::{ColumnEncoding, InputStage, TargetEncoding};
+    let mut out = String::new();
+    let columns = match pipeline.input() {
+        InputStage::Table(stage) => stage.columns(),
+        InputStage::Series(series) => {
+            let transform = match (series.log(), series.difference()) {
+                (true, true) => "log, difference",
+                (true, false) => "log",
+                (false, true) => "difference",
+                (false, false) => "none",
+            };
+            out += &format!(
+                "  series [{}] (target `{}`): windows of {}, horizon {}, transform {transform}; a forecast needs {} rows of context\n",
+                summarize_list(series.columns()),
+                series.target(),
+                series.window(),
+                series.horizon(),
+                series.context()
+            );
+            &[]
+        }
+    };
+    for c in columns {
+        if let ColumnEncoding::OneHot(e) = c {
+            out += &format!(
+                "  column `{}`: one-hot over {} categories [{}], unseen: {}\n",
+                e.column(),
+                e.categories().len(),
+                summarize_list(e.categories()),
+                match e.handle_unknown() {
+                    shrink::data::HandleUnknown::Error => "error",
+                    shrink::data::HandleUnknown::Ignore => "all zeros",
+                }
+            );
+        }
+    }
+    let target = pipeline.target();
+    match target.encoding() {
+        TargetEncoding::Classes { classes } | TargetEncoding::Labels { classes } => {
+            out += &format!("  target `{}`: classes [{}]\n", target.name(), summarize_list(classes));
+        }
+        TargetEncoding::Values { scaler } if scaler.kind() != Scaling::None => {
+            out += &format!(
+                "  target `{}`: {} target scaling (offset {}, scale {}), inverted for predictions\n",
+                target.name(),
+                scaler.kind().describe(),
+                scaler.offset()[0],
+                scaler.scale()[0]
+            );
+        }
+        TargetEncoding::Values { .. } => {}
+    }
+    out
 }

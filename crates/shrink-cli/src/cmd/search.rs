@@ -5,7 +5,7 @@
 use crate::cmd::search_report::{print_report, write_plots, write_summary, Comparison};
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use shrink::data::{read_csv, Dataset, Scaler};
+use shrink::data::{Dataset, Pipeline};
 use shrink::model_file::SavedModel;
 use shrink::penalty::Family;
 use shrink::pipeline::{encode_inputs, encode_targets};
@@ -69,6 +69,8 @@ pub struct Args {
     /// Discard DIR/trials.csv and start over.
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    columns: crate::tables::ColumnArgs,
 }
 
 /// `--penalty`: a family and whether its text named a mode.
@@ -115,6 +117,7 @@ fn search_family(spec: &ModelSpec, args: &Args) -> Result<Family> {
 /// Everything checked and loaded before any file is written.
 struct Plan {
     spec: ModelSpec,
+    pipeline: Pipeline,
     data: Dataset,
     config: SearchConfig,
     folds: Vec<Fold>,
@@ -122,7 +125,10 @@ struct Plan {
 }
 
 fn plan(args: &Args) -> Result<Plan> {
-    let spec = crate::load::load_spec(&args.input.spec)?;
+    let spec = args
+        .columns
+        .apply(crate::load::load_spec(&args.input.spec)?)
+        .with_context(|| format!("{}", args.input.spec.display()))?;
     if spec.series.is_some() {
         anyhow::bail!(
             "{}: search does not take a [series] spec yet; use train with --val-split",
@@ -147,16 +153,22 @@ fn plan(args: &Args) -> Result<Plan> {
         warm_epochs: args.warm_epochs.unwrap_or((spec.epochs / 4).max(1)),
         threads: crate::threads(args.threads),
     };
-    config.validate(&spec).context("search settings")?;
+    // input_shape may be omitted (known once the table is encoded); --param is checked on a
+    // network with one input, which names the same parameters.
+    let probe =
+        if spec.input_shape.is_empty() { ModelSpec { input_shape: vec![1], ..spec.clone() } } else { spec.clone() };
+    config.validate(&probe).context("search settings")?;
     if args.refit && spec.fit_config().needs_validation() {
         bail!(
             "--refit trains on every row of --data, so it has no validation rows for early_stopping.monitor or \
              lr_schedule.monitor = val_…; monitor the training `loss` or leave out --refit"
         );
     }
-    let data = read_csv(&args.input.data, &target)?;
+    // The columns and categories are fitted on every row of --data; the scalers per fold.
+    let prepared = crate::tables::prepare(spec, &args.input.data, &target, None, None)?;
+    let (spec, pipeline, data) = (prepared.spec, prepared.pipeline, prepared.train);
     let validation = match (&args.test, args.cv) {
-        (Some(test), _) => Validation::Test(read_csv(test, &target)?),
+        (Some(test), _) => Validation::Test(crate::tables::read_rows(&pipeline, test, Some(&target))?),
         (None, Some(k)) => Validation::Folds(k),
         (None, None) => Validation::Holdout,
     };
@@ -173,7 +185,7 @@ fn plan(args: &Args) -> Result<Plan> {
         "test_sha256": test_sha256,
         "target": target, "cv": args.cv, "search": config,
     }))?;
-    Ok(Plan { spec, data, config, folds, fingerprint })
+    Ok(Plan { spec, pipeline, data, config, folds, fingerprint })
 }
 
 /// Runs one search into `dir`, resuming from its `trials.csv` unless `force`.
@@ -271,16 +283,13 @@ pub fn run(args: Args) -> Result<()> {
 fn refit(plan: &Plan, alpha: f64, args: &Args) -> Result<PathBuf> {
     let path = args.out.join("model.safetensors");
     let spec = &plan.spec;
-    let scaler = Scaler::fit(spec.scaling, plan.data.x.view())?;
-    let features = plan.data.feature_names.clone();
-    let x = encode_inputs(spec, &scaler, &features, &plan.data)?;
-    let y = encode_targets(spec, &plan.data)?;
+    let x = encode_inputs(spec, &plan.pipeline, &plan.data)?;
+    let y = encode_targets(spec, &plan.pipeline, &plan.data)?;
     let mut model = spec.build_model()?;
     model.set_penalty(&plan.config.param, Some(plan.config.penalty.at(alpha)?))?;
     let mut trainer = spec.trainer()?;
     trainer.fit(&mut model, x.view(), y.view(), None, &spec.fit_config(), None)?;
-    let saved =
-        SavedModel { spec: spec.clone(), scaler, features, target: plan.data.target_name.clone(), model, series: None };
+    let saved = SavedModel { spec: spec.clone(), pipeline: plan.pipeline.clone(), model };
     saved.save(&path, Some(&trainer), true)?;
     Ok(path)
 }

@@ -6,6 +6,7 @@ use crate::fit::{fit_and_save, report};
 use crate::load::*;
 use anyhow::{bail, Context, Result};
 use shrink::data::series::{SeriesSpec, SeriesTable, Windows};
+use shrink::data::{InputStage, Pipeline, Scaler, TargetStage, TargetTask};
 use shrink::model_file::SavedModel;
 use shrink::pipeline::{encode_inputs, encode_targets};
 use shrink::spec::ModelSpec;
@@ -33,12 +34,12 @@ fn windows_of(series: &SeriesSpec, path: &Path, targets: bool) -> Result<(Series
     Ok((table, windows))
 }
 
-/// Forecasts in the series' units: inputs through the model's scaler, the network, then the
-/// stage's inversion (a target scaler, once there is one, is undone before it).
+/// Forecasts in the series' units: inputs through the model's scaler, the network, the target
+/// scaler undone (with `target_scaling`), then the stage's inversion.
 fn forecast(saved: &mut SavedModel, series: &SeriesSpec, windows: &Windows, path: &Path) -> Result<Vec<f64>> {
-    let x = saved.scaler.transform(windows.x.view())?.mapv(|v| v as f32);
+    let x = saved.pipeline.scale_inputs(windows.x.view())?.mapv(|v| v as f32);
     let pred = saved.model.predict(x.view(), 256).with_context(|| format!("{}", path.display()))?;
-    let p: Vec<f64> = pred.column(0).iter().map(|&v| f64::from(v)).collect();
+    let p = saved.pipeline.target().unscale(pred.column(0).mapv(f64::from).view())?.to_vec();
     let levels = series.invert_all(&p, windows)?;
     if let Some(i) = levels.iter().position(|v| !v.is_finite()) {
         bail!(
@@ -92,17 +93,15 @@ pub(crate) fn train(spec: ModelSpec, input: &SpecTable, val: &ValArgs, run: &Run
     let val_ds = held.as_ref().map(|(_, w)| w.to_dataset(&series)).transpose()?;
     let model = spec.build_model()?;
     let mut trainer = spec.trainer()?;
-    let mut saved = SavedModel {
-        features: series.feature_names(),
-        target: series.target().to_string(),
-        scaler,
-        model,
-        spec,
-        series: Some(series.clone()),
-    };
-    encode_inputs(&saved.spec, &saved.scaler, &saved.features, &train_ds)
-        .with_context(|| format!("{}", input.data.display()))?;
-    encode_targets(&saved.spec, &train_ds).with_context(|| format!("{}", input.data.display()))?;
+    // The target scaler is fitted on the training windows' targets (in transformed units).
+    let target_scaler =
+        Scaler::fit_column(spec.target_scaling, train_ds.y.view()).context("fitting the target scaler")?;
+    let target =
+        TargetStage::legacy(series.target(), TargetTask::Regression(spec.target_scaling)).with_scaler(target_scaler)?;
+    let pipeline = Pipeline::new(InputStage::Series(series.clone()), scaler, target)?;
+    let mut saved = SavedModel { pipeline, model, spec };
+    encode_inputs(&saved.spec, &saved.pipeline, &train_ds).with_context(|| format!("{}", input.data.display()))?;
+    encode_targets(&saved.spec, &saved.pipeline, &train_ds).with_context(|| format!("{}", input.data.display()))?;
     let val_path = val.val.as_deref().unwrap_or(&input.data);
     check_before_writing(&saved, val_ds.as_ref(), val_path, run.threads)?;
     let inputs = [&input.spec, &input.data].into_iter().chain(&val.val).map(std::path::PathBuf::as_path);
@@ -147,12 +146,12 @@ pub(crate) fn train(spec: ModelSpec, input: &SpecTable, val: &ValArgs, run: &Run
 }
 
 pub(crate) fn evaluate(mut saved: SavedModel, input: &ModelTable, json: bool) -> Result<()> {
-    let series = saved.series.clone().context("a series model")?;
+    let series = saved.pipeline.series().cloned().context("a series model")?;
     check_target(&series, input.target.as_deref())?;
     let (table, windows) = windows_of(&series, &input.data, true)?;
     let data = windows.to_dataset(&series)?;
-    let x = encode_inputs(&saved.spec, &saved.scaler, &saved.features, &data)?;
-    let y = encode_targets(&saved.spec, &data)?;
+    let x = encode_inputs(&saved.spec, &saved.pipeline, &data)?;
+    let y = encode_targets(&saved.spec, &saved.pipeline, &data)?;
     let mut trainer = saved.spec.trainer()?;
     let e = trainer.evaluate(&mut saved.model, x.view(), y.view(), 256)?;
     let s = scores(&mut saved, &series, &table, &windows)?;
@@ -175,7 +174,9 @@ pub(crate) fn evaluate(mut saved: SavedModel, input: &ModelTable, json: bool) ->
         table.push_row([format!("seasonal naive RMSE (season {season})"), format!("{rmse:.6}")]);
         table.push_row([format!("seasonal naive MAE (season {season})"), format!("{mae:.6}")]);
     }
-    table.push_row(["MSE (model units: transformed target)".to_string(), format!("{:.6}", e.data_loss)]);
+    let units =
+        if saved.pipeline.target().scaler().is_some() { "transformed, scaled target" } else { "transformed target" };
+    table.push_row([format!("MSE (model units: {units})"), format!("{:.6}", e.data_loss)]);
     table.push_row(["penalty".to_string(), format!("{:.6}", e.penalty)]);
     table.push_row(["loss (data + penalty)".to_string(), format!("{:.6}", e.loss)]);
     crate::print(&format!("{table}\n"))
@@ -194,7 +195,7 @@ fn field(text: &str) -> String {
 /// past the last row for the final forecasts), the time column's value on that row (empty
 /// past the end), and `pred_<target>` in the series' units.
 pub(crate) fn predict_csv(saved: &mut SavedModel, data: &Path) -> Result<(String, usize)> {
-    let series = saved.series.clone().context("a series model")?;
+    let series = saved.pipeline.series().cloned().context("a series model")?;
     let (table, windows) = windows_of(&series, data, false)?;
     let levels = forecast(saved, &series, &windows, data)?;
     let mut head = vec!["row".to_string()];

@@ -3,7 +3,6 @@
 use crate::fit::*;
 use crate::load::*;
 use anyhow::{Context, Result};
-use shrink::data::{read_csv, Scaler};
 use shrink::model_file::SavedModel;
 use shrink::pipeline::{encode_inputs, encode_targets};
 
@@ -15,29 +14,27 @@ pub(crate) struct TrainArgs {
     val: ValArgs,
     #[command(flatten)]
     run: RunArgs,
+    #[command(flatten)]
+    columns: crate::tables::ColumnArgs,
 }
 
 pub(crate) fn train(args: TrainArgs) -> Result<()> {
-    let spec = load_spec(&args.input.spec)?;
+    let spec =
+        args.columns.apply(load_spec(&args.input.spec)?).with_context(|| format!("{}", args.input.spec.display()))?;
     if spec.series.is_some() {
         return crate::cmd::series::train(spec, &args.input, &args.val, &args.run);
     }
     let target = args.input.target()?.to_string();
     refuse_run_outputs(&args.run.out, &spec.metrics, args.run.force)?;
-    let data = read_csv(&args.input.data, &target)?;
-    let (train, val) = split_validation(data, &args.val, &target, spec.seed)?;
-    let val = match val {
-        Some(v) => Some(with_columns(v, &train.feature_names, args.val.val.as_deref().unwrap_or(&args.input.data))?),
-        None => None,
-    };
-    let scaler = Scaler::fit(spec.scaling, train.x.view()).context("fitting the input scaler")?;
+    let prepared =
+        crate::tables::prepare(spec, &args.input.data, &target, args.val.val.as_deref(), args.val.val_split)?;
+    let (spec, pipeline, train, val) = (prepared.spec, prepared.pipeline, prepared.train, prepared.val);
     let model = spec.build_model()?;
     let mut trainer = spec.trainer()?;
-    let mut saved = SavedModel { features: train.feature_names.clone(), target, scaler, model, spec, series: None };
+    let mut saved = SavedModel { pipeline, model, spec };
     // Check the data against the spec before any file is written.
-    encode_inputs(&saved.spec, &saved.scaler, &saved.features, &train)
-        .with_context(|| format!("{}", args.input.data.display()))?;
-    encode_targets(&saved.spec, &train).with_context(|| format!("{}", args.input.data.display()))?;
+    encode_inputs(&saved.spec, &saved.pipeline, &train).with_context(|| format!("{}", args.input.data.display()))?;
+    encode_targets(&saved.spec, &saved.pipeline, &train).with_context(|| format!("{}", args.input.data.display()))?;
     check_before_writing(&saved, val.as_ref(), args.val.val.as_deref().unwrap_or(&args.input.data), args.run.threads)?;
     let inputs = [&args.input.spec, &args.input.data].into_iter().chain(&args.val.val).map(std::path::PathBuf::as_path);
     let manifest = crate::manifest::Manifest::read(inputs)?;

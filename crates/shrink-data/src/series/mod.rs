@@ -56,7 +56,7 @@ pub enum Transform {
 /// The `[series]` table of a spec, validated: which columns form the series, which of them is
 /// the target, the window, the horizon, the transforms and the season of the seasonal-naive
 /// baseline. It has no fitted parameters (input scaling lives in the model's scaler), so the
-/// same value is the stored stage of a model file (`shrink.series`).
+/// same value is the stored input stage of a model file's pipeline ([`crate::InputStage::Series`]).
 ///
 /// ```toml
 /// [series]

@@ -146,14 +146,8 @@ fn inputs(n: usize, width: usize) -> Array2<f32> {
 fn saved(spec: ModelSpec, model: Model<f32>) -> SavedModel {
     let n = model.input_size();
     let scaler = Scaler::fit(shrink_data::Scaling::None, inputs(4, n).mapv(f64::from).view()).unwrap();
-    SavedModel {
-        spec,
-        scaler,
-        features: (0..n).map(|i| format!("x{i}")).collect(),
-        target: "y".into(),
-        model,
-        series: None,
-    }
+    let features: Vec<String> = (0..n).map(|i| format!("x{i}")).collect();
+    SavedModel::numeric(spec, scaler, &features, "y", model).unwrap()
 }
 
 fn bits(a: &Array2<f32>) -> Vec<u32> {

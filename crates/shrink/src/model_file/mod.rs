@@ -5,11 +5,12 @@
 //! `weight` as `[out, in]`: transpose. The metadata (`__metadata__`, string → string) holds JSON:
 //! `shrink.spec` (the training settings, with `input_shape` and `layers` written from the
 //! model's own [`Model::describe`], so they carry the penalties, row factors and constraints in
-//! force), `shrink.scaler`, `shrink.features`, `shrink.target`, `shrink.penalties` (a flat copy
-//! of the penalties in force, for readers that do not parse layer configs), `shrink.series` (for a
-//! model trained on series windows: the `[series]` stage, equal to the spec's) and, when saved with
+//! force), `shrink.pipeline` (the preprocessing: input columns and their encoders or the
+//! `[series]` stage, the input scaler, the target's classes or scaler — [`Pipeline`]), `shrink.penalties` (a flat copy
+//! of the penalties in force, for readers that do not parse layer configs) and, when saved with
 //! its optimizer, `shrink.optimizer` with the state tensors `optimizer.<param>.<name>` (e.g.
-//! Adam's `m`, `v`).
+//! Adam's `m`, `v`). Files written before pipelines hold `shrink.scaler`, `shrink.features`
+//! and `shrink.target` instead; they load as a numeric pipeline.
 //!
 //! Loading builds the described network and requires its parameters and the file's tensors to
 //! be the same set with the same shapes. Format 1 files, whose layers came from the caller's
@@ -21,8 +22,7 @@ use crate::train::Trainer;
 use crate::{Error, Penalty};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
-use shrink_data::series::SeriesSpec;
-use shrink_data::Scaler;
+use shrink_data::{Pipeline, Scaler, TargetStage, TargetTask};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -39,17 +39,11 @@ pub struct SavedModel {
     /// not trusted on save: the file describes `model` itself ([`Model::describe`]); after a
     /// load they equal the loaded model's description.
     pub spec: ModelSpec,
-    /// The input scaler fitted on its training rows.
-    pub scaler: Scaler,
-    /// The input columns, in order.
-    pub features: Vec<String>,
-    /// The target column's name.
-    pub target: String,
+    /// The preprocessing fitted on its training rows: input columns and encoders, the input
+    /// scaler, the target's encoding.
+    pub pipeline: Pipeline,
     /// The network (weights and penalties in force).
     pub model: Model<f32>,
-    /// The series stage of a model trained on windows (`shrink.series`, the spec's `[series]`):
-    /// its `features` then name the window positions (`passengers[t-11]` … `passengers[t]`).
-    pub series: Option<SeriesSpec>,
 }
 
 fn corrupt(path: &Path, what: impl std::fmt::Display) -> Error {
@@ -69,6 +63,9 @@ impl SavedModel {
         }
         let spec = self.spec.clone().with_model_config(self.model.describe());
         check_described(path, &spec, &self.model)?;
+        if self.pipeline.input().width() != self.model.input_size() {
+            return Err(corrupt(path, "the preprocessing pipeline does not match the model's inputs"));
+        }
         let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> =
             self.model.params().map(|(name, p)| (name, p.shape.clone(), bytes_of(&p.value))).collect();
         let penalties: BTreeMap<String, Penalty> =
@@ -77,14 +74,9 @@ impl SavedModel {
         let mut meta = HashMap::from([
             ("format".to_string(), format!("shrink {FORMAT_VERSION}")),
             ("shrink.spec".to_string(), spec.to_json()),
-            ("shrink.scaler".to_string(), json(&self.scaler)),
-            ("shrink.features".to_string(), json(&self.features)),
-            ("shrink.target".to_string(), json(&self.target)),
+            ("shrink.pipeline".to_string(), self.pipeline.to_json()),
             ("shrink.penalties".to_string(), json(&penalties)),
         ]);
-        if let Some(series) = &self.series {
-            meta.insert("shrink.series".to_string(), json(series));
-        }
         if let Some(trainer) = trainer {
             SavedOptimizer::capture(trainer, &self.model)?.write(&mut tensors, &mut meta);
         }
@@ -114,12 +106,12 @@ impl SavedModel {
         let parse = |key: &str| -> Result<serde_json::Value, Error> {
             serde_json::from_str(field(key)?).map_err(|e| corrupt(path, format!("metadata `{key}`: {e}")))
         };
-        let scaler: Scaler = serde_json::from_value(parse("shrink.scaler")?)
-            .map_err(|e| corrupt(path, format!("metadata `shrink.scaler`: {e}")))?;
-        let features: Vec<String> = serde_json::from_value(parse("shrink.features")?)
-            .map_err(|e| corrupt(path, format!("metadata `shrink.features`: {e}")))?;
-        let target: String = serde_json::from_value(parse("shrink.target")?)
-            .map_err(|e| corrupt(path, format!("metadata `shrink.target`: {e}")))?;
+        let pipeline = match meta.get("shrink.pipeline") {
+            Some(text) => {
+                Pipeline::from_json(text).map_err(|e| corrupt(path, format!("metadata `shrink.pipeline`: {e}")))?
+            }
+            None => legacy_pipeline(path, &spec, &parse)?,
+        };
         let mut model = spec.build_model().map_err(|e| corrupt(path, e))?;
         let names: Vec<String> = model.params().map(|(n, _)| n).collect();
         for stored in tensors.names() {
@@ -137,21 +129,85 @@ impl SavedModel {
         if meta.get("format").map(String::as_str) == Some("shrink 1") {
             apply_legacy_settings(path, &meta, &mut model)?;
         }
-        if scaler.n_features() != model.input_size() || features.len() != model.input_size() {
-            return Err(corrupt(path, "scaler or feature list does not match the model's inputs"));
+        if pipeline.input().width() != model.input_size() {
+            return Err(corrupt(
+                path,
+                "the preprocessing pipeline (scaler or feature list) does not match the model's inputs",
+            ));
         }
-        let series: Option<SeriesSpec> = match meta.get("shrink.series") {
-            None => None,
-            Some(text) => {
-                Some(serde_json::from_str(text).map_err(|e| corrupt(path, format!("metadata `shrink.series`: {e}")))?)
+        let regression = spec.loss == crate::loss::Loss::MeanSquaredError;
+        if regression == pipeline.target().classes().is_some() {
+            return Err(corrupt(path, format!("the target's encoding does not fit loss {}", spec.loss.as_str())));
+        }
+        if let Some(classes) = pipeline.target().classes() {
+            let outputs = model.output_size();
+            if classes.len() != outputs.max(2) {
+                return Err(corrupt(
+                    path,
+                    format!("the target has {} classes, the model {outputs} outputs", classes.len()),
+                ));
             }
-        };
-        if series != spec.series {
-            return Err(corrupt(path, "metadata `shrink.series` does not match the `series` of `shrink.spec`"));
+        }
+        if pipeline.series() != spec.series.as_ref() {
+            return Err(corrupt(path, "the pipeline's series stage does not match the `series` of `shrink.spec`"));
         }
         let optimizer = SavedOptimizer::read(path, &tensors, &meta)?;
-        Ok((SavedModel { spec, scaler, features, target, model, series }, optimizer))
+        Ok((SavedModel { spec, pipeline, model }, optimizer))
     }
+
+    /// A model of numeric columns `features` through `scaler`, its target what the spec's loss
+    /// implies (labels 0…k−1, or unscaled values): what `import` and tests build.
+    pub fn numeric(
+        spec: ModelSpec,
+        scaler: Scaler,
+        features: &[String],
+        target: &str,
+        model: Model<f32>,
+    ) -> Result<SavedModel, Error> {
+        let task = target_task(&spec, model.output_size());
+        let pipeline = Pipeline::numeric(features, scaler, TargetStage::legacy(target, task))?;
+        Ok(SavedModel { spec, pipeline, model })
+    }
+
+    /// The names of the network's inputs (encoded columns).
+    pub fn features(&self) -> Vec<String> {
+        self.pipeline.features()
+    }
+
+    /// The target column's name.
+    pub fn target(&self) -> &str {
+        self.pipeline.target().name()
+    }
+}
+
+/// What the loss says the target is, for a target stage.
+pub fn target_task(spec: &ModelSpec, outputs: usize) -> TargetTask {
+    match spec.loss {
+        crate::loss::Loss::MeanSquaredError => TargetTask::Regression(spec.target_scaling),
+        crate::loss::Loss::BinaryCrossEntropy => TargetTask::Binary,
+        crate::loss::Loss::CategoricalCrossEntropy => TargetTask::Categorical(outputs),
+    }
+}
+
+/// Files written before pipelines: `shrink.scaler`, `shrink.features`, `shrink.target`, a
+/// numeric table whose target the loss describes.
+fn legacy_pipeline(
+    path: &Path,
+    spec: &ModelSpec,
+    parse: &dyn Fn(&str) -> Result<serde_json::Value, Error>,
+) -> Result<Pipeline, Error> {
+    let scaler: Scaler = serde_json::from_value(parse("shrink.scaler")?)
+        .map_err(|e| corrupt(path, format!("metadata `shrink.scaler`: {e}")))?;
+    let features: Vec<String> = serde_json::from_value(parse("shrink.features")?)
+        .map_err(|e| corrupt(path, format!("metadata `shrink.features`: {e}")))?;
+    let target: String = serde_json::from_value(parse("shrink.target")?)
+        .map_err(|e| corrupt(path, format!("metadata `shrink.target`: {e}")))?;
+    if scaler.n_features() != features.len() {
+        return Err(corrupt(path, "scaler or feature list does not match the model's inputs"));
+    }
+    let outputs = spec.build_output_size();
+    Pipeline::numeric(&features, scaler, TargetStage::legacy(&target, target_task(spec, outputs)))
+        .map_err(|e| corrupt(path, format!("metadata `shrink.features`: {e}")))
 }
 
 /// Format 1 stored the penalties in force and the row factors beside a caller-supplied spec;

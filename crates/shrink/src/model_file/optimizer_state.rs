@@ -211,8 +211,14 @@ activation = "sigmoid"
         let data = shrink_data::moons(40, 0.2, 3).unwrap();
         let scaler = Scaler::fit(Scaling::Standard, data.x.view()).unwrap();
         let features = data.feature_names.clone();
-        let x = encode_inputs(spec, &scaler, &features, &data).unwrap();
-        let y = encode_targets(spec, &data).unwrap();
+        let pipeline = shrink_data::Pipeline::numeric(
+            &features,
+            scaler.clone(),
+            shrink_data::TargetStage::legacy("y", shrink_data::TargetTask::Binary),
+        )
+        .unwrap();
+        let x = encode_inputs(spec, &pipeline, &data).unwrap();
+        let y = encode_targets(spec, &pipeline, &data).unwrap();
         (scaler, features, data.target_name.clone(), x, y)
     }
 
@@ -223,7 +229,7 @@ activation = "sigmoid"
         let mut model = spec.build_model().unwrap();
         let mut trainer = spec.trainer().unwrap();
         trainer.fit(&mut model, x.view(), y.view(), None, &spec.fit_config(), None).unwrap();
-        let saved = SavedModel { spec, scaler, features, target, model, series: None };
+        let saved = SavedModel::numeric(spec, scaler, &features, &target, model).unwrap();
         let dir = std::env::temp_dir().join(format!("shrink-optimizer-state-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("model.safetensors");

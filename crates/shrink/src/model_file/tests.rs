@@ -18,12 +18,13 @@ fn trained() -> (SavedModel, Trainer<f32>, ndarray::Array2<f32>, ndarray::Array2
     let data = shrink_data::moons(50, 0.2, 2).unwrap();
     let scaler = Scaler::fit(Scaling::Standard, data.x.view()).unwrap();
     let features = data.feature_names.clone();
-    let x = encode_inputs(&spec, &scaler, &features, &data).unwrap();
-    let y = encode_targets(&spec, &data).unwrap();
     let mut model = spec.build_model().unwrap();
+    let saved = SavedModel::numeric(spec.clone(), scaler, &features, &data.target_name, model.clone()).unwrap();
+    let x = encode_inputs(&spec, &saved.pipeline, &data).unwrap();
+    let y = encode_targets(&spec, &saved.pipeline, &data).unwrap();
     let mut trainer = spec.trainer().unwrap();
     trainer.fit(&mut model, x.view(), y.view(), None, &spec.fit_config(), None).unwrap();
-    (SavedModel { spec, scaler, features, target: data.target_name.clone(), model, series: None }, trainer, x, y)
+    (SavedModel { model, ..saved }, trainer, x, y)
 }
 
 #[test]
@@ -40,8 +41,8 @@ fn round_trip_predicts_identically_and_continues_identically() {
     saved.save(&path, Some(&trainer), false).unwrap();
     let (mut loaded, optimizer) = SavedModel::load(&path).unwrap();
     assert_eq!(loaded.model.predict(x.view(), 32).unwrap(), saved.model.predict(x.view(), 32).unwrap());
-    assert_eq!(loaded.features, saved.features);
-    assert_eq!(loaded.scaler, saved.scaler);
+    assert_eq!(loaded.features(), saved.features());
+    assert_eq!(loaded.pipeline, saved.pipeline);
     let pens: Vec<_> = loaded.model.params().map(|(n, p)| (n, p.penalty)).collect();
     let want: Vec<_> = saved.model.params().map(|(n, p)| (n, p.penalty)).collect();
     assert_eq!(pens, want);

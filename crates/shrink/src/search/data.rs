@@ -64,15 +64,22 @@ impl Fold {
         })
     }
 
-    /// Scales and encodes one pair (the scaler is fitted on `train` alone).
+    /// Scales and encodes one pair (the input scaler, and the target scaler of a spec with
+    /// `target_scaling`, are fitted on `train` alone; scores are then in scaled units).
     pub fn new(spec: &ModelSpec, train: &Dataset, val: &Dataset) -> Result<Self, Error> {
         let scaler = Scaler::fit(spec.scaling, train.x.view())?;
-        let features = &train.feature_names;
+        let task = crate::model_file::target_task(spec, spec.build_output_size());
+        let target = match task {
+            shrink_data::TargetTask::Regression(scaling) => shrink_data::TargetStage::legacy(&train.target_name, task)
+                .with_scaler(Scaler::fit_column(scaling, train.y.view())?)?,
+            _ => shrink_data::TargetStage::legacy(&train.target_name, task),
+        };
+        let pipeline = shrink_data::Pipeline::numeric(&train.feature_names, scaler, target)?;
         Ok(Fold {
-            x_train: encode_inputs(spec, &scaler, features, train)?,
-            y_train: encode_targets(spec, train)?,
-            x_val: encode_inputs(spec, &scaler, features, val)?,
-            y_val: encode_targets(spec, val)?,
+            x_train: encode_inputs(spec, &pipeline, train)?,
+            y_train: encode_targets(spec, &pipeline, train)?,
+            x_val: encode_inputs(spec, &pipeline, val)?,
+            y_val: encode_targets(spec, &pipeline, val)?,
         })
     }
 }

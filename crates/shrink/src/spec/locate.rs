@@ -61,3 +61,20 @@ fn floor_char_boundary(text: &str, at: usize) -> usize {
     }
     at
 }
+
+/// `line L: message` for a check made after parsing, at the first line that sets `key`
+/// (`key =` in TOML, `"key":` in JSON); the message alone when the key is not found.
+pub(super) fn at_key(text: &str, key: &str, message: &str, json: bool) -> String {
+    let found = text.lines().position(|l| {
+        let l = l.trim_start();
+        if json {
+            l.contains(&format!("\"{key}\""))
+        } else {
+            l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
+        }
+    });
+    match found {
+        Some(i) => format!("line {}: {message}", i + 1),
+        None => message.to_string(),
+    }
+}

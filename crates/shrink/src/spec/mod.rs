@@ -44,7 +44,7 @@ use crate::train::{Convergence, EarlyStopping, FitConfig, Trainer};
 use crate::Error;
 use serde::{Deserialize, Serialize};
 use shrink_data::series::SeriesSpec;
-use shrink_data::Scaling;
+use shrink_data::{ColumnOptions, HandleUnknown, Scaling, DEFAULT_MAX_CATEGORIES};
 
 /// One layer of a spec: the layer's own config type ([`LayerConfig`]).
 pub type LayerSpec = LayerConfig;
@@ -55,18 +55,48 @@ fn default_epochs() -> usize {
 fn default_batch() -> usize {
     32
 }
+fn default_max_categories() -> usize {
+    DEFAULT_MAX_CATEGORIES
+}
+fn is_default_max_categories(n: &usize) -> bool {
+    *n == DEFAULT_MAX_CATEGORIES
+}
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
 
 /// A whole training setup.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
-    /// Per-sample input shape, e.g. `[2]`. May be omitted with [`ModelSpec::series`], which
-    /// gives `[window, n_columns]`.
+    /// Per-sample input shape, e.g. `[2]`. May be omitted (empty): for a table it is then
+    /// `[number of encoded input columns]`, known once the columns are picked and encoded; with
+    /// [`ModelSpec::series`] it is `[window, n_columns]`.
     #[serde(default)]
     pub input_shape: Vec<usize>,
-    /// Input scaling fitted on the training rows. Default none.
+    /// Input scaling fitted on the training rows: `"standard"`, `"minmax"`, `"none"` or a
+    /// fixed divisor `{ divide = 255 }`. Default none.
     #[serde(default)]
     pub scaling: Scaling,
+    /// The input columns, in order (default: every column but the target and `ignore`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<String>>,
+    /// Columns that are not inputs (ids, dates); not with `features`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
+    /// Input columns to one-hot encode, categories fitted on the training rows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categorical: Vec<String>,
+    /// A category unseen in training: `"error"` (default) or `"ignore"` (all-zero inputs).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub handle_unknown: HandleUnknown,
+    /// The most categories a categorical column may have. Default 1000.
+    #[serde(default = "default_max_categories", skip_serializing_if = "is_default_max_categories")]
+    pub max_categories: usize,
+    /// Scaling of a regression (mse) target, fitted on the training rows and inverted for
+    /// predictions and evaluation: `"standard"`, `"minmax"` or `"none"` (default).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub target_scaling: Scaling,
     /// The layers, in order.
     pub layers: Vec<LayerConfig>,
     /// The data loss.
@@ -129,8 +159,8 @@ impl ModelSpec {
     /// Parses TOML; errors carry the line and the key.
     pub fn from_toml(text: &str) -> Result<Self, Error> {
         let mut spec: ModelSpec = toml::from_str(text).map_err(|e| Error::Spec(describe_toml(text, &e)))?;
-        // serde reports a missing top-level key at the start of the document; so does this.
-        spec.infer_input_shape().map_err(|m| Error::Spec(format!("line 1, column 1: {m}")))?;
+        spec.validate_columns().map_err(|(key, e)| Error::Spec(locate::at_key(text, key, &e, false)))?;
+        spec.infer_input_shape();
         spec.validate()?;
         Ok(spec)
     }
@@ -138,23 +168,18 @@ impl ModelSpec {
     /// Parses JSON; errors carry the line and column.
     pub fn from_json(text: &str) -> Result<Self, Error> {
         let mut spec: ModelSpec = serde_json::from_str(text).map_err(|e| Error::Spec(describe_json(text, &e)))?;
-        spec.infer_input_shape().map_err(Error::Spec)?;
+        spec.validate_columns().map_err(|(key, e)| Error::Spec(locate::at_key(text, key, &e, true)))?;
+        spec.infer_input_shape();
         spec.validate()?;
         Ok(spec)
     }
 
-    /// An omitted `input_shape` is `[window, n_columns]` of the `[series]` table; without one it
-    /// is required.
-    fn infer_input_shape(&mut self) -> Result<(), String> {
-        if self.input_shape.is_empty() {
-            match &self.series {
-                Some(series) => self.input_shape = series.input_shape().to_vec(),
-                None => {
-                    return Err("missing field `input_shape` (give it, or a [series] table to infer it from)".into())
-                }
-            }
+    /// An omitted `input_shape` is `[window, n_columns]` of the `[series]` table; for a table it
+    /// stays empty until the encoded columns are known.
+    fn infer_input_shape(&mut self) {
+        if let (true, Some(series)) = (self.input_shape.is_empty(), &self.series) {
+            self.input_shape = series.input_shape().to_vec();
         }
-        Ok(())
     }
 
     /// The spec as JSON (stored inside model files).
@@ -165,7 +190,18 @@ impl ModelSpec {
     /// Checks what serde cannot: non-empty layers and shapes, a valid optimizer, a loss that fits
     /// the output layer.
     pub fn validate(&self) -> Result<(), Error> {
-        if self.input_shape.is_empty() || self.input_shape.contains(&0) {
+        self.validate_columns().map_err(|(_, e)| Error::Spec(e))?;
+        if self.input_shape.is_empty() {
+            // Omitted: a table's encoded column count, known only once the table is read. The
+            // rest of the spec is checked on one input, which is all a tabular network changes.
+            let probe = ModelSpec { input_shape: vec![1], ..self.clone() };
+            return probe.validate().map_err(|e| {
+                Error::Spec(format!(
+                    "{e} (input_shape is omitted: it is inferred as [inputs] for a table; give it for a network that needs more axes)"
+                ))
+            });
+        }
+        if self.input_shape.contains(&0) {
             return Err(Error::Spec(format!(
                 "input_shape must be non-empty with no zero axis, got {:?}",
                 self.input_shape
@@ -213,6 +249,54 @@ impl ModelSpec {
         }
         let names: Vec<String> = self.metrics.iter().map(|m| m.as_str().to_string()).collect();
         self.fit_config().monitors(&names, true).map_err(spec)?;
+        Ok(())
+    }
+
+    /// The column keys as [`ColumnOptions`] for reading a table.
+    pub fn column_options(&self) -> ColumnOptions {
+        ColumnOptions {
+            features: self.features.clone(),
+            ignore: self.ignore.clone(),
+            categorical: self.categorical.clone(),
+            handle_unknown: self.handle_unknown,
+            max_categories: self.max_categories,
+        }
+    }
+
+    /// The column and target keys' own checks, with the key at fault.
+    fn validate_columns(&self) -> Result<(), (&'static str, String)> {
+        if let shrink_data::DataError::Columns { key, message } =
+            self.column_options().validate().err().unwrap_or(shrink_data::DataError::Shape(String::new()))
+        {
+            return Err((key, format!("{key}: {message}")));
+        }
+        if self.series.is_some() {
+            // A series spec names its columns in `[series]`; the table keys would be ignored.
+            let table_key = [
+                ("features", self.features.is_some()),
+                ("ignore", !self.ignore.is_empty()),
+                ("categorical", !self.categorical.is_empty()),
+            ]
+            .into_iter()
+            .find(|(_, set)| *set);
+            if let Some((key, _)) = table_key {
+                return Err((
+                    key,
+                    format!(
+                        "{key}: a [series] spec takes its columns from series.column(s); other columns are ignored"
+                    ),
+                ));
+            }
+        }
+        if self.target_scaling != Scaling::None && self.loss != Loss::MeanSquaredError {
+            return Err((
+                "target_scaling",
+                format!(
+                    "target_scaling: scales a regression (mse) target; loss {} is classification, whose classes are not scaled",
+                    self.loss.as_str()
+                ),
+            ));
+        }
         Ok(())
     }
 
