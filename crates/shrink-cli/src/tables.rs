@@ -31,6 +31,24 @@ pub(crate) struct ColumnArgs {
 }
 
 impl ColumnArgs {
+    /// The flags as column options on their own (for commands without a spec: `case-study`).
+    pub(crate) fn options(&self) -> Result<shrink::data::ColumnOptions> {
+        let mut options = shrink::data::ColumnOptions::default();
+        if let Some(f) = &self.features {
+            options.features = Some(f.clone());
+        }
+        options.ignore = self.ignore.clone().unwrap_or_default();
+        options.categorical = self.categorical.clone().unwrap_or_default();
+        if let Some(h) = self.handle_unknown {
+            options.handle_unknown = h.into();
+        }
+        if let Some(m) = self.max_categories {
+            options.max_categories = m;
+        }
+        options.validate().map_err(|e| anyhow::anyhow!("{}", crate::tables::flag_names(&e.to_string())))?;
+        Ok(options)
+    }
+
     /// The spec with the flags given put in place of its keys, checked again.
     pub(crate) fn apply(&self, mut spec: ModelSpec) -> Result<ModelSpec> {
         let given = self.features.is_some()
@@ -140,4 +158,11 @@ pub(crate) fn read_rows(pipeline: &Pipeline, path: &Path, target: Option<&str>) 
 pub(crate) fn model_rows(saved: &SavedModel, path: &Path, target: Option<&str>) -> Result<Dataset> {
     let target = target.unwrap_or(saved.target()).to_owned();
     read_rows(&saved.pipeline, path, Some(&target))
+}
+
+/// A library message names the spec keys (`ignore: …`); for flags, name the flags.
+pub(crate) fn flag_names(message: &str) -> String {
+    ["features", "ignore", "categorical", "handle_unknown", "max_categories"]
+        .iter()
+        .fold(message.to_string(), |m, key| m.replace(&format!("{key}:"), &format!("--{}:", key.replace('_', "-"))))
 }

@@ -136,6 +136,8 @@ pub struct CaseStudy {
     pub fits: Vec<FitResult>,
     /// Number of fits actually trained.
     pub trained: usize,
+    /// Training rows of every fit.
+    pub train_rows: usize,
     /// One row per configuration and alpha.
     pub summary: Vec<SummaryRow>,
     /// The grid alpha with the best mean test accuracy (ties: the larger alpha).
@@ -251,6 +253,7 @@ pub fn run(
         config: config.clone(),
         fits,
         trained: total,
+        train_rows: data.x_train.nrows(),
         summary,
         best_alpha,
         total_seconds: start.elapsed().as_secs_f64(),
@@ -347,13 +350,14 @@ impl CaseStudy {
             return text;
         };
         let gap = none.train_acc_mean - none.test_acc_mean;
+        let overfit = format!(": it overfits the {} training points", self.train_rows);
         let _ = write!(
             text,
             "Without a penalty the network reaches train accuracy {:.3} but test accuracy {:.3} (mean of {} fits){}. ",
             none.train_acc_mean,
             none.test_acc_mean,
             none.n,
-            if gap > 0.03 { ": it overfits the 30 training points" } else { "" }
+            if gap > 0.03 { overfit.as_str() } else { "" }
         );
         let _ = write!(
             text,

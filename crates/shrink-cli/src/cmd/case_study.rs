@@ -4,7 +4,7 @@ use crate::study_out::Outputs;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use shrink::case_study::{self, CaseStudy, CaseStudyConfig};
-use shrink::data::{csv_row_lines, read_csv, split_at, Scaling};
+use shrink::data::{Pipeline, Scaling, TargetTask};
 use shrink::penalty::Family;
 use shrink::search::Fold;
 use shrink_report::{format_mean_sd, LineChart, Series, Table};
@@ -39,7 +39,7 @@ pub struct Args {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
-    /// Run the study on your own CSV instead of the two moons (header row; binary 0/1 target).
+    /// Run the study on your own CSV instead of the two moons (header row; a binary target: 0/1 or two class names).
     #[arg(long, requires = "target")]
     data: Option<PathBuf>,
     /// Name of the target column in --data (and --test).
@@ -55,6 +55,9 @@ pub struct Args {
     /// (default: none for the moons, which reproduce the reference; standard for --data).
     #[arg(long, value_enum)]
     scale: Option<crate::choices::ScaleArg>,
+    /// Which columns of --data are inputs and how they are encoded (as on `train`).
+    #[command(flatten)]
+    columns: crate::tables::ColumnArgs,
 }
 
 fn study_data(args: &Args) -> Result<Fold> {
@@ -66,44 +69,39 @@ fn study_data(args: &Args) -> Result<Fold> {
     };
     let target = args.target.as_deref().context("--data needs --target")?;
     let scaling = args.scale.map_or(Scaling::Standard, Scaling::from);
-    let data = read_binary(path, target)?;
+    let options = args.columns.options()?;
+    let table = Pipeline::read_training(path, target, &options)?;
     let (train, test) = match (&args.test, args.train_rows) {
-        (Some(test_path), _) => {
-            let test = read_binary(test_path, target)?;
-            if test.feature_names != data.feature_names {
-                anyhow::bail!(
-                    "{}: feature columns [{}] differ from those of {} [{}]; the test file needs the same columns in the same order",
-                    test_path.display(),
-                    test.feature_names.join(", "),
-                    path.display(),
-                    data.feature_names.join(", ")
-                );
-            }
-            (data, test)
-        }
+        (Some(test_path), _) => (table, Pipeline::read_training(test_path, target, &options)?),
         (None, Some(rows)) => {
-            if rows == 0 || rows >= data.len() {
+            if rows == 0 || rows >= table.nrows() {
                 anyhow::bail!(
                     "--train-rows must leave at least one row for training and one for testing: {} has {} rows, got {rows}",
                     path.display(),
-                    data.len()
+                    table.nrows()
                 );
             }
-            split_at(&data, rows)?
+            let (head, tail): (Vec<usize>, Vec<usize>) = ((0..rows).collect(), (rows..table.nrows()).collect());
+            (table.select_rows(&head), table.select_rows(&tail))
         }
         (None, None) => anyhow::bail!("--data needs either --test FILE or --train-rows N"),
     };
+    // Columns, categories and the two classes are fitted on the training rows; the study's
+    // own scaler (`--scale`) comes after, so the pipeline here leaves the inputs unscaled.
+    let pipeline = Pipeline::fit(&train, target, &options, Scaling::None, TargetTask::Binary)?;
+    let (train, test) = (binary(&pipeline, &train)?, binary(&pipeline, &test)?);
     Ok(case_study::data_from(&train, &test, scaling)?)
 }
 
-/// Reads a CSV and checks that its target is 0 or 1, naming the line of the first bad value.
-fn read_binary(path: &Path, target: &str) -> Result<shrink::data::Dataset> {
-    let data = read_csv(path, target)?;
+/// The rows of `table` through `pipeline`, refusing a numeric target other than 0/1 at its line.
+fn binary(pipeline: &Pipeline, table: &shrink::data::TypedTable) -> Result<shrink::data::Dataset> {
+    let data = pipeline.dataset(table, true)?;
     if let Some((row, value)) = data.y.iter().enumerate().find(|(_, v)| **v != 0.0 && **v != 1.0) {
-        let line = csv_row_lines(path)?.get(row).copied().unwrap_or(row as u64 + 2);
         anyhow::bail!(
-            "{}: line {line}: target `{target}` must be 0 or 1 (the case study is binary classification), got {value}",
-            path.display()
+            "{}: line {}: target `{}` must be 0 or 1, or two class names (the case study is binary classification), got {value}",
+            table.path.display(),
+            table.lines.get(row).copied().unwrap_or(row as u64 + 2),
+            data.target_name
         );
     }
     Ok(data)
