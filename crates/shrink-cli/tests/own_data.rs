@@ -39,7 +39,7 @@ fn penguins_table_with_strings_and_ids() {
     assert_success(&o);
     let text = stdout(&o);
     assert!(number_after(&text, "validation: loss") < 0.2, "{text}");
-    assert!(number_after(&text.split("validation:").nth(1).unwrap(), "accuracy") >= 0.97, "{text}");
+    assert!(number_after(text.split("validation:").nth(1).unwrap(), "accuracy") >= 0.97, "{text}");
     let model = out.join("model.safetensors");
     let o = shrink(os_args(&[&"inspect", &"--model", &model]));
     assert_success(&o);
