@@ -154,6 +154,53 @@ pub(crate) fn csv_error(path: &Path, lines: &mut LineCounter, e: &csv::Error) ->
     }
 }
 
+/// A CSV in memory read row by row, as every reader here does: the header's checked names,
+/// then each data row with its 1-based file line, refused when its width is not the header's.
+pub(crate) struct Records<'b> {
+    path: &'b Path,
+    lines: LineCounter<'b>,
+    records: csv::StringRecordsIntoIter<&'b [u8]>,
+    /// The header's names (a BOM trimmed; empty and duplicate names refused).
+    pub(crate) names: Vec<String>,
+}
+
+impl<'b> Records<'b> {
+    /// Reads the header of `bytes` (`path` names the file in messages).
+    pub(crate) fn open(bytes: &'b [u8], path: &'b Path) -> Result<Self, DataError> {
+        let mut lines = LineCounter::new(bytes);
+        let reader =
+            csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(bytes);
+        let mut records = reader.into_records();
+        let header = match records.next() {
+            None => return Err(DataError::EmptyFile { path: path.to_path_buf() }),
+            Some(r) => r.map_err(|e| csv_error(path, &mut lines, &e))?,
+        };
+        let names = parse_header(path, &header)?;
+        Ok(Records { path, lines, records, names })
+    }
+}
+
+impl Iterator for Records<'_> {
+    type Item = Result<(u64, csv::StringRecord), DataError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let record = match self.records.next()? {
+            Ok(r) => r,
+            Err(e) => return Some(Err(csv_error(self.path, &mut self.lines, &e))),
+        };
+        let line = record.position().map_or(0, |p| self.lines.line_at(p.byte()));
+        if record.len() != self.names.len() {
+            return Some(Err(DataError::RaggedRow {
+                path: self.path.to_path_buf(),
+                line,
+                expected: self.names.len(),
+                found: record.len(),
+            }));
+        }
+        Some(Ok((line, record)))
+    }
+}
+
 fn read_table(path: &Path) -> Result<Table, DataError> {
     let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
     parse_table(&bytes, path)
@@ -166,16 +213,8 @@ fn parse_table(bytes: &[u8], path: &Path) -> Result<Table, DataError> {
 /// Parses the header and the rows; with `pick`, only those columns (in that order) are parsed
 /// and kept, and the others may hold anything.
 fn parse_columns(bytes: &[u8], path: &Path, pick: Option<&[String]>) -> Result<Table, DataError> {
-    let mut lines = LineCounter::new(bytes);
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(bytes);
-    let mut records = reader.records();
-
-    let header = match records.next() {
-        None => return Err(DataError::EmptyFile { path: path.to_path_buf() }),
-        Some(r) => r.map_err(|e| csv_error(path, &mut lines, &e))?,
-    };
-    let names = parse_header(path, &header)?;
+    let records = Records::open(bytes, path)?;
+    let names = records.names.clone();
     let wanted: Vec<usize> = match pick {
         None => (0..names.len()).collect(),
         Some(columns) => columns
@@ -192,19 +231,10 @@ fn parse_columns(bytes: &[u8], path: &Path, pick: Option<&[String]>) -> Result<T
 
     let mut values = Vec::new();
     let mut row_lines = Vec::new();
-    for record in records {
-        let record = record.map_err(|e| csv_error(path, &mut lines, &e))?;
-        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
-        if record.len() != names.len() {
-            return Err(DataError::RaggedRow {
-                path: path.to_path_buf(),
-                line,
-                expected: names.len(),
-                found: record.len(),
-            });
-        }
+    for row in records {
+        let (line, record) = row?;
         row_lines.push(line);
-        // j < record.len() = names.len(): the record length was just checked.
+        // j < record.len() = names.len(): `Records` checks every row's width.
         for &j in &wanted {
             let cell = &record[j];
             values.push(parse_cell(cell).map_err(|reason| DataError::BadCell {

@@ -8,8 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::csv_io::{csv_error, parse_cell, parse_header};
-use crate::lines::LineCounter;
+use crate::csv_io::{parse_cell, Records};
 use crate::DataError;
 
 /// How a kept column is read.
@@ -105,15 +104,8 @@ pub fn read_typed(path: &Path, pick: Pick<'_>, hint: &'static str) -> Result<Typ
 
 /// [`read_typed`] over bytes in memory; `path` names them in messages.
 pub fn parse_typed(bytes: &[u8], path: &Path, pick: Pick<'_>, hint: &'static str) -> Result<TypedTable, DataError> {
-    let mut lines = LineCounter::new(bytes);
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(bytes);
-    let mut records = reader.records();
-    let header = match records.next() {
-        None => return Err(DataError::EmptyFile { path: path.to_path_buf() }),
-        Some(r) => r.map_err(|e| csv_error(path, &mut lines, &e))?,
-    };
-    let names = parse_header(path, &header)?;
+    let records = Records::open(bytes, path)?;
+    let names = records.names.clone();
     let wanted = pick(&names)?;
     let mut columns: Vec<Column> = wanted
         .iter()
@@ -127,20 +119,11 @@ pub fn parse_typed(bytes: &[u8], path: &Path, pick: Pick<'_>, hint: &'static str
         })
         .collect();
     let mut row_lines = Vec::new();
-    for record in records {
-        let record = record.map_err(|e| csv_error(path, &mut lines, &e))?;
-        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
-        if record.len() != names.len() {
-            return Err(DataError::RaggedRow {
-                path: path.to_path_buf(),
-                line,
-                expected: names.len(),
-                found: record.len(),
-            });
-        }
+    for row in records {
+        let (line, record) = row?;
         row_lines.push(line);
         for column in &mut columns {
-            // number - 1 < record.len() = names.len(): checked just above.
+            // number - 1 < record.len() = names.len(): `Records` checks every row's width.
             let cell = &record[column.number - 1];
             match &mut column.data {
                 ColumnData::Numbers(values) => values.push(parse_cell(cell).map_err(|reason| DataError::BadCell {

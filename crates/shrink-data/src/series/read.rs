@@ -8,8 +8,7 @@ use ndarray::Array2;
 
 use super::SeriesSpec;
 use crate::clip::summarize_list;
-use crate::csv_io::{parse_cell, parse_header};
-use crate::lines::LineCounter;
+use crate::csv_io::{parse_cell, Records};
 use crate::DataError;
 
 /// The series of a CSV, in file order.
@@ -49,20 +48,8 @@ impl SeriesSpec {
     /// cell or a `NaN` is an error naming the file, the line and the column.
     pub fn read_csv_bytes(&self, bytes: &[u8], name: &Path) -> Result<SeriesTable, DataError> {
         let path = name;
-        let mut lines = LineCounter::new(bytes);
-        let mut reader =
-            csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(bytes);
-        let mut records = reader.records();
-        let csv_error = |lines: &mut LineCounter, e: csv::Error| DataError::Csv {
-            path: path.to_path_buf(),
-            line: e.position().map_or(0, |p| lines.line_at(p.byte())),
-            message: e.to_string(),
-        };
-        let header = match records.next() {
-            None => return Err(DataError::EmptyFile { path: path.to_path_buf() }),
-            Some(r) => r.map_err(|e| csv_error(&mut lines, e))?,
-        };
-        let names = parse_header(path, &header)?;
+        let records = Records::open(bytes, path)?;
+        let names = records.names.clone();
         let wanted = self
             .columns()
             .iter()
@@ -78,17 +65,8 @@ impl SeriesSpec {
         let mut values = Vec::new();
         let mut row_lines = Vec::new();
         let mut time = Vec::new();
-        for record in records {
-            let record = record.map_err(|e| csv_error(&mut lines, e))?;
-            let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
-            if record.len() != names.len() {
-                return Err(DataError::RaggedRow {
-                    path: path.to_path_buf(),
-                    line,
-                    expected: names.len(),
-                    found: record.len(),
-                });
-            }
+        for row in records {
+            let (line, record) = row?;
             row_lines.push(line);
             for &j in &wanted {
                 let cell = &record[j];
