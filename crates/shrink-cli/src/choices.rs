@@ -57,3 +57,12 @@ impl From<RuleArg> for Rule {
         }
     }
 }
+
+/// `search --prune-trials`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
+pub(crate) enum PruneTrialsArg {
+    /// Every trial trains all of the spec's epochs.
+    None,
+    /// Successive halving over rungs of epochs (η = 3).
+    Halving,
+}

@@ -43,7 +43,8 @@ pub struct Point {
 pub fn parse_l1_ratios(text: &str) -> Result<Vec<f64>, Error> {
     let mut out: Vec<f64> = Vec::new();
     for part in text.split(',') {
-        let r: f64 = part.trim().parse().map_err(|_| Error::invalid("l1-ratios", "a list of numbers in [0, 1]", text))?;
+        let r: f64 =
+            part.trim().parse().map_err(|_| Error::invalid("l1-ratios", "a list of numbers in [0, 1]", text))?;
         if !(0.0..=1.0).contains(&r) {
             return Err(Error::invalid("l1-ratios", "each in [0, 1]", r));
         }
@@ -94,7 +95,11 @@ impl Dimensions {
     /// a family with both parts (`l1l2`, `elastic-net`), a width a hidden Dense layer.
     pub fn validate(&self, spec: &ModelSpec, family: &Family) -> Result<(), Error> {
         if !self.l1_ratios.is_empty() && !matches!(family.kind(), FamilyKind::L1L2 | FamilyKind::ElasticNet(_)) {
-            return Err(Error::invalid("l1-ratios", "used with a family that mixes L1 and L2 (l1l2, elastic-net)", family));
+            return Err(Error::invalid(
+                "l1-ratios",
+                "used with a family that mixes L1 and L2 (l1l2, elastic-net)",
+                family,
+            ));
         }
         for p in self.points() {
             self.spec_at(spec, &p)?;
@@ -183,10 +188,13 @@ mod tests {
         let e = dims.validate(&spec, &Family::L2).unwrap_err().to_string();
         assert!(e.contains("l1-ratios") && e.contains("l1l2"), "{e}");
         for (layer, why) in [("dense_1", "output layer"), ("dense_7", "no layer")] {
-            let d = Dimensions { units: Some(UnitsGrid { layer: layer.into(), widths: vec![3] }), ..Dimensions::default() };
+            let d =
+                Dimensions { units: Some(UnitsGrid { layer: layer.into(), widths: vec![3] }), ..Dimensions::default() };
             let e = d.validate(&spec, &Family::L2).unwrap_err().to_string();
             assert!(e.contains(why), "{e}");
         }
-        assert!(Point { l1_ratio: Some(1.0), units: Some(8) }.simpler(&Point { l1_ratio: Some(1.0), units: Some(64) }).is_gt());
+        assert!(Point { l1_ratio: Some(1.0), units: Some(8) }
+            .simpler(&Point { l1_ratio: Some(1.0), units: Some(64) })
+            .is_gt());
     }
 }

@@ -97,11 +97,14 @@ pub struct RungReport {
     pub promoted: usize,
 }
 
+/// A trial's weights and optimizer state at the end of a rung.
+type State = (Model<f32>, Trainer<f32>);
+
 struct Job {
     candidate: usize,
     repeat: usize,
     fold: usize,
-    state: Mutex<Option<(Model<f32>, Trainer<f32>)>>,
+    state: Mutex<Option<State>>,
 }
 
 /// Runs the search by successive halving over `points` × `config.alphas`.
@@ -146,7 +149,7 @@ pub fn run(
         done.into_iter().filter(|r| r.rung.is_some()).map(|r| (r.record_key(), r)).collect();
     let counter = AtomicUsize::new(0);
     let mut alive: Vec<usize> = (0..candidates.len()).collect();
-    let mut states: HashMap<(usize, usize, usize), (Model<f32>, Trainer<f32>)> = HashMap::new();
+    let mut states: HashMap<(usize, usize, usize), State> = HashMap::new();
     let mut rungs = Vec::new();
     let mut trained = 0;
     let mut last_scores: BTreeMap<usize, AlphaScore> = BTreeMap::new();
@@ -171,7 +174,7 @@ pub fn run(
         let results = run_trials(
             &jobs,
             config.threads,
-            |job| -> Result<(TrialRecord, Option<(Model<f32>, Trainer<f32>)>), Error> {
+            |job| -> Result<(TrialRecord, Option<State>), Error> {
                 let (point, alpha, spec_p, config_p) = &candidates[job.candidate];
                 let state = job.state.lock().map_err(|_| poisoned())?.take();
                 let (record, state) = train(spec_p, config_p, folds, job, *alpha, state, previous, epochs)?;
@@ -268,10 +271,10 @@ fn train(
     folds: &[Fold],
     job: &Job,
     alpha: f64,
-    state: Option<(Model<f32>, Trainer<f32>)>,
+    state: Option<State>,
     previous: Option<usize>,
     epochs: usize,
-) -> Result<(TrialRecord, Option<(Model<f32>, Trainer<f32>)>), Error> {
+) -> Result<(TrialRecord, Option<State>), Error> {
     let start = Instant::now();
     let fold = &folds[job.fold];
     let seed = spec.seed + job.repeat as u64;

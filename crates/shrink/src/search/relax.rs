@@ -85,20 +85,14 @@ pub fn support(
 ) -> Result<(SavedModel, Vec<usize>), Error> {
     let saved = SavedModel { spec: spec.clone(), scaler, features, target, model: model.clone(), series: None };
     let (mut pruned, _) = prune(&saved)?;
-    let kept: Vec<usize> =
-        pruned.features.iter().filter_map(|f| saved.features.iter().position(|g| g == f)).collect();
+    let kept: Vec<usize> = pruned.features.iter().filter_map(|f| saved.features.iter().position(|g| g == f)).collect();
     pruned.model.set_penalty(&config.param, None)?;
     pruned.spec = pruned.spec.clone().with_model_config(pruned.model.describe());
     Ok((pruned, kept))
 }
 
 /// The relaxed fit of `pruned` on `(x, y)` (inputs already restricted to its support).
-pub fn fit_relaxed(
-    spec: &ModelSpec,
-    pruned: &mut Model<f32>,
-    fold: &Fold,
-    seed: u64,
-) -> Result<Trainer<f32>, Error> {
+pub fn fit_relaxed(spec: &ModelSpec, pruned: &mut Model<f32>, fold: &Fold, seed: u64) -> Result<Trainer<f32>, Error> {
     let mut trainer = Trainer::new(spec.loss, &spec.optimizer, &trial_metrics(spec))?;
     let fit = FitConfig { seed, ..spec.fit_config() };
     let validation = fit.needs_validation().then(|| (fold.x_val.view(), fold.y_val.view()));
@@ -111,7 +105,12 @@ pub fn fit_relaxed(
 pub fn run(spec: &ModelSpec, config: &SearchConfig, folds: &[Fold], alpha: f64) -> Result<RelaxReport, Error> {
     check(spec)?;
     let jobs: Vec<(usize, usize)> = (0..config.repeats).flat_map(|r| (0..folds.len()).map(move |f| (r, f))).collect();
-    let results = super::run_trials(&jobs, config.threads, |&(repeat, f)| one(spec, config, &folds[f], alpha, repeat, f), |_, _| {})?;
+    let results = super::run_trials(
+        &jobs,
+        config.threads,
+        |&(repeat, f)| one(spec, config, &folds[f], alpha, repeat, f),
+        |_, _| {},
+    )?;
     let trials = results.into_iter().collect::<Result<Vec<_>, Error>>()?;
     let col = |g: fn(&RelaxTrial) -> f64| trials.iter().map(g).collect::<Vec<f64>>();
     let se = |v: &[f64]| mean_sd(v).1 / (v.len().max(1) as f64).sqrt();
@@ -129,7 +128,14 @@ pub fn run(spec: &ModelSpec, config: &SearchConfig, folds: &[Fold], alpha: f64) 
     })
 }
 
-fn one(spec: &ModelSpec, config: &SearchConfig, fold: &Fold, alpha: f64, repeat: usize, f: usize) -> Result<RelaxTrial, Error> {
+fn one(
+    spec: &ModelSpec,
+    config: &SearchConfig,
+    fold: &Fold,
+    alpha: f64,
+    repeat: usize,
+    f: usize,
+) -> Result<RelaxTrial, Error> {
     let seed = spec.seed + repeat as u64;
     let (mut model, mut trainer) = start_trial(spec, config, alpha, repeat)?;
     // The same fit as the search's cold trial (same seed and settings), so the same score.

@@ -220,8 +220,7 @@ pub fn run_search(
             dimensions: Dimensions::default(),
             ..config.clone()
         };
-        let mine: Vec<TrialRecord> =
-            done.iter().filter(|r| r.point() == *point && r.rung.is_none()).cloned().collect();
+        let mine: Vec<TrialRecord> = done.iter().filter(|r| r.point() == *point && r.rung.is_none()).cloned().collect();
         let tag = |r: &TrialRecord| sink(&TrialRecord { l1_ratio: point.l1_ratio, units: point.units, ..r.clone() });
         let base = i * per_point;
         let later = (points.len() - 1 - i) * per_point;

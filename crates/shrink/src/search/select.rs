@@ -192,7 +192,9 @@ mod tests {
 
     #[test]
     fn over_mixes_the_band_is_shared_and_ties_go_to_the_sparser_mix() {
-        let at = |r: f64, alpha: f64, mean: f64, se: f64| score(alpha, mean, se).at(&Point { l1_ratio: Some(r), units: None });
+        let at = |r: f64, alpha: f64, mean: f64, se: f64| {
+            score(alpha, mean, se).at(&Point { l1_ratio: Some(r), units: None })
+        };
         // Best 0.90 ± 0.02 (mix 0.5, alpha 1e-3): the band is ≥ 0.88 over every mix.
         let table = [
             at(0.5, 1e-3, 0.90, 0.02),

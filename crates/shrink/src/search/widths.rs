@@ -32,7 +32,8 @@ impl WidthComparison {
     /// halving: among the candidates that reached the last rung).
     pub fn of(outcome: &SearchOutcome) -> Option<WidthComparison> {
         let last_rung = outcome.rungs.len().checked_sub(1);
-        let scores: Vec<&AlphaScore> = outcome.scores.iter().filter(|s| s.units.is_some() && s.rung == last_rung).collect();
+        let scores: Vec<&AlphaScore> =
+            outcome.scores.iter().filter(|s| s.units.is_some() && s.rung == last_rung).collect();
         let widths: Vec<usize> = scores.iter().filter_map(|s| s.units).collect();
         let (lo, hi) = (*widths.iter().min()?, *widths.iter().max()?);
         if lo == hi {
@@ -57,14 +58,7 @@ impl WidthComparison {
         let diffs: Vec<f64> = w.iter().filter_map(|(k, v)| n.get(k).map(|u| sign * (v - u))).collect();
         let (advantage, sd) = mean_sd(&diffs);
         let se = sd / (diffs.len().max(1) as f64).sqrt();
-        Some(WidthComparison {
-            narrow,
-            wide,
-            advantage,
-            se,
-            pairs: diffs.len(),
-            wide_beats_narrow: advantage > se,
-        })
+        Some(WidthComparison { narrow, wide, advantage, se, pairs: diffs.len(), wide_beats_narrow: advantage > se })
     }
 
     /// One sentence for the report.

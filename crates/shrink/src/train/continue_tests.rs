@@ -24,8 +24,7 @@ fn a_continued_fit_equals_the_uninterrupted_one() {
     let x = data.x.mapv(|v| v as f32);
     let y = data.y.mapv(|v| v as f32).insert_axis(ndarray::Axis(1));
     let schedule = LrSchedule::Step { decay_steps: 7, decay_rate: 0.5 };
-    let base =
-        FitConfig { epochs: 30, batch_size: 16, seed: 9, lr_schedule: Some(schedule), ..FitConfig::default() };
+    let base = FitConfig { epochs: 30, batch_size: 16, seed: 9, lr_schedule: Some(schedule), ..FitConfig::default() };
     assert!(base.continues_exactly());
     let run = |splits: &[usize]| {
         let mut model = net();
