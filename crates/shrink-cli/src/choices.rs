@@ -73,3 +73,12 @@ impl From<UnknownArg> for shrink::data::HandleUnknown {
         }
     }
 }
+
+/// `search --prune-trials`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
+pub(crate) enum PruneTrialsArg {
+    /// Every trial trains all of the spec's epochs.
+    None,
+    /// Successive halving over rungs of epochs (η = 3).
+    Halving,
+}

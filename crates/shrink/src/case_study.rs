@@ -246,6 +246,9 @@ pub fn run(
             train_mean: r.train_acc_mean,
             kernel_l2: r.kernel_l2_mean,
             zero_fraction: r.kernel_zero_fraction_mean,
+            l1_ratio: None,
+            units: None,
+            rung: None,
         })
         .collect();
     let best_alpha = select(&grid_scores, true, Rule::Best).map_or(f64::NAN, |s| s.alpha);

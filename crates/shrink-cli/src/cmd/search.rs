@@ -66,24 +66,53 @@ pub struct Args {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
-    /// Discard DIR/trials.csv and start over.
+    /// Discard DIR/trials.csv (and DIR/full, DIR/cold) and start over.
     #[arg(long)]
     force: bool,
     #[command(flatten)]
     columns: crate::tables::ColumnArgs,
+    /// Elastic-net mixes searched jointly with alpha (l1l2 and elastic-net families):
+    /// every (l1_ratio, alpha) is a trial, penalty alpha·(r·Σ|w| + (1−r)/2·Σw²).
+    #[arg(long)]
+    l1_ratios: Option<String>,
+    /// Widths of one hidden Dense layer searched jointly with alpha: LAYER=8,64,256.
+    #[arg(long)]
+    units: Option<String>,
+    /// none: every trial trains all epochs; halving: successive halving over rungs of epochs.
+    #[arg(long, value_enum, default_value_t = crate::choices::PruneTrialsArg::None)]
+    prune_trials: crate::choices::PruneTrialsArg,
+    /// Epochs of the halving rungs, increasing, ending at the spec's epochs (default: a ninth,
+    /// a third, all).
+    #[arg(long)]
+    rungs: Option<String>,
+    /// With halving, also run the full grid (in DIR/full) and report time and agreement.
+    #[arg(long)]
+    compare_full: bool,
+    /// After choosing, refit on the chosen support (pruned inputs and units) without the
+    /// penalty and report both scores; with --refit, save the relaxed model.
+    #[arg(long)]
+    relax: bool,
 }
 
-/// `--penalty`: a family and whether its text named a mode.
+/// `--penalty`: a family, whether its text named a mode, and whether it is a bare
+/// `elastic-net` (its mix left to --l1-ratios).
 #[derive(Clone)]
 struct FamilyArg {
     family: Family,
     named_mode: bool,
+    bare_mix: bool,
 }
 
 impl std::str::FromStr for FamilyArg {
     type Err = shrink::PenaltyError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Ok(FamilyArg { family: text.parse()?, named_mode: text.contains('@') })
+        let (body, mode) = text.split_once('@').map_or((text, None), |(b, m)| (b, Some(m)));
+        if body.trim() == "elastic-net" {
+            // A placeholder mix: each point of --l1-ratios sets its own.
+            let family = format!("elastic-net:1{}", mode.map(|m| format!("@{m}")).unwrap_or_default()).parse()?;
+            return Ok(FamilyArg { family, named_mode: mode.is_some(), bare_mix: true });
+        }
+        Ok(FamilyArg { family: text.parse()?, named_mode: text.contains('@'), bare_mix: false })
     }
 }
 
@@ -91,7 +120,7 @@ impl std::str::FromStr for FamilyArg {
 /// its penalty on `--param` proximally or decoupled, that mode — a mode in the spec is never
 /// dropped silently.
 fn search_family(spec: &ModelSpec, args: &Args) -> Result<Family> {
-    let FamilyArg { family, named_mode } = args.penalty.clone();
+    let FamilyArg { family, named_mode, .. } = args.penalty.clone();
     if named_mode {
         return Ok(family);
     }
@@ -142,6 +171,21 @@ fn plan(args: &Args) -> Result<Plan> {
     if args.compare_cold && path == PathKind::Cold {
         bail!("--compare-cold compares a warm path with the cold grid; add --path warm");
     }
+    let halving = args.prune_trials == crate::choices::PruneTrialsArg::Halving;
+    let flags = crate::cmd::search_grid::GridFlags {
+        l1_ratios: args.l1_ratios.as_deref(),
+        units: args.units.as_deref(),
+        halving,
+        rungs: args.rungs.as_deref(),
+        compare_full: args.compare_full,
+    };
+    let grid = crate::cmd::search_grid::plan_grid(&spec, &flags)?;
+    if args.penalty.bare_mix && grid.dimensions.l1_ratios.is_empty() {
+        bail!("--penalty elastic-net needs its mix: elastic-net:0.5, or --l1-ratios 0.1,0.5,0.9,1");
+    }
+    if args.relax && path != PathKind::Cold {
+        bail!("--relax compares with the cold fits of the chosen alpha; leave out --path {:?}", args.path);
+    }
     let config = SearchConfig {
         param: args.param.clone(),
         penalty,
@@ -151,8 +195,13 @@ fn plan(args: &Args) -> Result<Plan> {
         rule: args.rule.into(),
         path,
         warm_epochs: args.warm_epochs.unwrap_or((spec.epochs / 4).max(1)),
+        dimensions: grid.dimensions,
+        halving: grid.halving,
         threads: crate::threads(args.threads),
     };
+    if args.relax {
+        shrink::search::relax::check(&spec).context("--relax")?;
+    }
     // input_shape may be omitted (known once the table is encoded); --param is checked on a
     // network with one input, which names the same parameters.
     let probe =
@@ -204,7 +253,7 @@ fn search_into(plan: &Plan, config: &SearchConfig, dir: &Path, force: bool, labe
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     shrink::files::write_atomic(&settings, plan.fingerprint.as_bytes())?;
-    let (log, done) = TrialLog::open(&dir.join("trials.csv"), force)?;
+    let (log, done) = TrialLog::open_with(&dir.join("trials.csv"), force, crate::cmd::search_grid::columns(config))?;
     let log = Mutex::new(log);
     let bar = ProgressBar::new(0);
     bar.set_style(
@@ -267,29 +316,57 @@ pub fn run(args: Args) -> Result<()> {
     if args.compare_cold {
         written.extend(["trials.csv", "search.json"].map(|f| args.out.join("cold").join(f)));
     }
-    files.push(write_summary(&args.out, &plan.config, &outcome, comparison.as_ref())?);
+    let halving = if args.compare_full {
+        let full_config = SearchConfig { halving: None, ..plan.config.clone() };
+        let full = search_into(&plan, &full_config, &args.out.join("full"), args.force, "full grid")?;
+        written.extend(["trials.csv", "search.json"].map(|f| args.out.join("full").join(f)));
+        Some(crate::cmd::search_grid::HalvingComparison::new(&outcome, &full))
+    } else {
+        None
+    };
+    let extras = crate::cmd::search_grid::extras(&plan.spec, &plan.config, &plan.folds, &outcome, halving, args.relax)?;
+    let summary = write_summary(&args.out, &plan.config, &outcome, comparison.as_ref())?;
+    crate::cmd::search_grid::amend_summary(&summary, &extras)?;
+    files.push(summary);
     files.extend(write_plots(&args.out, &args.param, &outcome)?);
     if args.refit {
         if let Some(sel) = &outcome.selection {
-            files.push(refit(&plan, sel.alpha, &args)?);
+            files.push(refit(&plan, sel, &args)?);
         }
     }
     written.extend(files.iter().cloned());
     manifest.write(&args.out, &written)?;
-    print_report(&plan.config, &outcome, comparison.as_ref(), &files)
+    print_report(&plan.config, &outcome, comparison.as_ref(), &files)?;
+    crate::print(&extras.text())
 }
 
-/// Trains the chosen alpha on every row of --data (scaler fitted on them) and saves it.
-fn refit(plan: &Plan, alpha: f64, args: &Args) -> Result<PathBuf> {
+/// Trains the chosen (mix, width, alpha) on every row of --data (scaler fitted on them) and
+/// saves it; with --relax, the relaxed fit on its pruned support instead.
+fn refit(plan: &Plan, sel: &shrink::search::Selection, args: &Args) -> Result<PathBuf> {
     let path = args.out.join("model.safetensors");
-    let spec = &plan.spec;
+    let point = shrink::search::Point { l1_ratio: sel.l1_ratio, units: sel.units };
+    let spec = &plan.config.dimensions.spec_at(&plan.spec, &point)?;
+    let family = point.family(&plan.config.penalty)?;
     let x = encode_inputs(spec, &plan.pipeline, &plan.data)?;
     let y = encode_targets(spec, &plan.pipeline, &plan.data)?;
     let mut model = spec.build_model()?;
-    model.set_penalty(&plan.config.param, Some(plan.config.penalty.at(alpha)?))?;
+    model.set_penalty(&plan.config.param, Some(family.at(sel.alpha)?))?;
     let mut trainer = spec.trainer()?;
     trainer.fit(&mut model, x.view(), y.view(), None, &spec.fit_config(), None)?;
-    let saved = SavedModel { spec: spec.clone(), pipeline: plan.pipeline.clone(), model };
+    let saved = if args.relax {
+        let config = SearchConfig { penalty: family, ..plan.config.clone() };
+        let (mut pruned, kept) = shrink::search::relax::support(spec, &config, &model, plan.pipeline.clone())?;
+        let all = Fold {
+            x_train: x.select(ndarray::Axis(1), &kept),
+            y_train: y.clone(),
+            x_val: x.select(ndarray::Axis(1), &kept),
+            y_val: y,
+        };
+        trainer = shrink::search::relax::fit_relaxed(&pruned.spec, &mut pruned.model, &all, spec.seed)?;
+        pruned
+    } else {
+        SavedModel { spec: spec.clone(), pipeline: plan.pipeline.clone(), model }
+    };
     saved.save(&path, Some(&trainer), true)?;
     Ok(path)
 }

@@ -82,7 +82,14 @@ pub fn write_summary(
 /// Score (± standard error), kernel L2 norm and exact-zero fraction against alpha on a log
 /// axis, PNG and SVG.
 pub fn write_plots(out: &Path, param: &str, outcome: &SearchOutcome) -> Result<Vec<PathBuf>> {
-    let mut rows: Vec<_> = outcome.scores.iter().filter(|s| s.mean.is_finite()).collect();
+    let chosen = outcome.selection.as_ref().map(|s| (s.l1_ratio, s.units));
+    let last_rung = outcome.rungs.len().checked_sub(1);
+    let mut rows: Vec<_> = outcome
+        .scores
+        .iter()
+        .filter(|s| s.mean.is_finite() && s.rung == last_rung)
+        .filter(|s| chosen.is_none_or(|c| c == (s.l1_ratio, s.units)))
+        .collect();
     rows.sort_by(|a, b| a.alpha.total_cmp(&b.alpha));
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -125,17 +132,34 @@ pub fn print_report(
     comparison: Option<&Comparison>,
     files: &[PathBuf],
 ) -> Result<()> {
-    let mut table = Table::new(["alpha", &format!("{} (mean ± se)", outcome.score_name), "n", "kernel L2", "zeros"]);
-    let chosen = outcome.selection.as_ref().map(|s| s.alpha);
+    // Grid dimensions add their key columns in front of alpha.
+    let (mixes, widths) =
+        (outcome.scores.iter().any(|s| s.l1_ratio.is_some()), outcome.scores.iter().any(|s| s.units.is_some()));
+    let mut head: Vec<String> = Vec::new();
+    head.extend(mixes.then(|| "l1_ratio".to_string()));
+    head.extend(widths.then(|| "units".to_string()));
+    head.extend([
+        "alpha".to_string(),
+        format!("{} (mean ± se)", outcome.score_name),
+        "n".into(),
+        "kernel L2".into(),
+        "zeros".into(),
+    ]);
+    let mut table = Table::new(head);
+    let chosen = outcome.selection.as_ref().map(|s| (s.alpha, s.l1_ratio, s.units));
     for s in &outcome.scores {
-        let mark = if Some(s.alpha) == chosen { " *" } else { "" };
-        table.push_row([
+        let mark = if Some((s.alpha, s.l1_ratio, s.units)) == chosen { " *" } else { "" };
+        let mut row: Vec<String> = Vec::new();
+        row.extend(mixes.then(|| s.l1_ratio.map_or("-".into(), |r| r.to_string())));
+        row.extend(widths.then(|| s.units.map_or("-".into(), |u| u.to_string())));
+        row.extend([
             format!("{}{mark}", s.alpha),
             format!("{:.4} ± {:.4}", s.mean, s.se),
             s.n.to_string(),
             format!("{:.3}", s.kernel_l2),
             format!("{:.1}%", 100.0 * s.zero_fraction),
         ]);
+        table.push_row(row);
     }
     let mut text = format!("{table}\n");
     match &outcome.selection {

@@ -7,20 +7,29 @@
 //!
 //! On top of it sits the alpha search (`shrink search`): [`grid`] (which alphas),
 //! [`data`] (which rows validate: hold-out, test table, K folds), [`warm`] and [`run`] (training the trials),
-//! [`trial_log`] (the resumable `trials.csv`) and [`select`] (best or one-standard-error).
+//! [`trial_log`] (the resumable `trials.csv`) and [`select`] (best or one-standard-error);
+//! [`dimensions`] (mixes and widths beside alpha), [`halving`] (successive halving over rungs
+//! of epochs), [`relax`] (the relaxed refit on the chosen support) and [`widths`] (wide
+//! against narrow).
 
 pub mod data;
+pub mod dimensions;
 pub mod grid;
+pub mod halving;
+pub mod relax;
 pub mod run;
 pub mod select;
 pub mod trial_log;
 pub mod warm;
+pub mod widths;
 
 pub use data::{kfold, make_folds, stratified_kfold, Fold, Validation};
+pub use dimensions::{parse_l1_ratios, parse_units, Dimensions, Point, UnitsGrid};
 pub use grid::{parse_alphas, refine_points};
+pub use halving::{Halving, RungReport};
 pub use run::{run_search, spec_mode, PathKind, SearchConfig, SearchOutcome};
 pub use select::{select, AlphaScore, Rule, Selection};
-pub use trial_log::{TrialLog, TrialRecord};
+pub use trial_log::{Columns, TrialLog, TrialRecord};
 
 use crate::Error;
 use rayon::prelude::*;
@@ -133,3 +142,6 @@ mod tests {
 
 #[cfg(test)]
 mod search_tests;
+
+#[cfg(test)]
+mod halving_tests;

@@ -5,7 +5,9 @@
 //! records are identical whatever the thread count or the order trials finish in.
 
 use super::data::{is_classification, Fold};
+use super::dimensions::Dimensions;
 use super::grid::refine_points;
+use super::halving::Halving;
 use super::select::{select, AlphaScore, Rule, Selection};
 use super::trial_log::{TrialKey, TrialRecord};
 use super::{run_trials, warm};
@@ -53,6 +55,12 @@ pub struct SearchConfig {
     pub path: PathKind,
     /// Epochs of each continued fit on a warm path (the first fit uses the spec's epochs).
     pub warm_epochs: usize,
+    /// Grid dimensions beside alpha (`--l1-ratios`, `--units`); empty: alpha alone.
+    #[serde(flatten)]
+    pub dimensions: Dimensions,
+    /// Successive halving over rungs of epochs instead of training every trial in full.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub halving: Option<Halving>,
     /// Worker threads, ≥ 1 (results do not depend on it).
     #[serde(skip)]
     pub threads: usize,
@@ -78,8 +86,14 @@ impl SearchConfig {
                 format!("{} × {} × (folds)", self.alphas.len(), self.repeats),
             ));
         }
-        for &a in &self.alphas {
-            self.penalty.at(a)?;
+        self.dimensions.validate(spec, &self.penalty)?;
+        for p in self.dimensions.points() {
+            for &a in &self.alphas {
+                p.family(&self.penalty)?.at(a)?;
+            }
+        }
+        if let Some(h) = &self.halving {
+            h.validate(spec, self)?;
         }
         spec.build_model()?.select(&self.param)?;
         // Every trial has validation rows (hold-out, test table or fold) for a `val_` monitor.
@@ -131,7 +145,7 @@ pub fn score_name(spec: &ModelSpec) -> &'static str {
 /// Everything a search produced.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchOutcome {
-    /// Every trial of this search, sorted by (alpha, repeat, fold).
+    /// Every trial of this search, sorted by (mix, width, alpha, repeat, fold, rung).
     pub records: Vec<TrialRecord>,
     /// The grid.
     pub grid: Vec<f64>,
@@ -151,6 +165,9 @@ pub struct SearchOutcome {
     pub trial_seconds: f64,
     /// Wall time of this call.
     pub seconds: f64,
+    /// With successive halving, what each rung trained and promoted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rungs: Vec<super::halving::RungReport>,
 }
 
 /// The most trials one search may plan (about a year of 3-second trials on one core).
@@ -173,8 +190,10 @@ pub fn run_search(
     config.validate(spec)?;
     // Counts from flags are multiplied before anything is planned: 1e12 repeats is an error,
     // not an 8 GB list of trial keys.
+    let points = config.dimensions.points();
     let trials = (config.alphas.len().checked_mul(config.repeats))
         .and_then(|t| t.checked_mul(folds.len()))
+        .and_then(|t| t.checked_mul(points.len()))
         .filter(|&t| t <= MAX_TRIALS);
     if trials.is_none() {
         return Err(Error::invalid(
@@ -183,6 +202,70 @@ pub fn run_search(
             format!("{} × {} × {}", config.alphas.len(), config.repeats, folds.len()),
         ));
     }
+    if config.halving.is_some() {
+        return super::halving::run(spec, config, folds, &points, done, sink, progress);
+    }
+    if config.dimensions.is_empty() {
+        return run_point(spec, config, folds, done, sink, progress);
+    }
+    // One alpha search per point (mix, width), each tagged with its point; then one selection
+    // over every (point, alpha).
+    let start = Instant::now();
+    let per_point = config.alphas.len() * config.repeats * folds.len();
+    let mut all: Option<SearchOutcome> = None;
+    for (i, point) in points.iter().enumerate() {
+        let spec_p = config.dimensions.spec_at(spec, point)?;
+        let config_p = SearchConfig {
+            penalty: point.family(&config.penalty)?,
+            dimensions: Dimensions::default(),
+            ..config.clone()
+        };
+        let mine: Vec<TrialRecord> = done.iter().filter(|r| r.point() == *point && r.rung.is_none()).cloned().collect();
+        let tag = |r: &TrialRecord| sink(&TrialRecord { l1_ratio: point.l1_ratio, units: point.units, ..r.clone() });
+        let base = i * per_point;
+        let later = (points.len() - 1 - i) * per_point;
+        let step = |d: usize, t: usize| progress(base + d, base + t + later);
+        let mut o = run_point(&spec_p, &config_p, folds, mine, &tag, &step)?;
+        o.records.iter_mut().for_each(|r| (r.l1_ratio, r.units) = (point.l1_ratio, point.units));
+        o.scores = o.scores.into_iter().map(|s| s.at(point)).collect();
+        match &mut all {
+            None => all = Some(o),
+            Some(a) => {
+                a.records.extend(o.records);
+                for v in o.refined {
+                    if !a.refined.contains(&v) {
+                        a.refined.push(v);
+                    }
+                }
+                a.scores.extend(o.scores);
+                a.trained += o.trained;
+                a.trial_seconds += o.trial_seconds;
+            }
+        }
+    }
+    let mut out = all.ok_or_else(|| Error::invalid("grid points", "at least one", 0))?;
+    out.records.sort_by_key(TrialRecord::record_key);
+    out.scores.sort_by(score_order);
+    out.selection = select(&out.scores, out.higher_is_better, config.rule);
+    out.seconds = start.elapsed().as_secs_f64();
+    Ok(out)
+}
+
+/// The order of the score table: by mix, then width, then alpha from the largest.
+pub fn score_order(a: &AlphaScore, b: &AlphaScore) -> std::cmp::Ordering {
+    let key = |s: &AlphaScore| (s.l1_ratio.unwrap_or(0.0), s.units.unwrap_or(0));
+    key(a).0.total_cmp(&key(b).0).then(key(a).1.cmp(&key(b).1)).then(b.alpha.total_cmp(&a.alpha))
+}
+
+/// The alpha search at one point: the grid, then (with `refine`) the refinement points.
+fn run_point(
+    spec: &ModelSpec,
+    config: &SearchConfig,
+    folds: &[Fold],
+    done: Vec<TrialRecord>,
+    sink: Sink,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<SearchOutcome, Error> {
     let start = Instant::now();
     let mut have: BTreeMap<TrialKey, TrialRecord> = done.into_iter().map(|r| (r.key(), r)).collect();
     let per_alpha = config.repeats * folds.len();
@@ -237,6 +320,7 @@ pub fn run_search(
         higher_is_better,
         trained,
         seconds: start.elapsed().as_secs_f64(),
+        rungs: Vec::new(),
     })
 }
 

@@ -35,6 +35,8 @@ fn setup(path: PathKind) -> (ModelSpec, SearchConfig, Vec<Fold>) {
         rule: Rule::OneSe,
         path,
         warm_epochs: 10,
+        dimensions: Dimensions::default(),
+        halving: None,
         threads: 2,
     };
     (spec, config, folds)

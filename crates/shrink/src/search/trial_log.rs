@@ -1,6 +1,9 @@
 //! `trials.csv`: one line per finished trial, appended, flushed and synced as soon as the trial
 //! ends, so an interrupted search (Ctrl-C, kill, power loss) loses at most the trials still
 //! running and a rerun skips every finished one.
+//!
+//! A search with grid dimensions or halving adds key columns, only then (a plain search keeps
+//! the plain header): `l1_ratio` and `units` lead, before `alpha`; `rung` follows `fold`.
 
 use crate::Error;
 use serde::Serialize;
@@ -33,22 +36,85 @@ pub struct TrialRecord {
     pub zero_fraction: f64,
     /// Wall time of the trial (the only column that differs between identical runs).
     pub seconds: f64,
+    /// The elastic-net mix, with `--l1-ratios`.
+    pub l1_ratio: Option<f64>,
+    /// The searched layer's width, with `--units`.
+    pub units: Option<usize>,
+    /// The halving rung (0 first) whose epochs the trial was trained to.
+    pub rung: Option<usize>,
 }
 
-/// A trial's identity, ordered by alpha (bit pattern of a positive float orders like the
-/// float), repeat and fold.
+/// A trial's identity within one point of the grid dimensions, ordered by alpha (bit pattern of
+/// a positive float orders like the float), repeat and fold.
 pub type TrialKey = (u64, usize, usize);
 
+/// A trial's full identity in `trials.csv`: mix, width, alpha, repeat, fold, rung.
+pub type RecordKey = (Option<u64>, Option<usize>, u64, usize, usize, Option<usize>);
+
+/// Which optional key columns a log has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Columns {
+    /// `l1_ratio`.
+    pub l1_ratio: bool,
+    /// `units`.
+    pub units: bool,
+    /// `rung`.
+    pub rung: bool,
+}
+
+impl Columns {
+    /// The header with these columns.
+    pub fn header(&self) -> String {
+        let mut cols: Vec<&str> = Vec::new();
+        if self.l1_ratio {
+            cols.push("l1_ratio");
+        }
+        if self.units {
+            cols.push("units");
+        }
+        cols.extend(["alpha", "repeat", "fold"]);
+        if self.rung {
+            cols.push("rung");
+        }
+        cols.extend(["seed", "score", "train_score", "kernel_l2", "zero_fraction", "seconds"]);
+        cols.join(",")
+    }
+}
+
 impl TrialRecord {
-    /// The record's key.
+    /// The record's key within its point (see [`TrialRecord::record_key`] for the full one).
     pub fn key(&self) -> TrialKey {
         (self.alpha.to_bits(), self.repeat, self.fold)
     }
 
-    /// The CSV line (floats in shortest round-trip form, so a reread record is bit-identical).
+    /// The record's full key.
+    pub fn record_key(&self) -> RecordKey {
+        (self.l1_ratio.map(f64::to_bits), self.units, self.alpha.to_bits(), self.repeat, self.fold, self.rung)
+    }
+
+    /// The grid point of the record.
+    pub fn point(&self) -> super::dimensions::Point {
+        super::dimensions::Point { l1_ratio: self.l1_ratio, units: self.units }
+    }
+
+    /// The CSV line in the plain columns.
     pub fn to_line(&self) -> String {
+        self.to_line_with(Columns::default())
+    }
+
+    /// The CSV line (floats in shortest round-trip form, so a reread record is bit-identical).
+    pub fn to_line_with(&self, columns: Columns) -> String {
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        let mut keys = String::new();
+        if columns.l1_ratio {
+            keys += &format!("{},", opt(self.l1_ratio.map(|r| r.to_string())));
+        }
+        if columns.units {
+            keys += &format!("{},", opt(self.units.map(|u| u.to_string())));
+        }
+        let rung = if columns.rung { format!(",{}", opt(self.rung.map(|r| r.to_string()))) } else { String::new() };
         format!(
-            "{},{},{},{},{},{},{},{},{}\n",
+            "{keys}{},{},{}{rung},{},{},{},{},{},{}\n",
             self.alpha,
             self.repeat,
             self.fold,
@@ -61,11 +127,19 @@ impl TrialRecord {
         )
     }
 
-    fn parse(line: &str) -> Option<Self> {
-        let f: Vec<&str> = line.split(',').collect();
+    fn parse(line: &str, columns: Columns) -> Option<Self> {
+        let mut f: Vec<&str> = line.split(',').collect();
+        let mut take = |on: bool, at: usize| if on && at < f.len() { Some(f.remove(at)) } else { None };
+        let l1_ratio = take(columns.l1_ratio, 0);
+        let units = take(columns.units, 0);
+        let rung = take(columns.rung, 3);
         if f.len() != 9 {
             return None;
         }
+        // A key column that is present must hold a value: every trial of such a search has one.
+        let l1_ratio = l1_ratio.map(|t| t.parse::<f64>().ok()).map_or(Some(None), |v| v.map(Some))?;
+        let units = units.map(|t| t.parse::<usize>().ok()).map_or(Some(None), |v| v.map(Some))?;
+        let rung = rung.map(|t| t.parse::<usize>().ok()).map_or(Some(None), |v| v.map(Some))?;
         let x = |i: usize| f[i].parse::<f64>().ok();
         Some(TrialRecord {
             alpha: x(0)?,
@@ -77,6 +151,9 @@ impl TrialRecord {
             kernel_l2: x(6)?,
             zero_fraction: x(7)?,
             seconds: x(8)?,
+            l1_ratio,
+            units,
+            rung,
         })
     }
 }
@@ -86,6 +163,7 @@ impl TrialRecord {
 pub struct TrialLog {
     path: PathBuf,
     file: File,
+    columns: Columns,
 }
 
 impl TrialLog {
@@ -94,6 +172,12 @@ impl TrialLog {
     /// truncated before it, so the trial runs again. Any other unreadable line is an error
     /// (the file is not ours to repair). Duplicate keys keep the first record.
     pub fn open(path: &Path, fresh: bool) -> Result<(Self, Vec<TrialRecord>), Error> {
+        Self::open_with(path, fresh, Columns::default())
+    }
+
+    /// [`TrialLog::open`] for a log with the optional key `columns`.
+    pub fn open_with(path: &Path, fresh: bool, columns: Columns) -> Result<(Self, Vec<TrialRecord>), Error> {
+        let header = columns.header();
         let io = |source| Error::Io { path: path.display().to_string(), source };
         let text =
             if fresh { String::new() } else { std::fs::read_to_string(path).or_else(not_found_empty).map_err(io)? };
@@ -106,20 +190,20 @@ impl TrialLog {
             }
             let body = line.trim_end();
             if i == 0 {
-                if body != HEADER {
+                if body != header {
                     return Err(Error::Io {
                         path: path.display().to_string(),
                         source: std::io::Error::other(format!(
-                            "not a trials file: header is `{body}`, expected `{HEADER}`"
+                            "not a trials file of this search: header is `{body}`, expected `{header}`"
                         )),
                     });
                 }
             } else {
-                let record = TrialRecord::parse(body).ok_or_else(|| Error::Io {
+                let record = TrialRecord::parse(body, columns).ok_or_else(|| Error::Io {
                     path: path.display().to_string(),
                     source: std::io::Error::other(format!("line {}: cannot read `{body}`", i + 1)),
                 })?;
-                if seen.insert(record.key()) {
+                if seen.insert(record.record_key()) {
                     records.push(record);
                 }
             }
@@ -128,30 +212,30 @@ impl TrialLog {
         let mut file = OpenOptions::new().create(true).truncate(false).read(true).write(true).open(path).map_err(io)?;
         file.set_len(keep as u64).map_err(io)?;
         file.seek(SeekFrom::End(0)).map_err(io)?;
-        let mut log = TrialLog { path: path.to_path_buf(), file };
+        let mut log = TrialLog { path: path.to_path_buf(), file, columns };
         if keep == 0 {
-            log.write(&format!("{HEADER}\n"))?;
+            log.write(&format!("{header}\n"))?;
         }
         Ok((log, records))
     }
 
     /// Appends one record and syncs it to disk before returning.
     pub fn append(&mut self, record: &TrialRecord) -> Result<(), Error> {
-        self.write(&record.to_line())
+        self.write(&record.to_line_with(self.columns))
     }
 
     /// Closes the log and rewrites it with `records` in trial order (alpha, repeat, fold), so
     /// a finished search leaves the same bytes at any thread count (the append order is the
     /// order trials happened to finish in). Atomic: an interruption leaves the appended log.
     pub fn finish(self, records: &[TrialRecord]) -> Result<(), Error> {
-        let path = self.path.clone();
+        let (path, columns) = (self.path.clone(), self.columns);
         drop(self);
         let mut sorted: Vec<&TrialRecord> = records.iter().collect();
-        sorted.sort_by_key(|r| r.key());
-        sorted.dedup_by_key(|r| r.key());
-        let mut text = format!("{HEADER}\n");
+        sorted.sort_by_key(|r| r.record_key());
+        sorted.dedup_by_key(|r| r.record_key());
+        let mut text = format!("{}\n", columns.header());
         for r in sorted {
-            text.push_str(&r.to_line());
+            text.push_str(&r.to_line_with(columns));
         }
         Ok(crate::files::write_atomic(&path, text.as_bytes())?)
     }
@@ -187,6 +271,9 @@ mod tests {
             kernel_l2: 2.5,
             zero_fraction: 0.0,
             seconds: 0.01,
+            l1_ratio: None,
+            units: None,
+            rung: None,
         }
     }
 
@@ -227,6 +314,24 @@ mod tests {
         log.finish(&finished).unwrap();
         let (_, reread) = TrialLog::open(&path, false).unwrap();
         assert_eq!(reread, [rec(1e-3, 0), rec(1e-2, 0), rec(1e-2, 1)]);
+        // Key columns: a mix and width lead, a rung follows the fold; each is part of the key.
+        let columns = Columns { l1_ratio: true, units: true, rung: true };
+        assert_eq!(
+            columns.header(),
+            "l1_ratio,units,alpha,repeat,fold,rung,seed,score,train_score,kernel_l2,zero_fraction,seconds"
+        );
+        let at = |rung| TrialRecord { l1_ratio: Some(0.5), units: Some(64), rung: Some(rung), ..rec(1e-3, 0) };
+        let (mut log, _) = TrialLog::open_with(&path, true, columns).unwrap();
+        for r in [at(1), at(0), TrialRecord { units: Some(8), ..at(0) }] {
+            log.append(&r).unwrap();
+        }
+        drop(log);
+        assert!(std::fs::read_to_string(&path).unwrap().contains("\n0.5,64,0.001,0,1,1,7,"));
+        let (_, reread) = TrialLog::open_with(&path, false, columns).unwrap();
+        assert_eq!(reread, [at(1), at(0), TrialRecord { units: Some(8), ..at(0) }]);
+        assert!(TrialLog::open(&path, false).is_err());
+        std::fs::write(&path, format!("{}\n0.5,,0.001,0,1,1,7,0.3,0.3,2.5,0,0.01\n", columns.header())).unwrap();
+        assert!(TrialLog::open_with(&path, false, columns).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -109,6 +109,9 @@ pub fn run_chain(
                 kernel_l2: values[2],
                 zero_fraction: values[3],
                 seconds: start.elapsed().as_secs_f64(),
+                l1_ratio: None,
+                units: None,
+                rung: None,
             })?;
         }
     }

@@ -26,6 +26,17 @@ pub struct FitConfig {
     pub lr_schedule: Option<LrSchedule>,
     /// Stop once the training objective has converged (scikit-learn's `tol`). Default none.
     pub convergence: Option<Convergence>,
+    /// Epochs already trained (Keras `initial_epoch`): the fit runs epochs
+    /// `initial_epoch + 1 ..= epochs`, replaying the earlier epochs' shuffles and counting their
+    /// steps, so a model and trainer fitted to `initial_epoch` and continued here end with the
+    /// same bits as one fit of `epochs` — as long as nothing depends on the earlier epochs'
+    /// history (see [`FitConfig::continues_exactly`]). Default 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub initial_epoch: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Default for FitConfig {
@@ -39,11 +50,21 @@ impl Default for FitConfig {
             early_stopping: None,
             lr_schedule: None,
             convergence: None,
+            initial_epoch: 0,
         }
     }
 }
 
 impl FitConfig {
+    /// Whether a fit continued with `initial_epoch` equals the uninterrupted fit: early
+    /// stopping, `tol` and a plateau schedule decide from the epochs they saw, which a second
+    /// call to `fit` has not seen.
+    pub fn continues_exactly(&self) -> bool {
+        self.early_stopping.is_none()
+            && self.convergence.is_none()
+            && !matches!(self.lr_schedule, Some(LrSchedule::Plateau { .. }))
+    }
+
     /// Checks the documented ranges.
     pub fn validate(&self) -> Result<(), Error> {
         if self.batch_size == 0 {

@@ -167,10 +167,16 @@ impl<F: Float> Trainer<F> {
         let mut control = Control::new(config, &history.metric_names, validation.is_some(), self.optimizer.as_mut())?;
         self.buffers.order.clear();
         self.buffers.order.extend(0..n);
-        let mut steps_taken = 0u64;
+        // Continuing (Keras `initial_epoch`): the shuffles and step count of the epochs already
+        // trained, so that the continued epochs see the rows and rates an uninterrupted fit would.
+        let batches = n.div_ceil(config.batch_size) as u64;
+        if config.shuffle {
+            (0..config.initial_epoch).for_each(|_| rng.shuffle(&mut self.buffers.order));
+        }
+        let mut steps_taken = config.initial_epoch as u64 * batches;
         let mut stop = None;
 
-        for epoch in 1..=config.epochs {
+        for epoch in config.initial_epoch + 1..=config.epochs {
             if let Some(cb) = callback.as_deref_mut() {
                 cb.on_epoch_begin(epoch, model)?;
             }
@@ -346,3 +352,6 @@ mod penalty_tests;
 
 #[cfg(test)]
 mod stopping_tests;
+
+#[cfg(test)]
+mod continue_tests;
