@@ -42,6 +42,7 @@ pub fn run(quick: bool) -> Result<()> {
         refine: false,
         repeats: if quick { 1 } else { 4 },
         rule: Rule::Best,
+        score: shrink::search::ScoreKind::Accuracy,
         path: PathKind::Cold,
         warm_epochs: (spec.epochs / 4).max(1),
         threads: 1,

@@ -7,18 +7,29 @@
 //!
 //! On top of it sits the alpha search (`shrink search`): [`grid`] (which alphas),
 //! [`data`] (which rows validate: hold-out, test table, K folds), [`warm`] and [`run`] (training the trials),
-//! [`trial_log`] (the resumable `trials.csv`) and [`select`] (best or one-standard-error).
+//! [`trial_log`] (the resumable `trials.csv`), [`score`] (what a trial is scored by),
+//! [`select`] (best or one-standard-error), [`alpha_max`] and [`auto_path`] (glmnet's
+//! automatic path) and [`exits`] (per-alpha rows of `alphas.csv`, where each input leaves the
+//! model, and the edge-of-grid warning).
 
+pub mod alpha_max;
+pub mod auto_path;
 pub mod data;
+pub mod exits;
 pub mod grid;
 pub mod run;
+pub mod score;
 pub mod select;
 pub mod trial_log;
 pub mod warm;
 
+pub use alpha_max::{alpha_max, AlphaMax};
+pub use auto_path::{auto_grid, parse_alpha_request, path_start, AlphaRequest};
 pub use data::{kfold, make_folds, stratified_kfold, Fold, Validation};
+pub use exits::{alpha_rows, edge_warning, input_exits, AlphaRow, EdgeWarning, InputExit};
 pub use grid::{parse_alphas, refine_points};
 pub use run::{run_search, spec_mode, PathKind, SearchConfig, SearchOutcome};
+pub use score::{auc, ScoreKind};
 pub use select::{select, AlphaScore, Rule, Selection};
 pub use trial_log::{TrialLog, TrialRecord};
 

@@ -10,7 +10,12 @@ use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// The header of `trials.csv`.
-pub const HEADER: &str = "alpha,repeat,fold,seed,score,train_score,kernel_l2,zero_fraction,seconds";
+pub const HEADER: &str =
+    "alpha,repeat,fold,seed,score,train_score,kernel_l2,zero_fraction,inputs_used,input_mask,seconds";
+
+/// The header before `inputs_used` and `input_mask` (which `alphas.csv` is rebuilt from): such
+/// a log is refused with the way out, not misread.
+const OLD_HEADER: &str = "alpha,repeat,fold,seed,score,train_score,kernel_l2,zero_fraction,seconds";
 
 /// What one trial (an alpha, a repeat, a fold) measured.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -23,7 +28,7 @@ pub struct TrialRecord {
     pub fold: usize,
     /// The seed of initialization and shuffling.
     pub seed: u64,
-    /// Validation score (accuracy or data loss, see [`super::run::score_name`]).
+    /// Validation score (see [`super::score::ScoreKind`]).
     pub score: f64,
     /// The same measure on the trial's training rows.
     pub train_score: f64,
@@ -31,6 +36,11 @@ pub struct TrialRecord {
     pub kernel_l2: f64,
     /// Fraction of exact zeros in the searched parameters.
     pub zero_fraction: f64,
+    /// Rows of the first searched 2-D kernel with a non-zero weight (on the first layer: the
+    /// inputs the trial still uses); `None` without such a kernel or for a diverged trial.
+    pub inputs_used: Option<usize>,
+    /// Which rows those are, one `1` (used) or `0` per row; empty when `inputs_used` is `None`.
+    pub input_mask: String,
     /// Wall time of the trial (the only column that differs between identical runs).
     pub seconds: f64,
 }
@@ -48,7 +58,7 @@ impl TrialRecord {
     /// The CSV line (floats in shortest round-trip form, so a reread record is bit-identical).
     pub fn to_line(&self) -> String {
         format!(
-            "{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{}\n",
             self.alpha,
             self.repeat,
             self.fold,
@@ -57,13 +67,22 @@ impl TrialRecord {
             self.train_score,
             self.kernel_l2,
             self.zero_fraction,
+            self.inputs_used.map_or(String::new(), |n| n.to_string()),
+            self.input_mask,
             self.seconds
         )
     }
 
     fn parse(line: &str) -> Option<Self> {
         let f: Vec<&str> = line.split(',').collect();
-        if f.len() != 9 {
+        if f.len() != 11 {
+            return None;
+        }
+        let inputs_used = if f[8].is_empty() { None } else { Some(f[8].parse().ok()?) };
+        let input_mask = f[9].to_string();
+        if !input_mask.bytes().all(|b| b == b'0' || b == b'1')
+            || inputs_used != (!input_mask.is_empty()).then(|| input_mask.bytes().filter(|&b| b == b'1').count())
+        {
             return None;
         }
         let x = |i: usize| f[i].parse::<f64>().ok();
@@ -76,7 +95,9 @@ impl TrialRecord {
             train_score: x(5)?,
             kernel_l2: x(6)?,
             zero_fraction: x(7)?,
-            seconds: x(8)?,
+            inputs_used,
+            input_mask,
+            seconds: x(10)?,
         })
     }
 }
@@ -106,6 +127,15 @@ impl TrialLog {
             }
             let body = line.trim_end();
             if i == 0 {
+                if body == OLD_HEADER {
+                    return Err(Error::Io {
+                        path: path.display().to_string(),
+                        source: std::io::Error::other(
+                            "written by an earlier shrink, without the inputs_used and input_mask columns that \
+                             alphas.csv is built from; pass --force to start the search over",
+                        ),
+                    });
+                }
                 if body != HEADER {
                     return Err(Error::Io {
                         path: path.display().to_string(),
@@ -186,6 +216,8 @@ mod tests {
             train_score: 1.0 / 3.0,
             kernel_l2: 2.5,
             zero_fraction: 0.0,
+            inputs_used: Some(2),
+            input_mask: "0110".to_string(),
             seconds: 0.01,
         }
     }
@@ -218,6 +250,14 @@ mod tests {
         assert!(TrialLog::open(&path, false).is_err());
         assert!(TrialLog::open(&path, true).unwrap().1.is_empty());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{HEADER}\n"));
+        // A log of an earlier version is refused with the way out; a count that disagrees
+        // with its mask is a damaged line.
+        std::fs::write(&path, format!("{OLD_HEADER}\n1e-3,0,1,7,0.5,0.5,1,0,0.01\n")).unwrap();
+        let e = TrialLog::open(&path, false).unwrap_err().to_string();
+        assert!(e.contains("--force") && e.contains("inputs_used"), "{e}");
+        let bad = rec(1e-3, 0).to_line().replace(",2,0110,", ",3,0110,");
+        std::fs::write(&path, format!("{HEADER}\n{bad}")).unwrap();
+        assert!(TrialLog::open(&path, false).is_err());
         // A finished search rewrites the log in trial order.
         let (mut log, _) = TrialLog::open(&path, true).unwrap();
         let finished = [rec(1e-2, 1), rec(1e-3, 0), rec(1e-2, 0)];
