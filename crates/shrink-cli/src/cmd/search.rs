@@ -2,6 +2,7 @@
 //! cross-validation, resumable from `DIR/trials.csv`. Everything numeric is in
 //! `shrink::search`; this file parses, checks, draws the progress bar and writes files.
 
+use crate::cmd::search_alphas::{self, AutoPath, PathReport};
 use crate::cmd::search_report::{print_report, write_plots, write_summary, Comparison};
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -10,7 +11,7 @@ use shrink::model_file::SavedModel;
 use shrink::penalty::Family;
 use shrink::pipeline::{encode_inputs, encode_targets};
 use shrink::search::{
-    make_folds, parse_alphas, run_search, spec_mode, Fold, PathKind, SearchConfig, SearchOutcome, TrialLog, Validation,
+    make_folds, run_search, spec_mode, Fold, PathKind, ScoreKind, SearchConfig, SearchOutcome, TrialLog, Validation,
 };
 use shrink::spec::ModelSpec;
 use std::path::{Path, PathBuf};
@@ -32,9 +33,19 @@ pub struct Args {
     /// Without a mode the search takes the mode of the spec's penalty on --param (and says so).
     #[arg(long)]
     penalty: FamilyArg,
-    /// `HI:LO` for every decade between (1e-1:1e-6), or a list `1e-2,3e-3,1e-3`.
+    /// `auto` or `auto:N` (glmnet's path: N alphas, default 20, log-spaced from alpha_max, where
+    /// every penalized group is zero, down to alpha_max·--alpha-ratio; for L2 families 1e-1 down
+    /// to 1e-1·ratio), `HI:LO` for every decade between (1e-1:1e-6), or a list `1e-2,3e-3,1e-3`.
     #[arg(long)]
     alphas: String,
+    /// The weakest alpha of `--alphas auto` as a fraction of the strongest (glmnet's
+    /// lambda.min.ratio).
+    #[arg(long, default_value_t = shrink::search::auto_path::DEFAULT_RATIO)]
+    alpha_ratio: f64,
+    /// What trials are scored by on their validation rows (default: log-loss for
+    /// classification, mse for regression); auc is binary only.
+    #[arg(long, value_enum)]
+    score: Option<crate::choices::ScoreArg>,
     /// Add 10 points per decade between best/√10 and best·√10 around the best grid alpha.
     #[arg(long)]
     refine: bool,
@@ -119,6 +130,8 @@ struct Plan {
     config: SearchConfig,
     folds: Vec<Fold>,
     fingerprint: String,
+    auto: Option<AutoPath>,
+    names: Vec<String>,
 }
 
 fn plan(args: &Args) -> Result<Plan> {
@@ -130,8 +143,14 @@ fn plan(args: &Args) -> Result<Plan> {
         );
     }
     let target = args.input.target()?.to_string();
-    let alphas = parse_alphas(&args.alphas).context("--alphas")?;
+    // Syntax first (nothing read yet); `auto` needs the data and is resolved below.
+    shrink::search::parse_alpha_request(&args.alphas).context("--alphas")?;
     let penalty = search_family(&spec, args)?;
+    let score = args.score.map_or(ScoreKind::default_for(spec.loss), ScoreKind::from);
+    score.check(spec.loss, spec.build_model()?.output_size()).context("--score")?;
+    let data = read_csv(&args.input.data, &target)?;
+    let (alphas, auto) = search_alphas::resolve(&args.alphas, args.alpha_ratio, &spec, &args.param, &penalty, &data)?;
+    let names = search_alphas::row_names(&spec, &args.param, &data.feature_names)?;
     let path = PathKind::from(args.path);
     if args.compare_cold && path == PathKind::Cold {
         bail!("--compare-cold compares a warm path with the cold grid; add --path warm");
@@ -143,6 +162,7 @@ fn plan(args: &Args) -> Result<Plan> {
         refine: args.refine,
         repeats: args.repeats,
         rule: args.rule.into(),
+        score,
         path,
         warm_epochs: args.warm_epochs.unwrap_or((spec.epochs / 4).max(1)),
         threads: crate::threads(args.threads),
@@ -154,7 +174,6 @@ fn plan(args: &Args) -> Result<Plan> {
              lr_schedule.monitor = val_…; monitor the training `loss` or leave out --refit"
         );
     }
-    let data = read_csv(&args.input.data, &target)?;
     let validation = match (&args.test, args.cv) {
         (Some(test), _) => Validation::Test(read_csv(test, &target)?),
         (None, Some(k)) => Validation::Folds(k),
@@ -173,7 +192,7 @@ fn plan(args: &Args) -> Result<Plan> {
         "test_sha256": test_sha256,
         "target": target, "cv": args.cv, "search": config,
     }))?;
-    Ok(Plan { spec, data, config, folds, fingerprint })
+    Ok(Plan { spec, data, config, folds, fingerprint, auto, names })
 }
 
 /// Runs one search into `dir`, resuming from its `trials.csv` unless `force`.
@@ -255,7 +274,12 @@ pub fn run(args: Args) -> Result<()> {
     if args.compare_cold {
         written.extend(["trials.csv", "search.json"].map(|f| args.out.join("cold").join(f)));
     }
-    files.push(write_summary(&args.out, &plan.config, &outcome, comparison.as_ref())?);
+    let path = PathReport::new(&outcome, &plan.names, plan.auto.as_ref());
+    if let Some(edge) = &path.edge {
+        eprintln!("warning: {}", edge.message);
+    }
+    files.extend(path.write(&args.out, outcome.score_name)?);
+    files.push(write_summary(&args.out, &plan.config, &outcome, comparison.as_ref(), plan.auto.as_ref(), &path)?);
     files.extend(write_plots(&args.out, &args.param, &outcome)?);
     if args.refit {
         if let Some(sel) = &outcome.selection {
@@ -264,7 +288,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     written.extend(files.iter().cloned());
     manifest.write(&args.out, &written)?;
-    print_report(&plan.config, &outcome, comparison.as_ref(), &files)
+    print_report(&plan.config, &outcome, comparison.as_ref(), &files, &path)
 }
 
 /// Trains the chosen alpha on every row of --data (scaler fitted on them) and saves it.
