@@ -3,7 +3,7 @@
 //! and nowhere else.
 
 use shrink::data::Scaling;
-use shrink::search::{PathKind, Rule};
+use shrink::search::{PathKind, Rule, ScoreKind};
 
 /// `case-study --scale`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
@@ -81,4 +81,28 @@ pub(crate) enum PruneTrialsArg {
     None,
     /// Successive halving over rungs of epochs (η = 3).
     Halving,
+}
+
+/// `search --score`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
+pub(crate) enum ScoreArg {
+    LogLoss,
+    Accuracy,
+    Auc,
+    Mse,
+    Rmse,
+    Mae,
+}
+
+impl From<ScoreArg> for ScoreKind {
+    fn from(arg: ScoreArg) -> Self {
+        match arg {
+            ScoreArg::LogLoss => ScoreKind::LogLoss,
+            ScoreArg::Accuracy => ScoreKind::Accuracy,
+            ScoreArg::Auc => ScoreKind::Auc,
+            ScoreArg::Mse => ScoreKind::Mse,
+            ScoreArg::Rmse => ScoreKind::Rmse,
+            ScoreArg::Mae => ScoreKind::Mae,
+        }
+    }
 }

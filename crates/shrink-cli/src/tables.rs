@@ -81,7 +81,7 @@ impl ColumnArgs {
 
 /// Outputs of the spec's network (input_shape may still be omitted: the outputs of a tabular
 /// network do not depend on the number of inputs).
-fn outputs(spec: &ModelSpec) -> usize {
+pub(crate) fn outputs(spec: &ModelSpec) -> usize {
     if spec.input_shape.is_empty() {
         ModelSpec { input_shape: vec![1], ..spec.clone() }.build_output_size()
     } else {

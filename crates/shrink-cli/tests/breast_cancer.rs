@@ -62,3 +62,29 @@ fn breast_cancer_example_rejects_bad_flags() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--alphas"), "{}", stderr(&o));
 }
+
+#[test]
+fn breast_cancer_automatic_path_starts_where_every_input_is_zero() {
+    let tmp = TempDir::new_in("breast", "auto");
+    let out = tmp.join("bc");
+    let text = example(
+        "breast-cancer",
+        &out,
+        &["--alphas", "auto:3", "--folds", "2", "--repeats", "1", "--epochs", "20", "--threads", "2"],
+    );
+    assert!(text.contains("alpha_max"), "{text}");
+    assert_plot(&out, "inputs_vs_alpha");
+    assert_plot(&out, "score_vs_inputs");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let alpha_max = summary["alpha_max"].as_f64().unwrap();
+    let cv = summary["cv"].as_array().unwrap();
+    assert_eq!(cv.len(), 3);
+    assert!(cv[0]["alpha"].as_f64().unwrap() >= alpha_max);
+    // Observed with Adam from the initialization: the strongest alpha keeps no input.
+    assert_eq!(cv[0]["features_kept_mean"].as_f64(), Some(0.0), "{cv:?}");
+    let exits = summary["input_exits"].as_array().unwrap();
+    assert_eq!(exits.len(), NAMES);
+    let alphas: Vec<f64> = exits.iter().filter_map(|e| e["last_alpha"].as_f64()).collect();
+    assert!(alphas.windows(2).all(|w| w[0] >= w[1]), "sorted strongest first: {alphas:?}");
+}

@@ -942,12 +942,15 @@ fn inspect_table_json_and_plots_match_the_tensors() {
     }
     assert!(table.lines().any(|l| l.starts_with("dense_0.kernel") && l.contains("[2, 16]") && l.contains("l2:0.001")));
     assert!(table.lines().any(|l| l.starts_with("dense_0.bias") && l.contains("none")));
+    // The inputs still used are named from the model file's features (an L2 fit keeps both).
+    assert!(table.contains("inputs used by dense_0.kernel (2 of 2): x0, x1"), "{table}");
 
     let v = json(&shrink(args(&[&"inspect", &"--model", &model, &"--json"])));
     assert_eq!(v["features"], serde_json::json!(["x0", "x1"]));
     assert_eq!(v["target"], "y");
     assert_eq!(v["scaling"], "standard");
     assert_eq!(v["optimizer_steps"], 80);
+    assert_eq!(v["inputs_used"], serde_json::json!({"param": "dense_0.kernel", "names": ["x0", "x1"]}));
     assert_eq!(v["spec"]["input_shape"], serde_json::json!([2]));
     let params = v["parameters"].as_array().unwrap();
     assert_eq!(params.iter().map(|p| p["name"].as_str().unwrap()).collect::<Vec<_>>(), PARAMS);

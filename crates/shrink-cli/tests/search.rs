@@ -127,7 +127,13 @@ fn outputs_and_thread_independence() {
     assert_eq!(s["rule"], "one_se");
     assert!(s["why"].as_str().unwrap().contains("standard error"));
     let stdout = String::from_utf8_lossy(&one.stdout);
-    assert!(stdout.contains("Chosen alpha") && stdout.contains("accuracy (mean ± se)"), "{stdout}");
+    // Classification is scored by log-loss unless --score says otherwise.
+    assert!(stdout.contains("Chosen alpha") && stdout.contains("log-loss (mean ± se)"), "{stdout}");
+    assert_eq!((s["score"].as_str(), s["higher_is_better"].as_bool()), (Some("log-loss"), Some(false)));
+    let alphas_csv = fs::read_to_string(a.join("alphas.csv")).unwrap();
+    assert_eq!(alphas_csv, fs::read_to_string(b.join("alphas.csv")).unwrap());
+    assert_eq!(alphas_csv.lines().count(), 1 + 13);
+    assert_eq!(alphas_csv.lines().filter(|l| l.ends_with(",1")).count(), 1, "{alphas_csv}");
     for f in ["score_vs_alpha", "kernel_l2_vs_alpha", "zero_fraction_vs_alpha"] {
         assert!(a.join(format!("{f}.png")).exists() && a.join(format!("{f}.svg")).exists(), "{f}");
     }
@@ -143,6 +149,8 @@ fn outputs_and_thread_independence() {
     let rest = &args[..args.len() - 1]; // without --refit
     let again = run(&dir, &a, &[rest, &["--threads", "2"]].concat());
     assert!(String::from_utf8_lossy(&again.stdout).contains("(0 trained now"));
+    // alphas.csv is rebuilt from trials.csv alone: the resumed run writes the same bytes.
+    assert_eq!(fs::read_to_string(a.join("alphas.csv")).unwrap(), alphas_csv);
     // --refit would replace the model: refused before any work without --force.
     let model = fs::read(a.join("model.safetensors")).unwrap();
     let refused = run(&dir, &a, &[&args[..], &["--threads", "2"]].concat());
@@ -231,4 +239,47 @@ fn bench_search_quick_prints_rates() {
     let o = Command::new(env!("CARGO_BIN_EXE_shrink")).args(["bench", "--search", "--quick"]).output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success() && out.contains("trials per second") && out.contains("warm path"), "{out}");
+}
+
+#[test]
+fn scores_auto_paths_and_an_old_trials_file() {
+    let dir = Scratch::new("scores", 20);
+    let out = dir.out("auc");
+    let o = run(
+        &dir,
+        &out,
+        &["--alphas", "auto:3", "--penalty", "group-rows@proximal", "--score", "auc", "--repeats", "1"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = summary(&out);
+    assert_eq!((s["score"].as_str(), s["higher_is_better"].as_bool()), (Some("auc"), Some(true)));
+    let alpha_max = s["alpha_max"].as_f64().unwrap();
+    let grid: Vec<f64> = s["grid"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(grid.len(), 3);
+    assert!(grid[0] >= alpha_max && grid[0] < alpha_max * 1.0002, "{grid:?} vs {alpha_max}");
+    assert!((grid[2] / grid[0] - 1e-3).abs() < 1e-5, "{grid:?}");
+    assert_eq!(s["input_exits"].as_array().unwrap().len(), 2);
+    // A score the loss cannot give is refused before anything is written.
+    let bad = dir.out("bad");
+    let o = run(&dir, &bad, &["--alphas", "1e-2", "--score", "mse", "--alpha-ratio", "2"]);
+    assert!(
+        o.status.success(),
+        "mse of probabilities (the Brier score) is allowed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = run(&dir, &dir.out("bad2"), &["--alphas", "auto", "--alpha-ratio", "2"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("alpha-ratio"), "{err}");
+    assert!(!dir.out("bad2").join("trials.csv").exists());
+    // A trials.csv of an earlier version (without the inputs columns) is refused with the way out.
+    let old = dir.out("old");
+    assert!(run(&dir, &old, &["--alphas", "1e-2", "--repeats", "1"]).status.success());
+    let search_json = fs::read_to_string(old.join("search.json")).unwrap();
+    fs::write(old.join("trials.csv"), "alpha,repeat,fold,seed,score,train_score,kernel_l2,zero_fraction,seconds\n")
+        .unwrap();
+    fs::write(old.join("search.json"), search_json).unwrap();
+    let o = run(&dir, &old, &["--alphas", "1e-2", "--repeats", "1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("earlier shrink") && err.contains("--force"), "{err}");
+    assert!(run(&dir, &old, &["--alphas", "1e-2", "--repeats", "1", "--force"]).status.success());
 }

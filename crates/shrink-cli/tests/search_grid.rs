@@ -81,7 +81,7 @@ fn mixes_and_widths_are_key_columns_and_chosen_jointly() {
     let text = ok(&run(&dir, &a, &[&args[..], &["--threads", "1"]].concat()));
     ok(&run(&dir, &b, &[&args[..], &["--threads", "2"]].concat()));
     let (header, rows) = trials(&a);
-    assert_eq!(header, "l1_ratio,units,alpha,repeat,fold,seed,score,train_score,kernel_l2,zero_fraction,seconds");
+    assert_eq!(header, "l1_ratio,units,alpha,repeat,fold,seed,score,train_score,kernel_l2,zero_fraction,inputs_used,input_mask,seconds");
     assert_eq!(rows.len(), 2 * 2 * 2 * 2);
     assert!(rows.iter().any(|r| r.starts_with("0.5,16,0.1,0,1,")), "{rows:?}");
     assert_eq!(rows, trials(&b).1);
@@ -108,7 +108,10 @@ fn halving_records_rungs_compares_with_the_full_grid_and_resumes() {
     let args = ["--alphas", "1e-1:1e-6", "--repeats", "2", "--prune-trials", "halving", "--compare-full"];
     let text = ok(&run(&dir, &out, &args));
     let (header, rows) = trials(&out);
-    assert_eq!(header, "alpha,repeat,fold,rung,seed,score,train_score,kernel_l2,zero_fraction,seconds");
+    assert_eq!(
+        header,
+        "alpha,repeat,fold,rung,seed,score,train_score,kernel_l2,zero_fraction,inputs_used,input_mask,seconds"
+    );
     // Rungs 3, 9, 27 epochs: 6 → 2 → 1 alphas, 2 repeats each.
     assert_eq!(rows.len(), (6 + 2 + 1) * 2);
     let s = summary(&out);

@@ -70,6 +70,7 @@ pub(crate) fn inspect(args: InspectArgs) -> Result<()> {
             "pipeline": saved.pipeline,
             "optimizer_steps": optimizer.as_ref().map(|o| o.iterations),
             "parameters": rows,
+            "inputs_used": inputs_used(model, &saved.features()),
         });
         return crate::print(&(serde_json::to_string_pretty(&value)? + "\n"));
     }
@@ -90,6 +91,15 @@ pub(crate) fn inspect(args: InspectArgs) -> Result<()> {
     text += &pipeline_lines(&saved.pipeline);
     text += "\n";
     text += &format!("{}\n", weights_table(model, keep));
+    if let Some(used) = inputs_used(model, &saved.features()) {
+        text += &format!(
+            "inputs used by {} ({} of {}): {}\n",
+            used.param,
+            used.names.len(),
+            saved.features().len(),
+            if used.names.is_empty() { "none".to_string() } else { used.names.join(", ") }
+        );
+    }
     crate::print(&text)
 }
 
@@ -148,4 +158,25 @@ fn pipeline_lines(pipeline: &shrink::data::Pipeline) -> String {
         TargetEncoding::Values { .. } => {}
     }
     out
+}
+
+/// The input features whose row of the first layer's 2-D kernel has a non-zero weight.
+#[derive(serde::Serialize)]
+struct InputsUsed {
+    param: String,
+    names: Vec<String>,
+}
+
+fn inputs_used(model: &shrink::nn::Model<f32>, features: &[String]) -> Option<InputsUsed> {
+    let layer = model.layers().first()?;
+    let kernel = layer.params().iter().find(|p| p.role == shrink::nn::Role::Kernel && p.shape.len() == 2)?;
+    let (rows, cols) = (kernel.shape[0], kernel.shape[1]);
+    if rows != features.len() {
+        return None;
+    }
+    let names = (0..rows)
+        .filter(|&r| kernel.value[r * cols..(r + 1) * cols].iter().any(|&v| v != 0.0))
+        .map(|r| features[r].clone())
+        .collect();
+    Some(InputsUsed { param: format!("{}.{}", layer.name(), kernel.role), names })
 }

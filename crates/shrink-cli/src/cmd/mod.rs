@@ -13,6 +13,7 @@ pub(crate) mod inspect;
 pub(crate) mod predict;
 pub(crate) mod prune;
 pub(crate) mod search;
+pub(crate) mod search_alphas;
 pub(crate) mod search_grid;
 pub(crate) mod search_report;
 pub(crate) mod series;

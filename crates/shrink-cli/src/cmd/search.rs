@@ -2,6 +2,7 @@
 //! cross-validation, resumable from `DIR/trials.csv`. Everything numeric is in
 //! `shrink::search`; this file parses, checks, draws the progress bar and writes files.
 
+use crate::cmd::search_alphas::{self, AutoPath, PathReport};
 use crate::cmd::search_report::{print_report, write_plots, write_summary, Comparison};
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -10,7 +11,7 @@ use shrink::model_file::SavedModel;
 use shrink::penalty::Family;
 use shrink::pipeline::{encode_inputs, encode_targets};
 use shrink::search::{
-    make_folds, parse_alphas, run_search, spec_mode, Fold, PathKind, SearchConfig, SearchOutcome, TrialLog, Validation,
+    make_folds, run_search, spec_mode, Fold, PathKind, ScoreKind, SearchConfig, SearchOutcome, TrialLog, Validation,
 };
 use shrink::spec::ModelSpec;
 use std::path::{Path, PathBuf};
@@ -32,9 +33,19 @@ pub struct Args {
     /// Without a mode the search takes the mode of the spec's penalty on --param (and says so).
     #[arg(long)]
     penalty: FamilyArg,
-    /// `HI:LO` for every decade between (1e-1:1e-6), or a list `1e-2,3e-3,1e-3`.
+    /// `auto` or `auto:N` (glmnet's path: N alphas, default 20, log-spaced from alpha_max, where
+    /// every penalized group is zero, down to alpha_max·--alpha-ratio; for L2 families 1e-1 down
+    /// to 1e-1·ratio), `HI:LO` for every decade between (1e-1:1e-6), or a list `1e-2,3e-3,1e-3`.
     #[arg(long)]
     alphas: String,
+    /// The weakest alpha of `--alphas auto` as a fraction of the strongest (glmnet's
+    /// lambda.min.ratio).
+    #[arg(long, default_value_t = shrink::search::auto_path::DEFAULT_RATIO)]
+    alpha_ratio: f64,
+    /// What trials are scored by on their validation rows (default: log-loss for
+    /// classification, mse for regression); auc is binary only.
+    #[arg(long, value_enum)]
+    score: Option<crate::choices::ScoreArg>,
     /// Add 10 points per decade between best/√10 and best·√10 around the best grid alpha.
     #[arg(long)]
     refine: bool,
@@ -151,6 +162,8 @@ struct Plan {
     config: SearchConfig,
     folds: Vec<Fold>,
     fingerprint: String,
+    auto: Option<AutoPath>,
+    names: Vec<String>,
 }
 
 fn plan(args: &Args) -> Result<Plan> {
@@ -165,8 +178,17 @@ fn plan(args: &Args) -> Result<Plan> {
         );
     }
     let target = args.input.target()?.to_string();
-    let alphas = parse_alphas(&args.alphas).context("--alphas")?;
+    // Syntax first (nothing read yet); `auto` needs the data and is resolved below.
+    shrink::search::parse_alpha_request(&args.alphas).context("--alphas")?;
     let penalty = search_family(&spec, args)?;
+    let score = args.score.map_or(ScoreKind::default_for(spec.loss), ScoreKind::from);
+    score.check(spec.loss, crate::tables::outputs(&spec)).context("--score")?;
+    // The columns and categories are fitted on every row of --data; the scalers per fold.
+    let prepared = crate::tables::prepare(spec, &args.input.data, &target, None, None)?;
+    let (spec, pipeline, data) = (prepared.spec, prepared.pipeline, prepared.train);
+    let (alphas, auto) =
+        search_alphas::resolve(&args.alphas, args.alpha_ratio, &spec, &args.param, &penalty, &pipeline, &data)?;
+    let names = search_alphas::row_names(&spec, &args.param, &data.feature_names)?;
     let path = PathKind::from(args.path);
     if args.compare_cold && path == PathKind::Cold {
         bail!("--compare-cold compares a warm path with the cold grid; add --path warm");
@@ -193,6 +215,7 @@ fn plan(args: &Args) -> Result<Plan> {
         refine: args.refine,
         repeats: args.repeats,
         rule: args.rule.into(),
+        score,
         path,
         warm_epochs: args.warm_epochs.unwrap_or((spec.epochs / 4).max(1)),
         dimensions: grid.dimensions,
@@ -213,9 +236,6 @@ fn plan(args: &Args) -> Result<Plan> {
              lr_schedule.monitor = val_…; monitor the training `loss` or leave out --refit"
         );
     }
-    // The columns and categories are fitted on every row of --data; the scalers per fold.
-    let prepared = crate::tables::prepare(spec, &args.input.data, &target, None, None)?;
-    let (spec, pipeline, data) = (prepared.spec, prepared.pipeline, prepared.train);
     let validation = match (&args.test, args.cv) {
         (Some(test), _) => Validation::Test(crate::tables::read_rows(&pipeline, test, Some(&target))?),
         (None, Some(k)) => Validation::Folds(k),
@@ -234,7 +254,7 @@ fn plan(args: &Args) -> Result<Plan> {
         "test_sha256": test_sha256,
         "target": target, "cv": args.cv, "search": config,
     }))?;
-    Ok(Plan { spec, pipeline, data, config, folds, fingerprint })
+    Ok(Plan { spec, pipeline, data, config, folds, fingerprint, auto, names })
 }
 
 /// Runs one search into `dir`, resuming from its `trials.csv` unless `force`.
@@ -325,7 +345,12 @@ pub fn run(args: Args) -> Result<()> {
         None
     };
     let extras = crate::cmd::search_grid::extras(&plan.spec, &plan.config, &plan.folds, &outcome, halving, args.relax)?;
-    let summary = write_summary(&args.out, &plan.config, &outcome, comparison.as_ref())?;
+    let path = PathReport::new(&outcome, &plan.names, plan.auto.as_ref());
+    if let Some(edge) = &path.edge {
+        eprintln!("warning: {}", edge.message);
+    }
+    files.extend(path.write(&args.out, outcome.score_name)?);
+    let summary = write_summary(&args.out, &plan.config, &outcome, comparison.as_ref(), plan.auto.as_ref(), &path)?;
     crate::cmd::search_grid::amend_summary(&summary, &extras)?;
     files.push(summary);
     files.extend(write_plots(&args.out, &args.param, &outcome)?);
@@ -336,7 +361,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     written.extend(files.iter().cloned());
     manifest.write(&args.out, &written)?;
-    print_report(&plan.config, &outcome, comparison.as_ref(), &files)?;
+    print_report(&plan.config, &outcome, comparison.as_ref(), &files, &path)?;
     crate::print(&extras.text())
 }
 

@@ -1,6 +1,7 @@
 //! What `shrink search` shows and writes: the table, `summary.json`, the plots, and the
 //! warm-path versus cold-grid comparison.
 
+use crate::cmd::search_alphas::{mean_se, sig, AutoPath, PathReport};
 use anyhow::Result;
 use shrink::search::{SearchConfig, SearchOutcome};
 use shrink_report::{write_line_chart, LineChart, Series, Table};
@@ -59,8 +60,11 @@ pub fn write_summary(
     config: &SearchConfig,
     outcome: &SearchOutcome,
     comparison: Option<&Comparison>,
+    auto: Option<&AutoPath>,
+    report: &PathReport,
 ) -> Result<PathBuf> {
     let path = out.join("summary.json");
+    let extra = report.json();
     let value = serde_json::json!({
         "chosen_alpha": outcome.selection.as_ref().map(|s| s.alpha),
         "rule": config.rule,
@@ -74,6 +78,10 @@ pub fn write_summary(
         "search": config,
         "trials": outcome.records.len(),
         "warm_vs_cold": comparison,
+        "alpha_max": auto.and_then(|a| a.alpha_max.as_ref().map(|m| m.alpha_max)),
+        "auto_path": auto,
+        "input_exits": extra["input_exits"],
+        "edge_warning": extra["edge_warning"],
     });
     shrink::files::write_atomic(&path, serde_json::to_string_pretty(&value)?.as_bytes())?;
     Ok(path)
@@ -131,13 +139,12 @@ pub fn print_report(
     outcome: &SearchOutcome,
     comparison: Option<&Comparison>,
     files: &[PathBuf],
+    path: &PathReport,
 ) -> Result<()> {
     // Grid dimensions add their key columns in front of alpha.
-    let (mixes, widths) =
-        (outcome.scores.iter().any(|s| s.l1_ratio.is_some()), outcome.scores.iter().any(|s| s.units.is_some()));
-    let mut head: Vec<String> = Vec::new();
-    head.extend(mixes.then(|| "l1_ratio".to_string()));
-    head.extend(widths.then(|| "units".to_string()));
+    let inputs = path.rows.iter().any(|r| r.inputs_used.is_some());
+    let mut head: Vec<String> =
+        path.rows.first().map(|r| r.keys.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
     head.extend([
         "alpha".to_string(),
         format!("{} (mean ± se)", outcome.score_name),
@@ -145,20 +152,23 @@ pub fn print_report(
         "kernel L2".into(),
         "zeros".into(),
     ]);
+    if inputs {
+        head.push("inputs used".into());
+    }
     let mut table = Table::new(head);
-    let chosen = outcome.selection.as_ref().map(|s| (s.alpha, s.l1_ratio, s.units));
-    for s in &outcome.scores {
-        let mark = if Some((s.alpha, s.l1_ratio, s.units)) == chosen { " *" } else { "" };
-        let mut row: Vec<String> = Vec::new();
-        row.extend(mixes.then(|| s.l1_ratio.map_or("-".into(), |r| r.to_string())));
-        row.extend(widths.then(|| s.units.map_or("-".into(), |u| u.to_string())));
+    for r in &path.rows {
+        let mark = if r.chosen { " *" } else { "" };
+        let mut row: Vec<String> = r.keys.iter().map(|(_, v)| v.clone()).collect();
         row.extend([
-            format!("{}{mark}", s.alpha),
-            format!("{:.4} ± {:.4}", s.mean, s.se),
-            s.n.to_string(),
-            format!("{:.3}", s.kernel_l2),
-            format!("{:.1}%", 100.0 * s.zero_fraction),
+            format!("{}{mark}", r.alpha),
+            mean_se(r.score_mean, r.score_se, r.n),
+            r.n.to_string(),
+            sig(r.kernel_l2, 4),
+            format!("{:.1}%", 100.0 * r.zero_fraction),
         ]);
+        if inputs {
+            row.push(r.inputs_used.map_or("-".to_string(), |v| format!("{v:.1}")));
+        }
         table.push_row(row);
     }
     let mut text = format!("{table}\n");
@@ -171,6 +181,20 @@ pub fn print_report(
     }
     if let Some(c) = comparison {
         text += &format!("{}\n", c.text());
+    }
+    if !path.exits.is_empty() {
+        let kept: Vec<String> = path
+            .exits
+            .iter()
+            .filter_map(|e| e.last_alpha.map(|a| format!("{} ({})", e.input, sig(a, 3))))
+            .take(10)
+            .collect();
+        let more = path.exits.iter().filter(|e| e.last_alpha.is_some()).count().saturating_sub(kept.len());
+        text += &format!(
+            "Inputs by the strongest alpha that keeps them: {}{}\n",
+            if kept.is_empty() { "none".to_string() } else { kept.join(", ") },
+            if more > 0 { format!(", … and {more} more (alphas.csv, summary.json)") } else { String::new() }
+        );
     }
     text += &format!(
         "{} trials ({} trained now, {} from trials.csv) in {:.1} s on {} threads; wrote:\n",

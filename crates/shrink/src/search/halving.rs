@@ -15,9 +15,9 @@
 //!
 //! [`FitConfig::continues_exactly`]: crate::train::FitConfig::continues_exactly
 
-use super::data::{is_classification, Fold};
+use super::data::Fold;
 use super::dimensions::Point;
-use super::run::{measure, score_name, score_order, start_trial, PathKind, SearchConfig, SearchOutcome, Sink};
+use super::run::{measure, score_order, start_trial, Measured, PathKind, SearchConfig, SearchOutcome, Sink};
 use super::select::{select, AlphaScore};
 use super::trial_log::{RecordKey, TrialRecord};
 use super::{run_trials, Dimensions};
@@ -119,7 +119,7 @@ pub fn run(
 ) -> Result<SearchOutcome, Error> {
     let start = Instant::now();
     let halving = config.halving.as_ref().ok_or_else(|| Error::invalid("halving", "set", "none"))?;
-    let higher_is_better = is_classification(spec);
+    let higher_is_better = config.score.higher_is_better();
     // Candidates with their spec and config (the point's width and mix applied).
     let mut candidates = Vec::new();
     for point in points {
@@ -244,7 +244,7 @@ pub fn run(
         refined: Vec::new(),
         scores,
         selection,
-        score_name: score_name(spec),
+        score_name: config.score.as_str(),
         higher_is_better,
         trained,
         seconds: start.elapsed().as_secs_f64(),
@@ -289,12 +289,14 @@ fn train(
     };
     let fit = FitConfig { initial_epoch, ..base };
     let validation = fit.needs_validation().then(|| (fold.x_val.view(), fold.y_val.view()));
-    let (values, state) =
+    let (measured, state) =
         match trainer.fit(&mut model, fold.x_train.view(), fold.y_train.view(), validation, &fit, None) {
             Ok(_) => (measure(spec, config, &mut model, &mut trainer, fold)?, exact.then_some((model, trainer))),
-            Err(Error::Diverged { .. }) => ([f64::NAN; 4], None),
+            Err(Error::Diverged { .. }) => (Measured { values: [f64::NAN; 4], inputs: None }, None),
             Err(e) => return Err(e),
         };
+    let values = measured.values;
+    let (inputs_used, input_mask) = measured.inputs.map_or((None, String::new()), |(n, m)| (Some(n), m));
     let record = TrialRecord {
         alpha,
         repeat: job.repeat,
@@ -304,6 +306,8 @@ fn train(
         train_score: values[1],
         kernel_l2: values[2],
         zero_fraction: values[3],
+        inputs_used,
+        input_mask,
         seconds: start.elapsed().as_secs_f64(),
         l1_ratio: None,
         units: None,

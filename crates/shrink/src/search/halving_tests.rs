@@ -43,6 +43,7 @@ fn setup(halving: bool, threads: usize) -> (ModelSpec, SearchConfig, Vec<Fold>) 
         refine: false,
         repeats: 3,
         rule: Rule::Best,
+        score: crate::search::ScoreKind::Accuracy,
         path: PathKind::Cold,
         warm_epochs: 10,
         dimensions: Dimensions::default(),

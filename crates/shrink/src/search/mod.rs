@@ -7,27 +7,37 @@
 //!
 //! On top of it sits the alpha search (`shrink search`): [`grid`] (which alphas),
 //! [`data`] (which rows validate: hold-out, test table, K folds), [`warm`] and [`run`] (training the trials),
-//! [`trial_log`] (the resumable `trials.csv`) and [`select`] (best or one-standard-error);
-//! [`dimensions`] (mixes and widths beside alpha), [`halving`] (successive halving over rungs
-//! of epochs), [`relax`] (the relaxed refit on the chosen support) and [`widths`] (wide
-//! against narrow).
+//! [`trial_log`] (the resumable `trials.csv`), [`score`] (what a trial is scored by),
+//! [`select`] (best or one-standard-error), [`alpha_max`] and [`auto_path`] (glmnet's
+//! automatic path), [`exits`] (per-alpha rows of `alphas.csv`, where each input leaves the
+//! model, and the edge-of-grid warning); [`dimensions`] (mixes and widths beside alpha),
+//! [`halving`] (successive halving over rungs of epochs), [`relax`] (the relaxed refit on the
+//! chosen support) and [`widths`] (wide against narrow).
 
+pub mod alpha_max;
+pub mod auto_path;
 pub mod data;
 pub mod dimensions;
+pub mod exits;
 pub mod grid;
 pub mod halving;
 pub mod relax;
 pub mod run;
+pub mod score;
 pub mod select;
 pub mod trial_log;
 pub mod warm;
 pub mod widths;
 
+pub use alpha_max::{alpha_max, AlphaMax};
+pub use auto_path::{auto_grid, parse_alpha_request, path_start, AlphaRequest};
 pub use data::{kfold, make_folds, stratified_kfold, Fold, Validation};
 pub use dimensions::{parse_l1_ratios, parse_units, Dimensions, Point, UnitsGrid};
+pub use exits::{alpha_rows, edge_warning, input_exits, AlphaRow, EdgeWarning, InputExit};
 pub use grid::{parse_alphas, refine_points};
 pub use halving::{Halving, RungReport};
 pub use run::{run_search, spec_mode, PathKind, SearchConfig, SearchOutcome};
+pub use score::{auc, ScoreKind};
 pub use select::{select, AlphaScore, Rule, Selection};
 pub use trial_log::{Columns, TrialLog, TrialRecord};
 

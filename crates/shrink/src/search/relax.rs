@@ -141,7 +141,7 @@ fn one(
     let fit = FitConfig { seed, ..spec.fit_config() };
     let validation = fit.needs_validation().then(|| (fold.x_val.view(), fold.y_val.view()));
     trainer.fit(&mut model, fold.x_train.view(), fold.y_train.view(), validation, &fit, None)?;
-    let penalized = measure(spec, config, &mut model, &mut trainer, fold)?[0];
+    let penalized = measure(spec, config, &mut model, &mut trainer, fold)?.values[0];
     // Fold inputs are already scaled: an identity scaler, inputs named by position.
     let n = fold.x_train.ncols();
     let identity = Scaler::fit(Scaling::None, fold.x_train.mapv(f64::from).view())?;
@@ -156,7 +156,7 @@ fn one(
         y_val: fold.y_val.clone(),
     };
     let mut trainer = fit_relaxed(&pruned.spec, &mut pruned.model, &on_support, seed)?;
-    let relaxed = measure(&pruned.spec, config, &mut pruned.model, &mut trainer, &on_support)?[0];
+    let relaxed = measure(&pruned.spec, config, &mut pruned.model, &mut trainer, &on_support)?.values[0];
     Ok(RelaxTrial {
         repeat,
         fold: f,

@@ -8,6 +8,7 @@ use super::data::{is_classification, Fold};
 use super::dimensions::Dimensions;
 use super::grid::refine_points;
 use super::halving::Halving;
+use super::score::ScoreKind;
 use super::select::{select, AlphaScore, Rule, Selection};
 use super::trial_log::{TrialKey, TrialRecord};
 use super::{run_trials, warm};
@@ -51,6 +52,8 @@ pub struct SearchConfig {
     pub repeats: usize,
     /// How the alpha is chosen.
     pub rule: Rule,
+    /// What each trial is scored by ([`ScoreKind::default_for`] the loss unless asked).
+    pub score: ScoreKind,
     /// Cold or warm-started trials.
     pub path: PathKind,
     /// Epochs of each continued fit on a warm path (the first fit uses the spec's epochs).
@@ -95,7 +98,9 @@ impl SearchConfig {
         if let Some(h) = &self.halving {
             h.validate(spec, self)?;
         }
-        spec.build_model()?.select(&self.param)?;
+        let model = spec.build_model()?;
+        model.select(&self.param)?;
+        self.score.check(spec.loss, model.output_size())?;
         // Every trial has validation rows (hold-out, test table or fold) for a `val_` monitor.
         let names: Vec<String> = trial_metrics(spec).iter().map(|m| m.as_str().to_string()).collect();
         spec.fit_config().monitors(&names, true)?;
@@ -132,16 +137,6 @@ pub fn spec_mode(spec: &ModelSpec, param: &str) -> Result<Option<(PenaltyMode, V
     Ok(found)
 }
 
-/// The name of the validation score: `accuracy` (higher is better) for binary or categorical
-/// cross-entropy, otherwise the validation data loss (`mse`, lower is better).
-pub fn score_name(spec: &ModelSpec) -> &'static str {
-    if is_classification(spec) {
-        "accuracy"
-    } else {
-        spec.loss.as_str()
-    }
-}
-
 /// Everything a search produced.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchOutcome {
@@ -155,7 +150,7 @@ pub struct SearchOutcome {
     pub scores: Vec<AlphaScore>,
     /// The chosen alpha and why.
     pub selection: Option<Selection>,
-    /// `accuracy` or the loss name.
+    /// The score's name (`log-loss`, `accuracy`, `auc`, `mse`, `rmse`, `mae`).
     pub score_name: &'static str,
     /// Whether a higher score is better.
     pub higher_is_better: bool,
@@ -294,7 +289,7 @@ fn run_point(
     };
     let grid = config.alphas.clone();
     phase(&grid, grid.len() * per_alpha, &mut have)?;
-    let higher_is_better = is_classification(spec);
+    let higher_is_better = config.score.higher_is_better();
     let mut refined = Vec::new();
     if config.refine {
         let scores = score_table(&have, &grid, config.repeats, folds.len());
@@ -316,7 +311,7 @@ fn run_point(
         refined,
         scores,
         selection,
-        score_name: score_name(spec),
+        score_name: config.score.as_str(),
         higher_is_better,
         trained,
         seconds: start.elapsed().as_secs_f64(),
@@ -364,8 +359,8 @@ pub fn start_trial(
     Ok((model, Trainer::new(spec.loss, &spec.optimizer, &trial_metrics(spec))?))
 }
 
-/// A trial's metrics: accuracy for classification (the score, first), then any metric of the
-/// spec that early stopping or a plateau schedule monitors.
+/// A trial's metrics: accuracy for classification (first: the accuracy score reads it), then
+/// any metric of the spec that early stopping or a plateau schedule monitors.
 pub fn trial_metrics(spec: &ModelSpec) -> Vec<Metric> {
     let mut metrics = if is_classification(spec) { vec![Metric::Accuracy] } else { Vec::new() };
     let monitored = spec.fit_config().monitored_metrics();
@@ -377,28 +372,55 @@ pub fn trial_metrics(spec: &ModelSpec) -> Vec<Metric> {
     metrics
 }
 
-/// Scores a trained model: validation and training score, and the searched parameters' size.
+/// What [`measure`] found on a trained model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    /// Validation score, training score, L2 norm and exact-zero fraction of the searched
+    /// parameters.
+    pub values: [f64; 4],
+    /// Rows of the first searched 2-D kernel with a non-zero weight, and which (`0`/`1` each).
+    pub inputs: Option<(usize, String)>,
+}
+
+/// Scores a trained model: validation and training score, the searched parameters' size and
+/// which rows (inputs) of the first searched 2-D kernel are still in use.
 pub fn measure(
-    spec: &ModelSpec,
+    _spec: &ModelSpec,
     config: &SearchConfig,
     model: &mut Model<f32>,
     trainer: &mut Trainer<f32>,
     fold: &Fold,
-) -> Result<[f64; 4], Error> {
-    let classify = is_classification(spec);
+) -> Result<Measured, Error> {
+    let kind = config.score;
     let mut score = |x: &ndarray::Array2<f32>, y: &ndarray::Array2<f32>| -> Result<f64, Error> {
+        if kind.needs_predictions() {
+            let pred = model.predict(x.view(), 256)?;
+            let (pred, y) = (pred.as_standard_layout(), y.as_standard_layout());
+            let (p, t) = (pred.as_slice().expect("contiguous"), y.as_slice().expect("contiguous"));
+            return kind.from_predictions(p, t, y.ncols());
+        }
+        // Accuracy, log-loss and MSE from the trainer's evaluation: the same bits as the fit's
+        // own history (accuracy is the trainer's first metric for classification).
         let e = trainer.evaluate(model, x.view(), y.view(), 256)?;
-        Ok(if classify { e.metrics[0] } else { e.data_loss })
+        Ok(if kind == ScoreKind::Accuracy { e.metrics[0] } else { e.data_loss })
     };
     let val = score(&fold.x_val, &fold.y_val)?;
     let train = score(&fold.x_train, &fold.y_train)?;
     let (mut sq, mut zeros, mut count) = (0.0f64, 0usize, 0usize);
+    let mut inputs = None;
     for id in model.select(&config.param)? {
-        for v in &model.param(id).value {
+        let p = model.param(id);
+        for v in &p.value {
             sq += f64::from(*v).powi(2);
             zeros += usize::from(*v == 0.0);
             count += 1;
         }
+        if inputs.is_none() && p.role == crate::nn::Role::Kernel && p.shape.len() == 2 {
+            let cols = p.shape[1];
+            let mask: String =
+                p.value.chunks(cols.max(1)).map(|row| if row.iter().any(|&v| v != 0.0) { '1' } else { '0' }).collect();
+            inputs = Some((mask.bytes().filter(|&b| b == b'1').count(), mask));
+        }
     }
-    Ok([val, train, sq.sqrt(), zeros as f64 / count.max(1) as f64])
+    Ok(Measured { values: [val, train, sq.sqrt(), zeros as f64 / count.max(1) as f64], inputs })
 }

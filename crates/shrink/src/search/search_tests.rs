@@ -33,6 +33,7 @@ fn setup(path: PathKind) -> (ModelSpec, SearchConfig, Vec<Fold>) {
         refine: false,
         repeats: 2,
         rule: Rule::OneSe,
+        score: ScoreKind::LogLoss,
         path,
         warm_epochs: 10,
         dimensions: Dimensions::default(),

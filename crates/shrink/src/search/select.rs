@@ -132,7 +132,7 @@ pub fn select(scores: &[AlphaScore], higher_is_better: bool, rule: Rule) -> Opti
             rule,
             best_alpha: best.alpha,
             threshold: best.mean,
-            reason: format!("{} has the {word} mean validation score, {:.4}", best.label(), best.mean),
+            reason: format!("{} has the {word} mean validation score, {}", best.label(), show(best.mean)),
         }),
         Rule::OneSe => {
             let threshold = if higher_is_better { best.mean - best.se } else { best.mean + best.se };
@@ -146,18 +146,24 @@ pub fn select(scores: &[AlphaScore], higher_is_better: bool, rule: Rule) -> Opti
                 best_alpha: best.alpha,
                 threshold,
                 reason: format!(
-                    "{} is the largest whose mean score ({:.4}) is within one standard error of the best \
-                     ({}: {:.4} ± {:.4}, threshold {:.4})",
+                    "{} is the largest whose mean score ({}) is within one standard error of the best \
+                     ({}: {} ± {}, threshold {})",
                     chosen.label(),
-                    chosen.mean,
+                    show(chosen.mean),
                     best.label(),
-                    best.mean,
-                    best.se,
-                    threshold
+                    show(best.mean),
+                    show(best.se),
+                    show(threshold)
                 ),
             })
         }
     }
+}
+
+/// `v` with 6 significant digits in its shortest form (0.915, 1.23457e-5): enough to tell
+/// close scores and small MSEs apart, unlike a fixed 4 decimals.
+fn show(v: f64) -> String {
+    format!("{v:.5e}").parse::<f64>().map_or(v.to_string(), |r| r.to_string())
 }
 
 #[cfg(test)]

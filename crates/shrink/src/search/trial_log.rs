@@ -13,7 +13,8 @@ use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// The header of `trials.csv`.
-pub const HEADER: &str = "alpha,repeat,fold,seed,score,train_score,kernel_l2,zero_fraction,seconds";
+pub const HEADER: &str =
+    "alpha,repeat,fold,seed,score,train_score,kernel_l2,zero_fraction,inputs_used,input_mask,seconds";
 
 /// What one trial (an alpha, a repeat, a fold) measured.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,7 +27,7 @@ pub struct TrialRecord {
     pub fold: usize,
     /// The seed of initialization and shuffling.
     pub seed: u64,
-    /// Validation score (accuracy or data loss, see [`super::run::score_name`]).
+    /// Validation score (see [`super::score::ScoreKind`]).
     pub score: f64,
     /// The same measure on the trial's training rows.
     pub train_score: f64,
@@ -34,6 +35,11 @@ pub struct TrialRecord {
     pub kernel_l2: f64,
     /// Fraction of exact zeros in the searched parameters.
     pub zero_fraction: f64,
+    /// Rows of the first searched 2-D kernel with a non-zero weight (on the first layer: the
+    /// inputs the trial still uses); `None` without such a kernel or for a diverged trial.
+    pub inputs_used: Option<usize>,
+    /// Which rows those are, one `1` (used) or `0` per row; empty when `inputs_used` is `None`.
+    pub input_mask: String,
     /// Wall time of the trial (the only column that differs between identical runs).
     pub seconds: f64,
     /// The elastic-net mix, with `--l1-ratios`.
@@ -76,7 +82,16 @@ impl Columns {
         if self.rung {
             cols.push("rung");
         }
-        cols.extend(["seed", "score", "train_score", "kernel_l2", "zero_fraction", "seconds"]);
+        cols.extend([
+            "seed",
+            "score",
+            "train_score",
+            "kernel_l2",
+            "zero_fraction",
+            "inputs_used",
+            "input_mask",
+            "seconds",
+        ]);
         cols.join(",")
     }
 }
@@ -114,7 +129,7 @@ impl TrialRecord {
         }
         let rung = if columns.rung { format!(",{}", opt(self.rung.map(|r| r.to_string()))) } else { String::new() };
         format!(
-            "{keys}{},{},{}{rung},{},{},{},{},{},{}\n",
+            "{keys}{},{},{}{rung},{},{},{},{},{},{},{},{}\n",
             self.alpha,
             self.repeat,
             self.fold,
@@ -123,6 +138,8 @@ impl TrialRecord {
             self.train_score,
             self.kernel_l2,
             self.zero_fraction,
+            self.inputs_used.map_or(String::new(), |n| n.to_string()),
+            self.input_mask,
             self.seconds
         )
     }
@@ -133,7 +150,14 @@ impl TrialRecord {
         let l1_ratio = take(columns.l1_ratio, 0);
         let units = take(columns.units, 0);
         let rung = take(columns.rung, 3);
-        if f.len() != 9 {
+        if f.len() != 11 {
+            return None;
+        }
+        let inputs_used = if f[8].is_empty() { None } else { Some(f[8].parse().ok()?) };
+        let input_mask = f[9].to_string();
+        if !input_mask.bytes().all(|b| b == b'0' || b == b'1')
+            || inputs_used != (!input_mask.is_empty()).then(|| input_mask.bytes().filter(|&b| b == b'1').count())
+        {
             return None;
         }
         // A key column that is present must hold a value: every trial of such a search has one.
@@ -150,7 +174,9 @@ impl TrialRecord {
             train_score: x(5)?,
             kernel_l2: x(6)?,
             zero_fraction: x(7)?,
-            seconds: x(8)?,
+            inputs_used,
+            input_mask,
+            seconds: x(10)?,
             l1_ratio,
             units,
             rung,
@@ -190,6 +216,17 @@ impl TrialLog {
             }
             let body = line.trim_end();
             if i == 0 {
+                // A header before `inputs_used` and `input_mask` (which `alphas.csv` is rebuilt
+                // from) is refused with the way out, not misread.
+                if body == header.replace(",inputs_used,input_mask", "") {
+                    return Err(Error::Io {
+                        path: path.display().to_string(),
+                        source: std::io::Error::other(
+                            "written by an earlier shrink, without the inputs_used and input_mask columns that \
+                             alphas.csv is built from; pass --force to start the search over",
+                        ),
+                    });
+                }
                 if body != header {
                     return Err(Error::Io {
                         path: path.display().to_string(),
@@ -270,6 +307,8 @@ mod tests {
             train_score: 1.0 / 3.0,
             kernel_l2: 2.5,
             zero_fraction: 0.0,
+            inputs_used: Some(2),
+            input_mask: "0110".to_string(),
             seconds: 0.01,
             l1_ratio: None,
             units: None,
@@ -305,6 +344,18 @@ mod tests {
         assert!(TrialLog::open(&path, false).is_err());
         assert!(TrialLog::open(&path, true).unwrap().1.is_empty());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{HEADER}\n"));
+        // A log of an earlier version is refused with the way out; a count that disagrees
+        // with its mask is a damaged line.
+        std::fs::write(
+            &path,
+            "alpha,repeat,fold,seed,score,train_score,kernel_l2,zero_fraction,seconds\n1e-3,0,1,7,0.5,0.5,1,0,0.01\n",
+        )
+        .unwrap();
+        let e = TrialLog::open(&path, false).unwrap_err().to_string();
+        assert!(e.contains("--force") && e.contains("inputs_used"), "{e}");
+        let bad = rec(1e-3, 0).to_line().replace(",2,0110,", ",3,0110,");
+        std::fs::write(&path, format!("{HEADER}\n{bad}")).unwrap();
+        assert!(TrialLog::open(&path, false).is_err());
         // A finished search rewrites the log in trial order.
         let (mut log, _) = TrialLog::open(&path, true).unwrap();
         let finished = [rec(1e-2, 1), rec(1e-3, 0), rec(1e-2, 0)];
@@ -318,7 +369,7 @@ mod tests {
         let columns = Columns { l1_ratio: true, units: true, rung: true };
         assert_eq!(
             columns.header(),
-            "l1_ratio,units,alpha,repeat,fold,rung,seed,score,train_score,kernel_l2,zero_fraction,seconds"
+            "l1_ratio,units,alpha,repeat,fold,rung,seed,score,train_score,kernel_l2,zero_fraction,inputs_used,input_mask,seconds"
         );
         let at = |rung| TrialRecord { l1_ratio: Some(0.5), units: Some(64), rung: Some(rung), ..rec(1e-3, 0) };
         let (mut log, _) = TrialLog::open_with(&path, true, columns).unwrap();

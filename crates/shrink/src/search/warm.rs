@@ -5,7 +5,7 @@
 //! model").
 
 use super::data::Fold;
-use super::run::{measure, start_trial, PathKind, SearchConfig};
+use super::run::{measure, start_trial, Measured, PathKind, SearchConfig};
 use super::trial_log::{TrialKey, TrialRecord};
 use crate::spec::ModelSpec;
 use crate::Error;
@@ -89,16 +89,18 @@ pub fn run_chain(
         // A trial monitors (early stopping, a plateau schedule) the rows it is scored on: the
         // fold's validation rows, as Keras' `validation_data`.
         let validation = fit.needs_validation().then(|| (fold.x_val.view(), fold.y_val.view()));
-        let values = match trainer.fit(&mut model, fold.x_train.view(), fold.y_train.view(), validation, &fit, None) {
+        let measured = match trainer.fit(&mut model, fold.x_train.view(), fold.y_train.view(), validation, &fit, None) {
             Ok(_) => {
                 let v = measure(spec, config, &mut model, &mut trainer, fold)?;
                 state = Some((model, trainer));
                 v
             }
-            Err(Error::Diverged { .. }) => [f64::NAN; 4],
+            Err(Error::Diverged { .. }) => Measured { values: [f64::NAN; 4], inputs: None },
             Err(e) => return Err(e),
         };
         if !done {
+            let values = measured.values;
+            let (inputs_used, input_mask) = measured.inputs.map_or((None, String::new()), |(n, m)| (Some(n), m));
             sink(&TrialRecord {
                 alpha,
                 repeat: chain.repeat,
@@ -108,6 +110,8 @@ pub fn run_chain(
                 train_score: values[1],
                 kernel_l2: values[2],
                 zero_fraction: values[3],
+                inputs_used,
+                input_mask,
                 seconds: start.elapsed().as_secs_f64(),
                 l1_ratio: None,
                 units: None,
