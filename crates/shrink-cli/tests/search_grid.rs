@@ -137,6 +137,14 @@ fn halving_records_rungs_compares_with_the_full_grid_and_resumes() {
     let again = ok(&run(&dir, &out, &args));
     assert!(again.contains("(0 trained now"), "{again}");
     assert_eq!(summary(&out)["rungs"], s["rungs"]);
+    // Half the epochs first and η = 2: 6 → 3 alphas go on.
+    let out = dir.0.join("eta2");
+    ok(&run(
+        &dir,
+        &out,
+        &["--alphas", "1e-1:1e-6", "--repeats", "2", "--prune-trials", "halving", "--rungs", "14,27", "--eta", "2"],
+    ));
+    assert_eq!(trials(&out).1.len(), (6 + 3) * 2);
 }
 
 #[test]
@@ -173,6 +181,8 @@ fn bad_grid_flags_are_errors_and_write_nothing() {
         (&["--alphas", "1e-2", "--units", "dense_0=0"][..], "--units"),
         (&["--alphas", "1e-2", "--rungs", "3,9"][..], "--prune-trials halving"),
         (&["--alphas", "1e-2", "--prune-trials", "halving", "--rungs", "3,5"][..], "rungs"),
+        (&["--alphas", "1e-2", "--prune-trials", "halving", "--eta", "1"][..], "--eta must be ≥ 2"),
+        (&["--alphas", "1e-2", "--eta", "2"][..], "--prune-trials halving"),
         (&["--alphas", "1e-2", "--prune-trials", "halving", "--path", "warm"][..], "prune-trials"),
         (&["--alphas", "1e-2", "--relax", "--path", "warm"][..], "--relax"),
     ] {

@@ -96,6 +96,9 @@ pub struct Args {
     /// a third, all).
     #[arg(long)]
     rungs: Option<String>,
+    /// With halving, each rung keeps ⌈n/eta⌉ of its n candidates (default 3, ≥ 2).
+    #[arg(long)]
+    eta: Option<usize>,
     /// With halving, also run the full grid (in DIR/full) and report time and agreement.
     #[arg(long)]
     compare_full: bool,
@@ -199,6 +202,7 @@ fn plan(args: &Args) -> Result<Plan> {
         units: args.units.as_deref(),
         halving,
         rungs: args.rungs.as_deref(),
+        eta: args.eta,
         compare_full: args.compare_full,
     };
     let grid = crate::cmd::search_grid::plan_grid(&spec, &flags)?;

@@ -17,6 +17,7 @@ pub struct GridFlags<'a> {
     pub units: Option<&'a str>,
     pub halving: bool,
     pub rungs: Option<&'a str>,
+    pub eta: Option<usize>,
     pub compare_full: bool,
 }
 
@@ -30,14 +31,20 @@ pub struct Grid {
 pub fn plan_grid(spec: &ModelSpec, flags: &GridFlags) -> Result<Grid> {
     let l1_ratios = flags.l1_ratios.map(parse_l1_ratios).transpose().context("--l1-ratios")?.unwrap_or_default();
     let units = flags.units.map(parse_units).transpose().context("--units")?;
-    if !flags.halving && (flags.rungs.is_some() || flags.compare_full) {
-        bail!("--rungs and --compare-full belong to successive halving; add --prune-trials halving");
+    if !flags.halving && (flags.rungs.is_some() || flags.eta.is_some() || flags.compare_full) {
+        bail!("--rungs, --eta and --compare-full belong to successive halving; add --prune-trials halving");
     }
-    let halving = match (flags.halving, flags.rungs) {
+    let mut halving = match (flags.halving, flags.rungs) {
         (false, _) => None,
         (true, None) => Some(Halving::default_for(spec.epochs)),
         (true, Some(text)) => Some(Halving::parse_rungs(text).context("--rungs")?),
     };
+    if let (Some(h), Some(eta)) = (halving.as_mut(), flags.eta) {
+        if eta < 2 {
+            bail!("--eta must be ≥ 2 (each rung keeps ⌈n/eta⌉ candidates), got {eta}");
+        }
+        h.eta = eta;
+    }
     Ok(Grid { dimensions: Dimensions { l1_ratios, units }, halving })
 }
 
