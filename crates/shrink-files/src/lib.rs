@@ -171,6 +171,10 @@ impl OutputLock {
 mod tests {
     use super::*;
 
+    /// `remove_temporaries` deletes the temporaries of every write in flight in the process, as
+    /// on Ctrl-C: the tests that write or call it take turns, or one would delete the other's.
+    static WRITERS: Mutex<()> = Mutex::new(());
+
     fn scratch(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("shrink-files-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -187,6 +191,7 @@ mod tests {
 
     #[test]
     fn writes_replace_whole_files_and_leave_no_temporaries() {
+        let _turn = WRITERS.lock().unwrap_or_else(|e| e.into_inner());
         let dir = scratch("write");
         let path = dir.join("sub").join("a.csv");
         write_atomic(&path, b"one\n").unwrap();
@@ -204,6 +209,7 @@ mod tests {
 
     #[test]
     fn temporaries_in_progress_are_removed_on_request() {
+        let _turn = WRITERS.lock().unwrap_or_else(|e| e.into_inner());
         let dir = scratch("pending");
         std::fs::create_dir_all(&dir).unwrap();
         let tmp = dir.join(".a.csv.x.tmp");
