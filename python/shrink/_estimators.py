@@ -1,0 +1,349 @@
+"""scikit-learn estimators over shrink's Rust core.
+
+Each estimator turns its parameters into a shrink model spec (JSON) and hands it, with the
+rows, to ``shrink._core``: the library validates the spec (its messages come back as
+``ValueError``), fits the preprocessing pipeline, builds the network and trains it exactly as
+``shrink train`` does on a CSV of the same rows.
+"""
+
+import json
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from . import _core
+
+_TARGET = "target"
+
+_PARAMS_DOC = """
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default (100,)
+        Units of each hidden Dense layer.
+    activation : str, default "relu"
+        Activation of the hidden layers (shrink's names: relu, tanh, sigmoid, linear, …).
+    penalty : str, default "l2"
+        A penalty family in shrink's text form, optionally with a mode: "l1", "l2", "l1l2",
+        "elastic-net" (uses ``l1_ratio``), "elastic-net:0.5", "group-rows", "group-columns",
+        with "@proximal" (exact zeros) or "@decoupled" (pure L2). "none" turns penalties off.
+    alpha : float, default 1e-4
+        The family's strength in shrink's (Keras') scaling: the penalty
+        ``l1·Σ|w| + l2·Σw²`` (no ½) is added to the *mean* data loss of each batch. For "l2",
+        ``alpha`` is ``l2``. scikit-learn's ``MLPClassifier(alpha=a)`` adds
+        ``0.5·a·Σ‖W‖² / n_batch`` to the mean loss of a batch of ``n_batch`` rows, so
+        ``alpha_shrink = a / (2·batch_size)`` reproduces it (on every full batch; scikit-learn's
+        smaller last batch gets a relatively larger penalty). See ``from_sklearn_alpha``.
+    l1_ratio : float or None, default None
+        With ``penalty="elastic-net"``: the L1 share R, penalty ``alpha·(R·Σ|w| + (1−R)/2·Σw²)``.
+    penalty_on : str, default "*.kernel"
+        A shrink selector of the parameters the penalty is attached to (biases are not
+        penalized by default).
+    optimizer : str, default "adam"
+        "adam", "adamw", "sgd", "rmsprop" (shrink's optimizers, Keras defaults).
+    learning_rate : float or None, default None
+        The optimizer's ``lr`` (None: the optimizer's default).
+    epochs : int, default 200
+    batch_size : int, default 32
+    scaling : str, default "standard"
+        Input scaling fitted on the training rows: "standard", "minmax" or "none".
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the rows (seeded by ``random_state``) and stop when
+        the validation loss has not improved for ``patience`` epochs, restoring the best weights.
+    validation_fraction : float, default 0.1
+    patience : int, default 10
+        Epochs without improvement for ``early_stopping``, and ``n_iter_no_change`` for ``tol``.
+    tol : float or None, default None
+        Stop once the training loss fell by less than ``tol`` (relative) for more than
+        ``patience`` epochs (scikit-learn's rule). None: run all epochs.
+    random_state : int or None, default None
+        The spec's seed (None is seed 0: fits are deterministic).
+    threads : int, default 1
+        Threads for the large products inside a step.
+"""
+
+
+def from_sklearn_alpha(alpha, batch_size):
+    """shrink's ``alpha`` (L2 family) equal to scikit-learn MLP's ``alpha`` at ``batch_size``.
+
+    scikit-learn adds ``0.5·alpha·Σ‖W‖²/n_batch`` to the batch's mean loss; shrink adds
+    ``l2·Σw²``; so ``l2 = alpha/(2·n_batch)`` (``shrink::Penalty::from_sklearn_alpha``).
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    return alpha / (2.0 * batch_size)
+
+
+def _as_2d(X):
+    """The rows as a C-ordered float64 matrix and the column names of a DataFrame (or None)."""
+    names = None
+    columns = getattr(X, "columns", None)
+    if columns is not None and hasattr(X, "iloc"):
+        names = [str(c) for c in columns]
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"Expected 2D array, got {X.ndim}D array instead")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("Input X contains NaN or infinity")
+    return np.ascontiguousarray(X), names
+
+
+class _Base(BaseEstimator):
+    _loss_regression = False
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=None,
+        penalty_on="*.kernel",
+        optimizer="adam",
+        learning_rate=None,
+        epochs=200,
+        batch_size=32,
+        scaling="standard",
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=10,
+        tol=None,
+        random_state=None,
+        threads=1,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.penalty_on = penalty_on
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.scaling = scaling
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.tol = tol
+        self.random_state = random_state
+        self.threads = threads
+
+    # -- the spec ---------------------------------------------------------------------------
+    def _family(self):
+        family = str(self.penalty)
+        if self.l1_ratio is not None:
+            body, _, mode = family.partition("@")
+            if body != "elastic-net":
+                raise ValueError(f"l1_ratio needs penalty='elastic-net', got penalty={self.penalty!r}")
+            family = f"elastic-net:{float(self.l1_ratio)!r}" + (f"@{mode}" if mode else "")
+        return family
+
+    def _spec(self, outputs, loss, out_activation):
+        hidden = self.hidden_layer_sizes
+        if isinstance(hidden, (int, np.integer)):
+            hidden = (hidden,)
+        layers = [{"type": "dense", "units": int(u), "activation": self.activation} for u in hidden]
+        layers.append({"type": "dense", "units": int(outputs), "activation": out_activation})
+        optimizer = {"name": self.optimizer}
+        if self.learning_rate is not None:
+            optimizer["lr"] = float(self.learning_rate)
+        spec = {
+            "layers": layers,
+            "loss": loss,
+            "optimizer": optimizer,
+            "epochs": int(self.epochs),
+            "batch_size": int(self.batch_size),
+            "seed": 0 if self.random_state is None else int(self.random_state),
+            "scaling": self.scaling,
+        }
+        if str(self.penalty) != "none" and self.alpha is not None:
+            penalty = json.loads(_core.penalty_at(self._family(), float(self.alpha)))
+            spec["penalties"] = [{"on": self.penalty_on, "penalty": penalty}]
+        if self.early_stopping:
+            spec["early_stopping"] = {"monitor": "val_loss", "patience": int(self.patience), "restore_best": True}
+        if self.tol is not None:
+            spec["tol"] = float(self.tol)
+            spec["n_iter_no_change"] = int(self.patience)
+        return spec
+
+    # -- fitting ----------------------------------------------------------------------------
+    def _fit_core(self, X, cells, spec):
+        X, names = _as_2d(X)
+        if X.shape[0] < 1:
+            raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
+        if X.shape[1] < 1:
+            raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
+        features = names if names is not None else [f"x{j}" for j in range(X.shape[1])]
+        val = float(self.validation_fraction) if self.early_stopping else None
+        fitted, history = _core.fit(
+            json.dumps(spec), X.tobytes(), X.shape[0], features, _TARGET, cells, val, int(self.threads)
+        )
+        self._set_fitted(fitted, json.loads(history))
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        return self
+
+    def _set_fitted(self, fitted, history):
+        self._fitted = fitted
+        self.n_features_in_ = len(fitted.features())
+        kernels, biases = [], []
+        for name, role, shape, values in fitted.params():
+            array = np.frombuffer(values, dtype=np.float64).reshape(shape).copy()
+            (kernels if role == "kernel" else biases).append(array)
+        self.coefs_ = kernels
+        self.intercepts_ = biases
+        self.history_ = history
+        epochs = history.get("epochs", []) if history else []
+        self.loss_curve_ = [e["train"]["loss"] for e in epochs]
+        self.n_iter_ = len(epochs)
+
+    def _outputs(self, X):
+        check_is_fitted(self, "_fitted")
+        X, names = _as_2d(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input"
+            )
+        if names is not None:
+            # A DataFrame's columns are put in the model's order by name, as `shrink predict` does.
+            wanted = self._fitted.features()
+            if sorted(names) == sorted(wanted):
+                X = X[:, [names.index(n) for n in wanted]]
+        values, cols = self._fitted.predict(np.ascontiguousarray(X).tobytes(), X.shape[0])
+        return np.frombuffer(values, dtype=np.float64).reshape(X.shape[0], cols).copy()
+
+    # -- files and reports ------------------------------------------------------------------
+    def save(self, path, force=False):
+        """Writes the model file `shrink train` writes (the CLI can `inspect`/`predict` it)."""
+        check_is_fitted(self, "_fitted")
+        self._fitted.save(str(path), force)
+
+    def weight_report(self):
+        """Per parameter: shape, L1/L2 norms, max |w|, zeros, inputs used (by name), dead units
+        and the penalty in force (``shrink::weights::weight_report``)."""
+        check_is_fitted(self, "_fitted")
+        rows = json.loads(self._fitted.weight_report())
+        names = self._fitted.features()
+        for row in rows:
+            if row["layer"].startswith("dense_0") and row["role"] == "kernel" and row["name"].endswith(".kernel"):
+                kernel = np.asarray(self.coefs_[0])
+                row["inputs_used"] = [n for n, r in zip(names, kernel) if np.any(r != 0)]
+        return rows
+
+    @property
+    def spec_(self):
+        """The fitted model's spec (dict)."""
+        check_is_fitted(self, "_fitted")
+        return json.loads(self._fitted.spec_json())
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_fitted", None)
+        return state
+
+    def _more_tags(self):
+        return {"non_deterministic": False}
+
+
+class MLPClassifier(ClassifierMixin, _Base):
+    __doc__ = "A multi-layer perceptron classifier with shrink's penalties.\n" + _PARAMS_DOC
+
+    def fit(self, X, y):
+        """Fits on rows X and class labels y (any labels; classes_ are sorted)."""
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if y.ndim != 1:
+            raise ValueError("y must be 1D")
+        if len(y) != len(np.asarray(X)):
+            raise ValueError(f"Found input variables with inconsistent numbers of samples: [{len(np.asarray(X))}, {len(y)}]")
+        if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+            raise ValueError("Input y contains NaN or infinity")
+        classes, codes = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(f"The number of classes has to be greater than one; got {len(classes)} class")
+        k = len(classes)
+        if k == 2:
+            spec = self._spec(1, "binary_crossentropy", "sigmoid")
+        else:
+            spec = self._spec(k, "categorical_crossentropy", "softmax")
+        # Labels that are not text go in as their index 0…k−1 (a number target of the CLI); text
+        # labels as themselves (the CLI's sorted text classes, the same order as np.unique).
+        textual = classes.dtype.kind in "US" or (
+            classes.dtype.kind == "O" and all(isinstance(c, str) for c in classes) and not _numeric_texts(classes)
+        )
+        cells = [str(c) for c in y] if textual else [str(int(c)) for c in codes]
+        self._fit_core(X, cells, spec)
+        self.classes_ = classes
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities, one column per ``classes_``."""
+        p = self._outputs(X)
+        if p.shape[1] == 1:
+            p = np.hstack([1.0 - p, p])
+        return p
+
+    def predict(self, X):
+        """The class of the highest probability (``> 0.5`` for two classes, as ``shrink predict``)."""
+        p = self._outputs(X)
+        index = (p[:, 0] > 0.5).astype(int) if p.shape[1] == 1 else _argmax_first(p)
+        return self.classes_[index]
+
+
+class MLPRegressor(RegressorMixin, _Base):
+    __doc__ = "A multi-layer perceptron regressor (mse loss) with shrink's penalties.\n" + _PARAMS_DOC
+
+    def fit(self, X, y):
+        """Fits on rows X and one numeric target y."""
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if y.ndim != 1:
+            raise ValueError("y must be 1D (one target)")
+        if len(y) != len(np.asarray(X)):
+            raise ValueError(f"Found input variables with inconsistent numbers of samples: [{len(np.asarray(X))}, {len(y)}]")
+        if not np.all(np.isfinite(y)):
+            raise ValueError("Input y contains NaN or infinity")
+        spec = self._spec(1, "mse", "linear")
+        return self._fit_core(X, [repr(float(v)) for v in y], spec)
+
+    def predict(self, X):
+        """Predicted values (target scaling undone)."""
+        return self._outputs(X)[:, 0]
+
+
+def _numeric_texts(values):
+    try:
+        [float(v) for v in values]
+        return True
+    except ValueError:
+        return False
+
+
+def _argmax_first(p):
+    """The first index of each row's maximum (``shrink predict``'s rule)."""
+    return np.argmax(p, axis=1)
+
+
+def load(path):
+    """A fitted estimator from a model file written by the CLI or by ``save``.
+
+    A model with a mse loss becomes an ``MLPRegressor``, a classifier an ``MLPClassifier``
+    whose ``classes_`` are the file's class names (numbers when they all are). The estimator's
+    constructor parameters keep their defaults; ``spec_`` holds the file's spec.
+    """
+    fitted = _core.load(str(path))
+    classes = fitted.classes()
+    if not fitted.numeric_inputs():
+        raise ValueError(f"{path}: the model one-hot encodes or windows its inputs; the Python estimators take numeric columns")
+    est = MLPRegressor() if classes is None else MLPClassifier()
+    est._set_fitted(fitted, None)
+    est.history_ = None
+    est.loss_curve_ = None
+    est.n_iter_ = None
+    est.feature_names_in_ = np.asarray(fitted.features(), dtype=object)
+    if classes is not None:
+        est.classes_ = np.asarray([int(c) for c in classes]) if _numeric_texts(classes) else np.asarray(classes)
+    return est
