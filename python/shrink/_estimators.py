@@ -7,10 +7,20 @@ rows, to ``shrink._core``: the library validates the spec (its messages come bac
 """
 
 import json
+import os
+import tempfile
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data as _validate_data
+except ImportError:  # pragma: no cover - older scikit-learn
+
+    def _validate_data(est, X="no_validation", y="no_validation", **kw):
+        return est._validate_data(X, y, **kw)
 
 from . import _core
 
@@ -72,20 +82,6 @@ def from_sklearn_alpha(alpha, batch_size):
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1")
     return alpha / (2.0 * batch_size)
-
-
-def _as_2d(X):
-    """The rows as a C-ordered float64 matrix and the column names of a DataFrame (or None)."""
-    names = None
-    columns = getattr(X, "columns", None)
-    if columns is not None and hasattr(X, "iloc"):
-        names = [str(c) for c in columns]
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"Expected 2D array, got {X.ndim}D array instead")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("Input X contains NaN or infinity")
-    return np.ascontiguousarray(X), names
 
 
 class _Base(BaseEstimator):
@@ -169,19 +165,13 @@ class _Base(BaseEstimator):
 
     # -- fitting ----------------------------------------------------------------------------
     def _fit_core(self, X, cells, spec):
-        X, names = _as_2d(X)
-        if X.shape[0] < 1:
-            raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
-        if X.shape[1] < 1:
-            raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
-        features = names if names is not None else [f"x{j}" for j in range(X.shape[1])]
+        names = getattr(self, "feature_names_in_", None)
+        features = [str(n) for n in names] if names is not None else [f"x{j}" for j in range(X.shape[1])]
         val = float(self.validation_fraction) if self.early_stopping else None
         fitted, history = _core.fit(
             json.dumps(spec), X.tobytes(), X.shape[0], features, _TARGET, cells, val, int(self.threads)
         )
         self._set_fitted(fitted, json.loads(history))
-        if names is not None:
-            self.feature_names_in_ = np.asarray(names, dtype=object)
         return self
 
     def _set_fitted(self, fitted, history):
@@ -200,16 +190,7 @@ class _Base(BaseEstimator):
 
     def _outputs(self, X):
         check_is_fitted(self, "_fitted")
-        X, names = _as_2d(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input"
-            )
-        if names is not None:
-            # A DataFrame's columns are put in the model's order by name, as `shrink predict` does.
-            wanted = self._fitted.features()
-            if sorted(names) == sorted(wanted):
-                X = X[:, [names.index(n) for n in wanted]]
+        X = _validate_data(self, X, reset=False, dtype=np.float64, order="C")
         values, cols = self._fitted.predict(np.ascontiguousarray(X).tobytes(), X.shape[0])
         return np.frombuffer(values, dtype=np.float64).reshape(X.shape[0], cols).copy()
 
@@ -238,12 +219,27 @@ class _Base(BaseEstimator):
         return json.loads(self._fitted.spec_json())
 
     def __getstate__(self):
+        # Pickled as the model file's bytes (what `save` writes).
         state = self.__dict__.copy()
-        state.pop("_fitted", None)
+        fitted = state.pop("_fitted", None)
+        if fitted is not None:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "model.safetensors")
+                fitted.save(path, False)
+                with open(path, "rb") as f:
+                    state["_model_file"] = f.read()
         return state
 
-    def _more_tags(self):
-        return {"non_deterministic": False}
+    def __setstate__(self, state):
+        state = dict(state)
+        data = state.pop("_model_file", None)
+        self.__dict__.update(state)
+        if data is not None:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "model.safetensors")
+                with open(path, "wb") as f:
+                    f.write(data)
+                self._fitted = _core.load(path)
 
 
 class MLPClassifier(ClassifierMixin, _Base):
@@ -251,15 +247,8 @@ class MLPClassifier(ClassifierMixin, _Base):
 
     def fit(self, X, y):
         """Fits on rows X and class labels y (any labels; classes_ are sorted)."""
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
-        if y.ndim != 1:
-            raise ValueError("y must be 1D")
-        if len(y) != len(np.asarray(X)):
-            raise ValueError(f"Found input variables with inconsistent numbers of samples: [{len(np.asarray(X))}, {len(y)}]")
-        if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
-            raise ValueError("Input y contains NaN or infinity")
+        X, y = _validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=False)
+        check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(f"The number of classes has to be greater than one; got {len(classes)} class")
@@ -297,15 +286,7 @@ class MLPRegressor(RegressorMixin, _Base):
 
     def fit(self, X, y):
         """Fits on rows X and one numeric target y."""
-        y = np.asarray(y, dtype=np.float64)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
-        if y.ndim != 1:
-            raise ValueError("y must be 1D (one target)")
-        if len(y) != len(np.asarray(X)):
-            raise ValueError(f"Found input variables with inconsistent numbers of samples: [{len(np.asarray(X))}, {len(y)}]")
-        if not np.all(np.isfinite(y)):
-            raise ValueError("Input y contains NaN or infinity")
+        X, y = _validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
         spec = self._spec(1, "mse", "linear")
         return self._fit_core(X, [repr(float(v)) for v in y], spec)
 
