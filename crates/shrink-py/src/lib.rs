@@ -40,10 +40,7 @@ fn table(x: &[u8], n_rows: usize, names: &[String], target: Option<(&str, &[Stri
     let values = floats(x)?;
     let n_cols = names.len();
     if values.len() != n_rows * n_cols {
-        return Err(value_error(format!(
-            "{} values are not {n_rows} rows of {n_cols} columns",
-            values.len()
-        )));
+        return Err(value_error(format!("{} values are not {n_rows} rows of {n_cols} columns", values.len())));
     }
     let mut columns: Vec<Column> = (0..n_cols)
         .map(|j| Column {
