@@ -2,6 +2,6 @@
 exact zeros in proximal mode), as scikit-learn estimators over the shrink Rust core."""
 
 from ._core import __version__
-from ._estimators import MLPClassifier, MLPRegressor, from_sklearn_alpha, load
+from ._estimators import MLPClassifier, MLPClassifierCV, MLPRegressor, MLPRegressorCV, from_sklearn_alpha, load
 
-__all__ = ["MLPClassifier", "MLPRegressor", "from_sklearn_alpha", "load", "__version__"]
+__all__ = ["MLPClassifier", "MLPClassifierCV", "MLPRegressor", "MLPRegressorCV", "from_sklearn_alpha", "load", "__version__"]

@@ -85,7 +85,7 @@ def from_sklearn_alpha(alpha, batch_size):
 
 
 class _Base(BaseEstimator):
-    _loss_regression = False
+    _searches = False
 
     def __init__(
         self,
@@ -153,7 +153,7 @@ class _Base(BaseEstimator):
             "seed": 0 if self.random_state is None else int(self.random_state),
             "scaling": self.scaling,
         }
-        if str(self.penalty) != "none" and self.alpha is not None:
+        if not self._searches and str(self.penalty) != "none" and self.alpha is not None:
             penalty = json.loads(_core.penalty_at(self._family(), float(self.alpha)))
             spec["penalties"] = [{"on": self.penalty_on, "penalty": penalty}]
         if self.early_stopping:
@@ -167,6 +167,8 @@ class _Base(BaseEstimator):
     def _fit_core(self, X, cells, spec):
         names = getattr(self, "feature_names_in_", None)
         features = [str(n) for n in names] if names is not None else [f"x{j}" for j in range(X.shape[1])]
+        if self._searches:
+            return self._search(spec, X, features, cells)
         val = float(self.validation_fraction) if self.early_stopping else None
         fitted, history = _core.fit(
             json.dumps(spec), X.tobytes(), X.shape[0], features, _TARGET, cells, val, int(self.threads)
@@ -328,3 +330,114 @@ def load(path):
     if classes is not None:
         est.classes_ = np.asarray([int(c) for c in classes]) if _numeric_texts(classes) else np.asarray(classes)
     return est
+
+
+_CV_DOC = """
+    Search parameters (``shrink search --refit``)
+    ----------------------------------------------
+    penalty_on : str, default "dense_0.kernel"
+        (for the CV estimators) the first kernel: with the default ``l1@proximal`` the search
+        selects inputs, like LassoCV. alpha_max is 0 where the penalized parameters' data
+        gradient vanishes at zero (every kernel at once, say); give ``alphas`` then.
+    alphas : "auto" or list of float, default "auto"
+        The alphas to score; "auto": ``n_alphas`` alphas on a log scale from alpha_max (the
+        smallest alpha at which the family's penalty keeps every penalized weight at zero at
+        the initialization, where the family has one) down to ``1e-3·alpha_max``.
+    n_alphas : int, default 20
+    cv : int or None, default 5
+        Folds of cross-validation (stratified for classifiers); None: a 20% hold-out.
+    repeats : int, default 1
+        Seeds per alpha and fold.
+    select : "1se" or "best", default "1se"
+        The largest alpha within one standard error of the best mean score, or the best.
+    scoring : str or None, default None
+        What each trial is scored by (``shrink search --score``; named ``scoring`` as in
+        scikit-learn's CV estimators, since ``score`` is the estimator's method): "log-loss" (classifiers' default), "accuracy", "auc", "mse" (regressors' default),
+        "rmse", "mae".
+
+    After ``fit``: ``alpha_`` (chosen), ``alphas_`` (the grid), ``cv_results_`` (numpy arrays
+    per alpha, largest first: ``alpha``, ``mean_score``, ``se_score``, ``n``,
+    ``mean_train_score``, ``kernel_l2``, ``zero_fraction``), ``selection_`` (the rule's
+    reason and threshold), ``score_name_``, and the model refit at ``alpha_`` on every row
+    (``predict``, ``coefs_``, ``save``, …).
+"""
+
+
+class _SearchMixin:
+    _searches = True
+
+    def _search(self, spec, X, features, cells):
+        if X.shape[0] < 2:
+            raise ValueError(f"an alpha search needs at least 2 samples to validate on, got n_samples = {X.shape[0]}")
+        alphas = None if isinstance(self.alphas, str) and self.alphas == "auto" else [float(a) for a in self.alphas]
+        if alphas is None and self.alphas != "auto":
+            raise ValueError(f"alphas must be 'auto' or a list of numbers, got {self.alphas!r}")
+        family = "l2" if str(self.penalty) == "none" else self._family()
+        fitted, outcome = _core.search(
+            json.dumps(spec), X.tobytes(), X.shape[0], features, _TARGET, cells, self.penalty_on, family,
+            alphas, int(self.n_alphas), None if self.cv is None else int(self.cv), int(self.repeats),
+            str(self.select), self.scoring, int(self.threads),
+        )
+        outcome = json.loads(outcome)
+        self._set_fitted(fitted, None)
+        self.history_ = None
+        scores = outcome["scores"]
+        self.alphas_ = np.asarray(outcome["grid"], dtype=float)
+        self.cv_results_ = {
+            "alpha": np.asarray([s["alpha"] for s in scores], dtype=float),
+            "mean_score": np.asarray([s["mean"] for s in scores], dtype=float),
+            "se_score": np.asarray([s["se"] for s in scores], dtype=float),
+            "n": np.asarray([s["n"] for s in scores], dtype=int),
+            "mean_train_score": np.asarray([s["train_mean"] for s in scores], dtype=float),
+            "kernel_l2": np.asarray([s["kernel_l2"] for s in scores], dtype=float),
+            "zero_fraction": np.asarray([s["zero_fraction"] for s in scores], dtype=float),
+        }
+        self.selection_ = outcome["selection"]
+        self.alpha_ = float(outcome["selection"]["alpha"])
+        self.score_name_ = outcome["score_name"]
+        return self
+
+
+def _cv_init(self, hidden_layer_sizes, activation, penalty, l1_ratio, penalty_on, optimizer, learning_rate,
+             epochs, batch_size, scaling, early_stopping, validation_fraction, patience, tol, random_state,
+             threads, alphas, n_alphas, cv, repeats, select, scoring):
+    _Base.__init__(
+        self, hidden_layer_sizes=hidden_layer_sizes, activation=activation, penalty=penalty, alpha=None,
+        l1_ratio=l1_ratio, penalty_on=penalty_on, optimizer=optimizer, learning_rate=learning_rate,
+        epochs=epochs, batch_size=batch_size, scaling=scaling, early_stopping=early_stopping,
+        validation_fraction=validation_fraction, patience=patience, tol=tol, random_state=random_state,
+        threads=threads,
+    )
+    del self.alpha
+    self.alphas = alphas
+    self.n_alphas = n_alphas
+    self.cv = cv
+    self.repeats = repeats
+    self.select = select
+    self.scoring = scoring
+
+
+class MLPClassifierCV(_SearchMixin, MLPClassifier):
+    __doc__ = ("An MLPClassifier whose alpha is chosen by cross-validation (the LassoCV of networks).\n"
+               + _PARAMS_DOC.split("    alpha : float")[0]
+               + "    (alpha is searched; the other parameters are MLPClassifier's)\n" + _CV_DOC)
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", penalty="l1@proximal", l1_ratio=None,
+                 penalty_on="dense_0.kernel", optimizer="adam", learning_rate=None, epochs=200, batch_size=32,
+                 scaling="standard", early_stopping=False, validation_fraction=0.1, patience=10, tol=None,
+                 random_state=None, threads=1, alphas="auto", n_alphas=20, cv=5, repeats=1, select="1se",
+                 scoring=None):
+        _cv_init(**{k: v for k, v in locals().items() if k != "__class__"})
+
+
+class MLPRegressorCV(_SearchMixin, MLPRegressor):
+    __doc__ = ("An MLPRegressor whose alpha is chosen by cross-validation (the LassoCV of networks).\n"
+               + _PARAMS_DOC.split("    alpha : float")[0]
+               + "    (alpha is searched; the other parameters are MLPRegressor's)\n" + _CV_DOC)
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", penalty="l1@proximal", l1_ratio=None,
+                 penalty_on="dense_0.kernel", optimizer="adam", learning_rate=None, epochs=200, batch_size=32,
+                 scaling="standard", early_stopping=False, validation_fraction=0.1, patience=10, tol=None,
+                 random_state=None, threads=1, alphas="auto", n_alphas=20, cv=5, repeats=1, select="1se",
+                 scoring=None):
+        _cv_init(**{k: v for k, v in locals().items() if k != "__class__"})

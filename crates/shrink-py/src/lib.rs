@@ -11,7 +11,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use shrink::data::{Column, ColumnData, Dataset, TypedTable};
 use shrink::model_file::SavedModel;
+use shrink::penalty::Family;
 use shrink::pipeline::{encode_inputs, encode_targets, prepare_table};
+use shrink::search::auto_path::DEFAULT_RATIO;
+use shrink::search::{
+    auto_grid, make_folds, path_start, run_search, PathKind, Rule, ScoreKind, SearchConfig, Validation,
+};
 use shrink::spec::ModelSpec;
 use shrink::train::{FitConfig, Trainer};
 use std::fmt::Display;
@@ -23,7 +28,7 @@ fn value_error(e: impl Display) -> PyErr {
 
 /// `float64` values from their little-endian bytes.
 fn floats(bytes: &[u8]) -> PyResult<Vec<f64>> {
-    if bytes.len() % 8 != 0 {
+    if !bytes.len().is_multiple_of(8) {
         return Err(value_error(format!("{} bytes are not a whole number of float64 values", bytes.len())));
     }
     Ok(bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect())
@@ -117,6 +122,108 @@ fn fit(
         .map_err(value_error)?;
     let history = serde_json::to_string(&history).map_err(value_error)?;
     Ok((Fitted { saved, trainer: std::sync::Mutex::new(Some(trainer)) }, history))
+}
+
+/// The library's score named as `shrink search --score` names it.
+fn score_kind(name: Option<&str>, loss: shrink::loss::Loss) -> PyResult<ScoreKind> {
+    Ok(match name {
+        None => ScoreKind::default_for(loss),
+        Some("log-loss") => ScoreKind::LogLoss,
+        Some("accuracy") => ScoreKind::Accuracy,
+        Some("auc") => ScoreKind::Auc,
+        Some("mse") => ScoreKind::Mse,
+        Some("rmse") => ScoreKind::Rmse,
+        Some("mae") => ScoreKind::Mae,
+        Some(other) => {
+            return Err(value_error(format!(
+                "score: expected log-loss, accuracy, auc, mse, rmse or mae, got `{other}`"
+            )))
+        }
+    })
+}
+
+/// `shrink search --refit` without files: the alpha search of `family` on `param` over the rows
+/// (`alphas`, or with `None` the automatic path of `auto_points` alphas from alpha_max),
+/// scored by `cv`-fold cross-validation (`None`: a 20% hold-out) over `repeats` seeds, the alpha
+/// chosen by `rule` (`"1se"` or `"best"`), then the spec refit at that alpha on every row.
+/// Returns the refit model and the search outcome (grid, scores per alpha, selection) as JSON.
+#[pyfunction]
+#[pyo3(signature = (spec_json, x, n_rows, features, target, y, param, family, alphas, auto_points, cv, repeats, rule, score=None, threads=1))]
+#[allow(clippy::too_many_arguments)]
+fn search(
+    py: Python<'_>,
+    spec_json: &str,
+    x: &[u8],
+    n_rows: usize,
+    features: Vec<String>,
+    target: String,
+    y: Vec<String>,
+    param: String,
+    family: &str,
+    alphas: Option<Vec<f64>>,
+    auto_points: usize,
+    cv: Option<usize>,
+    repeats: usize,
+    rule: &str,
+    score: Option<&str>,
+    threads: usize,
+) -> PyResult<(Fitted, String)> {
+    let spec = ModelSpec::from_json(spec_json).map_err(value_error)?;
+    let family: Family = family.parse().map_err(value_error)?;
+    let rule = match rule {
+        "1se" => Rule::OneSe,
+        "best" => Rule::Best,
+        other => return Err(value_error(format!("select: expected \"1se\" or \"best\", got `{other}`"))),
+    };
+    let score = score_kind(score, spec.loss)?;
+    let table = table(x, n_rows, &features, Some((&target, &y)))?;
+    let (saved, trainer, outcome) = py
+        .allow_threads(|| -> Result<_, shrink::Error> {
+            // The columns are fitted on every row, the scalers per fold (as `shrink search`).
+            let prepared = prepare_table(spec, &table, &target, None)?;
+            let (spec, pipeline, data) = (prepared.spec, prepared.pipeline, prepared.train);
+            let alphas = match alphas {
+                Some(a) => a,
+                None => {
+                    let start = path_start(&spec, &param, &family, &pipeline, &data)?;
+                    auto_grid(start.map(|a| a.alpha_max), auto_points, DEFAULT_RATIO)
+                }
+            };
+            let config = SearchConfig {
+                param: param.clone(),
+                penalty: family,
+                alphas,
+                refine: false,
+                repeats,
+                rule,
+                score,
+                path: PathKind::Cold,
+                warm_epochs: (spec.epochs / 4).max(1),
+                dimensions: Default::default(),
+                halving: None,
+                threads,
+            };
+            config.validate(&spec)?;
+            let validation = cv.map_or(Validation::Holdout, Validation::Folds);
+            let folds = make_folds(&spec, &data, &validation)?;
+            let outcome = run_search(&spec, &config, &folds, Vec::new(), &|_| Ok(()), &|_, _| {})?;
+            let selection = outcome
+                .selection
+                .as_ref()
+                .ok_or_else(|| shrink::Error::invalid("search", "a chosen alpha", "no scores"))?;
+            // The refit of `shrink search --refit`: the spec with the chosen penalty, every row.
+            let x = encode_inputs(&spec, &pipeline, &data)?;
+            let y = encode_targets(&spec, &pipeline, &data)?;
+            let mut model = spec.build_model()?;
+            model.set_penalty(&param, Some(family.at(selection.alpha)?))?;
+            let mut trainer = spec.trainer()?;
+            let fit_config = FitConfig { threads, ..spec.fit_config() };
+            trainer.fit(&mut model, x.view(), y.view(), None, &fit_config, None)?;
+            Ok((SavedModel { spec, pipeline, model }, trainer, outcome))
+        })
+        .map_err(value_error)?;
+    let outcome = serde_json::to_string(&outcome).map_err(value_error)?;
+    Ok((Fitted { saved, trainer: std::sync::Mutex::new(Some(trainer)) }, outcome))
 }
 
 /// Reads a model file written by the CLI or by `Fitted.save`.
@@ -231,6 +338,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Fitted>()?;
     m.add_function(wrap_pyfunction!(fit, m)?)?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(search, m)?)?;
     m.add_function(wrap_pyfunction!(penalty_at, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
