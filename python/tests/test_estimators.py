@@ -276,3 +276,58 @@ def test_load_a_cli_trained_classifier(tmp_path):
     assert est.weight_report()[0]["penalty"] == "l2:0.001"
     if shutil.which("true"):
         assert est.spec_["epochs"] == 15
+
+
+# -- the CV estimators ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("Est", [shrink.MLPClassifierCV, shrink.MLPRegressorCV])
+def test_check_estimator_cv(Est):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(Est(n_alphas=4, cv=3), on_fail=None)
+    failed = [(r["check_name"], repr(r["exception"])) for r in results if r["status"] == "failed"]
+    assert failed == []
+
+
+def test_cv_attributes_and_rules():
+    X, y = two_classes(d=8)
+    est = shrink.MLPClassifierCV(hidden_layer_sizes=(8,), epochs=40, learning_rate=0.01, n_alphas=6, cv=3)
+    est.fit(X, y)
+    res = est.cv_results_
+    assert len(est.alphas_) == 6 and np.array_equal(res["alpha"], np.sort(est.alphas_)[::-1])
+    assert all(len(v) == 6 for v in res.values()) and np.all(res["n"] == 3)
+    best = res["alpha"][np.argmin(res["mean_score"])]
+    assert est.selection_["best_alpha"] == best and est.alpha_ >= best
+    assert est.score_name_ == "log-loss"
+    assert est.weight_report()[0]["penalty"] == f"l1:{est.alpha_}@proximal"
+    best_est = clone(est).set_params(select="best", alphas=list(res["alpha"])).fit(X, y)
+    assert best_est.alpha_ == best
+    with pytest.raises(ValueError, match="select"):
+        clone(est).set_params(select="median").fit(X, y)
+    with pytest.raises(ValueError, match="score"):
+        clone(est).set_params(scoring="f1").fit(X, y)
+
+
+def test_cv_same_as_cli_search(tmp_path):
+    X, y = two_classes(d=5)
+    data = tmp_path / "d.csv"
+    write_csv(data, X, y)
+    est = shrink.MLPClassifierCV(
+        hidden_layer_sizes=(6,), epochs=20, learning_rate=0.01, n_alphas=4, cv=3, random_state=2
+    ).fit(X, y)
+    spec = tmp_path / "s.json"
+    spec.write_text(json.dumps(est.spec_))
+    out = tmp_path / "search"
+    run_cli(
+        "search", "--spec", spec, "--data", data, "--target", "target", "--param", "dense_0.kernel",
+        "--penalty", "l1@proximal", "--alphas", "auto:4", "--cv", 3, "--repeats", 1, "--select", "1se", "--refit", "--out", out,
+    )  # fmt: skip
+    with open(out / "alphas.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert np.array_equal([float(r["alpha"]) for r in rows], est.cv_results_["alpha"])
+    assert np.array_equal([float(r["score_mean"]) for r in rows], est.cv_results_["mean_score"])
+    assert [r["chosen"] for r in rows].index("1") == list(est.cv_results_["alpha"]).index(est.alpha_)
+    refit = shrink.load(out / "model.safetensors")
+    for a, b in zip(refit.coefs_ + refit.intercepts_, est.coefs_ + est.intercepts_):
+        assert np.array_equal(a, b)
