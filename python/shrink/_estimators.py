@@ -40,10 +40,14 @@ _PARAMS_DOC = """
     alpha : float, default 1e-4
         The family's strength in shrink's (Keras') scaling: the penalty
         ``l1·Σ|w| + l2·Σw²`` (no ½) is added to the *mean* data loss of each batch. For "l2",
-        ``alpha`` is ``l2``. scikit-learn's ``MLPClassifier(alpha=a)`` adds
-        ``0.5·a·Σ‖W‖² / n_batch`` to the mean loss of a batch of ``n_batch`` rows, so
-        ``alpha_shrink = a / (2·batch_size)`` reproduces it (on every full batch; scikit-learn's
-        smaller last batch gets a relatively larger penalty). See ``from_sklearn_alpha``.
+        ``alpha`` is ``l2``. scikit-learn's MLP (``_backprop``) adds ``0.5·a·Σ‖W‖² / n_batch``
+        for ``alpha=a`` to the mean loss of a batch of ``n_batch`` rows (``batch_size="auto"``
+        is ``min(200, n_samples)``), over the kernels only, as here. Its classifiers' log-loss
+        has shrink's scale, so ``MLPClassifier(alpha=a)`` is shrink's ``alpha = a/(2·batch_size)``
+        (``from_sklearn_alpha(a, batch_size)``). Its regressors' loss is *half* the MSE, and
+        shrink's mse is the whole MSE, so the same objective (doubled) needs
+        ``alpha = a/batch_size`` (``from_sklearn_alpha(a, batch_size, regression=True)``). Both
+        hold on every full batch; scikit-learn's shorter last batch gets a larger penalty.
     l1_ratio : float or None, default None
         With ``penalty="elastic-net"``: the L1 share R, penalty ``alpha·(R·Σ|w| + (1−R)/2·Σw²)``.
     penalty_on : str, default "*.kernel"
@@ -73,15 +77,17 @@ _PARAMS_DOC = """
 """
 
 
-def from_sklearn_alpha(alpha, batch_size):
+def from_sklearn_alpha(alpha, batch_size, regression=False):
     """shrink's ``alpha`` (L2 family) equal to scikit-learn MLP's ``alpha`` at ``batch_size``.
 
     scikit-learn adds ``0.5·alpha·Σ‖W‖²/n_batch`` to the batch's mean loss; shrink adds
-    ``l2·Σw²``; so ``l2 = alpha/(2·n_batch)`` (``shrink::Penalty::from_sklearn_alpha``).
+    ``l2·Σw²``; so ``l2 = alpha/(2·n_batch)`` (``shrink::Penalty::from_sklearn_alpha``) beside
+    the log-loss, which both scale alike. scikit-learn's regression loss is ``MSE/2`` and
+    shrink's is ``MSE``: the same minimizer takes ``l2 = alpha/n_batch`` (``regression=True``).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1")
-    return alpha / (2.0 * batch_size)
+    return alpha / batch_size if regression else alpha / (2.0 * batch_size)
 
 
 class _Base(BaseEstimator):

@@ -198,6 +198,7 @@ def test_pickle_roundtrip():
 
 def test_sklearn_alpha_conversion():
     assert shrink.from_sklearn_alpha(1e-4, 200) == pytest.approx(2.5e-7)
+    assert shrink.from_sklearn_alpha(1e-4, 200, regression=True) == pytest.approx(5e-7)
 
 
 # -- files and the CLI ----------------------------------------------------------------------
