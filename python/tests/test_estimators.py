@@ -186,7 +186,9 @@ def test_dataframe_feature_names():
     est = shrink.MLPClassifier(hidden_layer_sizes=(4,), epochs=10).fit(frame, y)
     assert list(est.feature_names_in_) == ["age", "dose", "weight"]
     assert est.weight_report()[0]["inputs_used"] == ["age", "dose", "weight"]
-    assert np.array_equal(est.predict(frame), est.predict(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn: X has no feature names (expected here)
+        assert np.array_equal(est.predict(frame), est.predict(X))
 
 
 def test_pickle_roundtrip():
