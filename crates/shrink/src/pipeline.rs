@@ -88,3 +88,53 @@ impl ModelSpec {
         self.build_model().map_or(0, |m| m.output_size())
     }
 }
+
+/// A training table with its pipeline fitted on the training rows: what `shrink train` (and the
+/// Python estimators) train on.
+#[derive(Debug, Clone)]
+pub struct PreparedTable {
+    /// The spec, with `input_shape` filled in when it was omitted.
+    pub spec: ModelSpec,
+    /// The pipeline fitted on the training rows.
+    pub pipeline: Pipeline,
+    /// The training rows, encoded (inputs unscaled: the model file's scaler scales them).
+    pub train: Dataset,
+    /// The held-out rows (`val_split`), encoded the same way.
+    pub val: Option<Dataset>,
+}
+
+/// Holds out `val_split` of `table`'s rows (shuffled, seeded by the spec's seed, as
+/// `shrink train --val-split`), fits the pipeline on the training rows and encodes both sides;
+/// an omitted `input_shape` becomes the encoded width.
+pub fn prepare_table(
+    mut spec: ModelSpec,
+    table: &shrink_data::TypedTable,
+    target: &str,
+    val_split: Option<f64>,
+) -> Result<PreparedTable, Error> {
+    let options = spec.column_options();
+    let (train_table, held) = match val_split {
+        Some(f) => {
+            let (train, test) = shrink_data::shuffle_split_indices(table.nrows(), f, spec.seed)?;
+            (table.select_rows(&train), Some(table.select_rows(&test)))
+        }
+        None => (table.clone(), None),
+    };
+    let outputs = if spec.input_shape.is_empty() {
+        ModelSpec { input_shape: vec![1], ..spec.clone() }.build_output_size()
+    } else {
+        spec.build_output_size()
+    };
+    let task = crate::model_file::target_task(&spec, outputs);
+    let pipeline = Pipeline::fit(&train_table, target, &options, spec.scaling, task)?;
+    if spec.input_shape.is_empty() {
+        spec.input_shape = vec![pipeline.input().width()];
+        spec.validate()?;
+    }
+    let train = pipeline.dataset(&train_table, true)?;
+    let val = match held {
+        Some(rows) => Some(pipeline.dataset(&rows, true)?),
+        None => None,
+    };
+    Ok(PreparedTable { spec, pipeline, train, val })
+}
