@@ -11,7 +11,7 @@
 //! [`select`] (best or one-standard-error), [`alpha_max`] and [`auto_path`] (glmnet's
 //! automatic path), [`exits`] (per-alpha rows of `alphas.csv`, where each input leaves the
 //! model, and the edge-of-grid warning); [`dimensions`] (mixes and widths beside alpha),
-//! [`halving`] (successive halving over rungs of epochs), [`relax`] (the relaxed refit on the
+//! [`halving`] (successive halving over rungs of epochs), [`shard`] (`--shard K/N`: every N-th unit of work), [`relax`] (the relaxed refit on the
 //! chosen support) and [`widths`] (wide against narrow).
 
 pub mod alpha_max;
@@ -25,6 +25,7 @@ pub mod relax;
 pub mod run;
 pub mod score;
 pub mod select;
+pub mod shard;
 pub mod trial_log;
 pub mod warm;
 pub mod widths;
@@ -39,7 +40,8 @@ pub use halving::{Halving, RungReport};
 pub use run::{run_search, spec_mode, PathKind, SearchConfig, SearchOutcome};
 pub use score::{auc, ScoreKind};
 pub use select::{select, AlphaScore, Rule, Selection};
-pub use trial_log::{Columns, TrialLog, TrialRecord};
+pub use shard::Shard;
+pub use trial_log::{read_log, Columns, TrialLog, TrialRecord};
 
 use crate::Error;
 use rayon::prelude::*;

@@ -64,6 +64,10 @@ pub struct SearchConfig {
     /// Successive halving over rungs of epochs instead of training every trial in full.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub halving: Option<Halving>,
+    /// With `--shard K/N`, the shard of the units this process runs (see [`super::shard`]);
+    /// not part of the search's identity, so shards and the merge run share one fingerprint.
+    #[serde(skip)]
+    pub shard: Option<super::shard::Shard>,
     /// Worker threads, ≥ 1 (results do not depend on it).
     #[serde(skip)]
     pub threads: usize,
@@ -97,6 +101,9 @@ impl SearchConfig {
         }
         if let Some(h) = &self.halving {
             h.validate(spec, self)?;
+        }
+        if let Some(shard) = &self.shard {
+            shard.check(self)?;
         }
         let model = spec.build_model()?;
         model.select(&self.param)?;
@@ -207,12 +214,17 @@ pub fn run_search(
     // over every (point, alpha).
     let start = Instant::now();
     let per_point = config.alphas.len() * config.repeats * folds.len();
+    // Units per point, for the shard's numbering over the whole search.
+    let units =
+        warm::planned(&config.alphas, &SearchConfig { shard: None, ..config.clone() }, folds.len(), &BTreeSet::new())
+            .len();
     let mut all: Option<SearchOutcome> = None;
     for (i, point) in points.iter().enumerate() {
         let spec_p = config.dimensions.spec_at(spec, point)?;
         let config_p = SearchConfig {
             penalty: point.family(&config.penalty)?,
             dimensions: Dimensions::default(),
+            shard: config.shard.map(|s| s.after(i * units)),
             ..config.clone()
         };
         let mine: Vec<TrialRecord> = done.iter().filter(|r| r.point() == *point && r.rung.is_none()).cloned().collect();
@@ -268,7 +280,14 @@ fn run_point(
     let mut trained = 0;
     let mut phase = |alphas: &[f64], total: usize, have: &mut BTreeMap<TrialKey, TrialRecord>| {
         let keys: BTreeSet<TrialKey> = have.keys().copied().collect();
-        let before = keys_of(alphas, config.repeats, folds.len()).filter(|k| keys.contains(k)).count();
+        let mut before = keys_of(alphas, config.repeats, folds.len()).filter(|k| keys.contains(k)).count();
+        let mut total = total;
+        if config.shard.is_some() {
+            // A shard counts its own units only (no refinement phase follows: Shard::check).
+            let mine = warm::planned(alphas, config, folds.len(), &keys);
+            before = mine.iter().flat_map(|c| &c.done).filter(|&&d| d).count();
+            total = mine.iter().map(|c| c.done.len()).sum();
+        }
         counter.fetch_add(before, Ordering::Relaxed);
         progress(counter.load(Ordering::Relaxed), total);
         let collected = std::sync::Mutex::new(Vec::new());
