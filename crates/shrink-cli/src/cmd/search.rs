@@ -106,6 +106,10 @@ pub struct Args {
     /// penalty and report both scores; with --refit, save the relaxed model.
     #[arg(long)]
     relax: bool,
+    /// Run only shard K of N (0 ≤ K < N): every N-th unit of the planned trials, into
+    /// DIR/trials.K-of-N.csv; the same command without --shard then merges the shards.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["refit", "compare_cold", "compare_full", "relax"])]
+    shard: Option<shrink::search::Shard>,
 }
 
 /// `--penalty`: a family, whether its text named a mode, and whether it is a bare
@@ -158,13 +162,13 @@ fn search_family(spec: &ModelSpec, args: &Args) -> Result<Family> {
 }
 
 /// Everything checked and loaded before any file is written.
-struct Plan {
-    spec: ModelSpec,
+pub(crate) struct Plan {
+    pub(crate) spec: ModelSpec,
     pipeline: Pipeline,
     data: Dataset,
-    config: SearchConfig,
-    folds: Vec<Fold>,
-    fingerprint: String,
+    pub(crate) config: SearchConfig,
+    pub(crate) folds: Vec<Fold>,
+    pub(crate) fingerprint: String,
     auto: Option<AutoPath>,
     names: Vec<String>,
 }
@@ -224,6 +228,7 @@ fn plan(args: &Args) -> Result<Plan> {
         warm_epochs: args.warm_epochs.unwrap_or((spec.epochs / 4).max(1)),
         dimensions: grid.dimensions,
         halving: grid.halving,
+        shard: args.shard,
         threads: crate::threads(args.threads),
     };
     if args.relax {
@@ -233,6 +238,9 @@ fn plan(args: &Args) -> Result<Plan> {
     // network with one input, which names the same parameters.
     let probe =
         if spec.input_shape.is_empty() { ModelSpec { input_shape: vec![1], ..spec.clone() } } else { spec.clone() };
+    if let Some(shard) = &config.shard {
+        shard.check(&config).context("--shard")?;
+    }
     config.validate(&probe).context("search settings")?;
     if args.refit && spec.fit_config().needs_validation() {
         bail!(
@@ -275,17 +283,14 @@ fn search_into(plan: &Plan, config: &SearchConfig, dir: &Path, force: bool, labe
             }
         }
     }
+    // Read before anything is written, so that a shard of another search leaves no trace.
+    let shards = crate::cmd::search_shard::merged(plan, config, dir, force)?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     shrink::files::write_atomic(&settings, plan.fingerprint.as_bytes())?;
     let (log, done) = TrialLog::open_with(&dir.join("trials.csv"), force, crate::cmd::search_grid::columns(config))?;
+    let done = crate::cmd::search_shard::union(done, shards);
     let log = Mutex::new(log);
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} trials, {elapsed} elapsed, ETA {eta}")
-            .expect("the template is valid")
-            .progress_chars("=> "),
-    );
-    bar.set_message(label.to_string());
+    let bar = progress_bar(label);
     let sink = |r: &shrink::search::TrialRecord| {
         log.lock().map_err(|_| shrink::Error::invalid("trial log", "unpoisoned", "poisoned"))?.append(r)
     };
@@ -302,8 +307,20 @@ fn search_into(plan: &Plan, config: &SearchConfig, dir: &Path, force: bool, labe
     Ok(outcome)
 }
 
+/// The progress bar of a search, labelled.
+pub(crate) fn progress_bar(label: &str) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} trials, {elapsed} elapsed, ETA {eta}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar.set_message(label.to_string());
+    bar
+}
+
 /// The settings that differ between two `search.json` texts (`data_sha256`, `search`, …).
-fn changed_keys(old: &str, new: &str) -> String {
+pub(crate) fn changed_keys(old: &str, new: &str) -> String {
     let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).unwrap_or_default();
     let (old, new) = (parse(old), parse(new));
     let keys: std::collections::BTreeSet<&String> =
@@ -319,6 +336,10 @@ fn changed_keys(old: &str, new: &str) -> String {
 
 pub fn run(args: Args) -> Result<()> {
     let plan = plan(&args)?;
+    if let Some(shard) = args.shard {
+        // No summary, plots or run.json: those belong to the merge run, which sees every shard.
+        return crate::cmd::search_shard::run_shard(&plan, shard, &args.out, args.force);
+    }
     let model_path = args.out.join("model.safetensors");
     if args.refit && model_path.exists() && !args.force {
         bail!("{} exists; pass --force to replace it (and start the search over)", model_path.display());
