@@ -6,12 +6,14 @@
 
 use super::data::{is_classification, Fold};
 use super::dimensions::Dimensions;
+use super::dimensions::Point;
 use super::grid::refine_points;
 use super::halving::Halving;
+use super::runner::{at_point, Local, Runner};
 use super::score::ScoreKind;
 use super::select::{select, AlphaScore, Rule, Selection};
 use super::trial_log::{TrialKey, TrialRecord};
-use super::{run_trials, warm};
+use super::warm;
 use crate::metrics::Metric;
 use crate::nn::Model;
 use crate::penalty::{Family, PenaltyMode};
@@ -189,6 +191,20 @@ pub fn run_search(
     sink: Sink,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<SearchOutcome, Error> {
+    run_search_with(spec, config, folds, done, sink, progress, &Local { threads: config.threads })
+}
+
+/// [`run_search`] with the units trained by `runner` (successive halving, whose promoted trials
+/// continue from weights held in memory, always trains here).
+pub fn run_search_with(
+    spec: &ModelSpec,
+    config: &SearchConfig,
+    folds: &[Fold],
+    done: Vec<TrialRecord>,
+    sink: Sink,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    runner: &dyn Runner,
+) -> Result<SearchOutcome, Error> {
     config.validate(spec)?;
     // Counts from flags are multiplied before anything is planned: 1e12 repeats is an error,
     // not an 8 GB list of trial keys.
@@ -208,7 +224,7 @@ pub fn run_search(
         return super::halving::run(spec, config, folds, &points, done, sink, progress);
     }
     if config.dimensions.is_empty() {
-        return run_point(spec, config, folds, done, sink, progress);
+        return run_point(spec, config, folds, &Point::default(), done, sink, progress, runner);
     }
     // One alpha search per point (mix, width), each tagged with its point; then one selection
     // over every (point, alpha).
@@ -220,19 +236,14 @@ pub fn run_search(
             .len();
     let mut all: Option<SearchOutcome> = None;
     for (i, point) in points.iter().enumerate() {
-        let spec_p = config.dimensions.spec_at(spec, point)?;
-        let config_p = SearchConfig {
-            penalty: point.family(&config.penalty)?,
-            dimensions: Dimensions::default(),
-            shard: config.shard.map(|s| s.after(i * units)),
-            ..config.clone()
-        };
+        let (spec_p, config_p) = at_point(spec, config, point)?;
+        let config_p = SearchConfig { shard: config.shard.map(|s| s.after(i * units)), ..config_p };
         let mine: Vec<TrialRecord> = done.iter().filter(|r| r.point() == *point && r.rung.is_none()).cloned().collect();
         let tag = |r: &TrialRecord| sink(&TrialRecord { l1_ratio: point.l1_ratio, units: point.units, ..r.clone() });
         let base = i * per_point;
         let later = (points.len() - 1 - i) * per_point;
         let step = |d: usize, t: usize| progress(base + d, base + t + later);
-        let mut o = run_point(&spec_p, &config_p, folds, mine, &tag, &step)?;
+        let mut o = run_point(&spec_p, &config_p, folds, point, mine, &tag, &step, runner)?;
         o.records.iter_mut().for_each(|r| (r.l1_ratio, r.units) = (point.l1_ratio, point.units));
         o.scores = o.scores.into_iter().map(|s| s.at(point)).collect();
         match &mut all {
@@ -264,14 +275,18 @@ pub fn score_order(a: &AlphaScore, b: &AlphaScore) -> std::cmp::Ordering {
     key(a).0.total_cmp(&key(b).0).then(key(a).1.cmp(&key(b).1)).then(b.alpha.total_cmp(&a.alpha))
 }
 
-/// The alpha search at one point: the grid, then (with `refine`) the refinement points.
+/// The alpha search at one point (`spec` and `config` already [`at_point`]): the grid, then
+/// (with `refine`) the refinement points.
+#[allow(clippy::too_many_arguments)] // each is one input of the search; a struct would only rename them
 fn run_point(
     spec: &ModelSpec,
     config: &SearchConfig,
     folds: &[Fold],
+    point: &Point,
     done: Vec<TrialRecord>,
     sink: Sink,
     progress: &(dyn Fn(usize, usize) + Sync),
+    runner: &dyn Runner,
 ) -> Result<SearchOutcome, Error> {
     let start = Instant::now();
     let mut have: BTreeMap<TrialKey, TrialRecord> = done.into_iter().map(|r| (r.key(), r)).collect();
@@ -298,9 +313,7 @@ fn run_point(
             Ok(())
         };
         let chains = warm::chains(alphas, config, folds.len(), &keys);
-        let results =
-            run_trials(&chains, config.threads, |c| warm::run_chain(spec, config, folds, c, &record), |_, _| {})?;
-        results.into_iter().collect::<Result<Vec<()>, Error>>()?;
+        runner.run(point, &chains, &|c| warm::run_chain(spec, config, folds, c, &record), &record)?;
         let new = collected.into_inner().map_err(|_| poisoned())?;
         trained += new.len();
         have.extend(new.into_iter().map(|r| (r.key(), r)));

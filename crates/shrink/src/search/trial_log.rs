@@ -144,7 +144,9 @@ impl TrialRecord {
         )
     }
 
-    fn parse(line: &str, columns: Columns) -> Option<Self> {
+    /// A record from its CSV line in `columns` (without the newline), as
+    /// [`TrialRecord::to_line_with`] writes it; `None` for a line that is not one.
+    pub fn from_line(line: &str, columns: Columns) -> Option<Self> {
         let mut f: Vec<&str> = line.split(',').collect();
         let mut take = |on: bool, at: usize| if on && at < f.len() { Some(f.remove(at)) } else { None };
         let l1_ratio = take(columns.l1_ratio, 0);
@@ -286,7 +288,7 @@ fn parse_log(path: &Path, text: &str, header: &str, columns: Columns) -> Result<
                 });
             }
         } else {
-            let record = TrialRecord::parse(body, columns).ok_or_else(|| Error::Io {
+            let record = TrialRecord::from_line(body, columns).ok_or_else(|| Error::Io {
                 path: path.display().to_string(),
                 source: std::io::Error::other(format!("line {}: cannot read `{body}`", i + 1)),
             })?;
