@@ -11,7 +11,8 @@ use shrink::model_file::SavedModel;
 use shrink::penalty::Family;
 use shrink::pipeline::{encode_inputs, encode_targets};
 use shrink::search::{
-    make_folds, run_search, spec_mode, Fold, PathKind, ScoreKind, SearchConfig, SearchOutcome, TrialLog, Validation,
+    make_folds, run_search_with, spec_mode, Fold, PathKind, ScoreKind, SearchConfig, SearchOutcome, TrialLog,
+    Validation,
 };
 use shrink::spec::ModelSpec;
 use std::path::{Path, PathBuf};
@@ -173,7 +174,7 @@ pub(crate) struct Plan {
     names: Vec<String>,
 }
 
-fn plan(args: &Args) -> Result<Plan> {
+pub(crate) fn plan(args: &Args) -> Result<Plan> {
     let spec = args
         .columns
         .apply(crate::load::load_spec(&args.input.spec)?)
@@ -270,7 +271,14 @@ fn plan(args: &Args) -> Result<Plan> {
 }
 
 /// Runs one search into `dir`, resuming from its `trials.csv` unless `force`.
-fn search_into(plan: &Plan, config: &SearchConfig, dir: &Path, force: bool, label: &str) -> Result<SearchOutcome> {
+fn search_into(
+    plan: &Plan,
+    config: &SearchConfig,
+    dir: &Path,
+    force: bool,
+    label: &str,
+    runner: &dyn shrink::search::Runner,
+) -> Result<SearchOutcome> {
     let settings = dir.join("search.json");
     if !force {
         if let Ok(old) = std::fs::read_to_string(&settings) {
@@ -298,7 +306,7 @@ fn search_into(plan: &Plan, config: &SearchConfig, dir: &Path, force: bool, labe
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let outcome = run_search(&plan.spec, config, &plan.folds, done, &sink, &progress)?;
+    let outcome = run_search_with(&plan.spec, config, &plan.folds, done, &sink, &progress, runner)?;
     bar.finish_and_clear();
     // The same bytes at any thread count: the trials in trial order, not finishing order.
     log.into_inner()
@@ -336,6 +344,27 @@ pub(crate) fn changed_keys(old: &str, new: &str) -> String {
 
 pub fn run(args: Args) -> Result<()> {
     let plan = plan(&args)?;
+    let threads = plan.config.threads;
+    run_planned(args, plan, &shrink::search::Local { threads })
+}
+
+impl Args {
+    /// `--shard`, if given.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn shard(&self) -> Option<shrink::search::Shard> {
+        self.shard
+    }
+
+    /// Whether the search prunes trials by successive halving.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn halving(&self) -> bool {
+        self.prune_trials == crate::choices::PruneTrialsArg::Halving
+    }
+}
+
+/// Runs the planned search with its units trained by `runner` (this process's threads, or
+/// other MPI ranks).
+pub(crate) fn run_planned(args: Args, plan: Plan, runner: &dyn shrink::search::Runner) -> Result<()> {
     if let Some(shard) = args.shard {
         // No summary, plots or run.json: those belong to the merge run, which sees every shard.
         return crate::cmd::search_shard::run_shard(&plan, shard, &args.out, args.force);
@@ -348,10 +377,10 @@ pub fn run(args: Args) -> Result<()> {
     let inputs = [&args.input.spec, &args.input.data].into_iter().chain(&args.test).map(PathBuf::as_path);
     let manifest = crate::manifest::Manifest::read(inputs)?;
     let _lock = shrink::files::OutputLock::acquire(&args.out)?;
-    let outcome = search_into(&plan, &plan.config, &args.out, args.force, "search")?;
+    let outcome = search_into(&plan, &plan.config, &args.out, args.force, "search", runner)?;
     let comparison = if args.compare_cold {
         let cold_config = SearchConfig { path: PathKind::Cold, ..plan.config.clone() };
-        let cold = search_into(&plan, &cold_config, &args.out.join("cold"), args.force, "cold grid")?;
+        let cold = search_into(&plan, &cold_config, &args.out.join("cold"), args.force, "cold grid", runner)?;
         Some(Comparison::new(&outcome, &cold))
     } else {
         None
@@ -363,7 +392,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let halving = if args.compare_full {
         let full_config = SearchConfig { halving: None, ..plan.config.clone() };
-        let full = search_into(&plan, &full_config, &args.out.join("full"), args.force, "full grid")?;
+        let full = search_into(&plan, &full_config, &args.out.join("full"), args.force, "full grid", runner)?;
         written.extend(["trials.csv", "search.json"].map(|f| args.out.join("full").join(f)));
         Some(crate::cmd::search_grid::HalvingComparison::new(&outcome, &full))
     } else {
