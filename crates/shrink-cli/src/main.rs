@@ -8,6 +8,8 @@ mod cmd;
 mod fit;
 mod load;
 mod manifest;
+#[cfg(feature = "mpi")]
+mod ranks;
 mod study_out;
 mod tables;
 
@@ -120,7 +122,7 @@ pub(crate) fn print(text: &str) -> Result<()> {
 
 /// The error and its causes, each cause shown only if the message so far does not already
 /// contain it (library errors often quote their source).
-fn describe(error: &anyhow::Error) -> String {
+pub(crate) fn describe(error: &anyhow::Error) -> String {
     let mut text = error.to_string();
     for cause in error.chain().skip(1) {
         let cause = cause.to_string();
@@ -144,6 +146,26 @@ fn main() -> ExitCode {
         std::process::exit(130);
     });
     let cli = Cli::parse();
+    #[cfg(feature = "mpi")]
+    let universe = ranks::start();
+    #[cfg(feature = "mpi")]
+    if let Some(world) = universe.as_ref().map(|u| u.world()).filter(|w| mpi::topology::Communicator::size(w) > 1) {
+        // Only rank 0 reports: the workers' errors reach it as messages.
+        let rank = mpi::topology::Communicator::rank(&world);
+        let result = match cli.command {
+            Command::Search(args) => ranks::search_ranks(args, &world),
+            _ => Err(anyhow::anyhow!(
+                "under mpirun only `shrink search` runs across ranks; run this command without mpirun"
+            )),
+        };
+        return match result {
+            Err(e) if rank == 0 => {
+                eprintln!("error: {}", describe(&e));
+                ExitCode::FAILURE
+            }
+            _ => ExitCode::SUCCESS,
+        };
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

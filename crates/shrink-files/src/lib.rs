@@ -124,16 +124,33 @@ pub const LOCK_FILE: &str = ".shrink.lock";
 /// An exclusive advisory lock on an output folder; released on drop or when the process ends.
 #[derive(Debug)]
 pub struct OutputLock {
-    _file: File,
+    file: File,
     dir: PathBuf,
+    exclusive: bool,
 }
 
 impl OutputLock {
     /// Creates `dir` if needed and locks it; a folder another process holds is an error naming
     /// the folder and that process's PID, returned at once (never a wait).
     pub fn acquire(dir: &Path) -> Result<OutputLock, Error> {
+        Self::acquire_named(dir, LOCK_FILE)
+    }
+
+    /// [`OutputLock::acquire`] on the lock file `name` in `dir` (a part of the folder with its
+    /// own writer, such as one shard's trial log of a search).
+    pub fn acquire_named(dir: &Path, name: &str) -> Result<OutputLock, Error> {
+        Self::lock(dir, name, true)
+    }
+
+    /// A shared lock on `DIR/.shrink.lock`: any number of shared holders (the shards of one
+    /// search, each writing only its own files) exclude an exclusive one and are excluded by it.
+    pub fn acquire_shared(dir: &Path) -> Result<OutputLock, Error> {
+        Self::lock(dir, LOCK_FILE, false)
+    }
+
+    fn lock(dir: &Path, name: &str, exclusive: bool) -> Result<OutputLock, Error> {
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
-        let path = dir.join(LOCK_FILE);
+        let path = dir.join(name);
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -141,7 +158,8 @@ impl OutputLock {
             .truncate(false)
             .open(&path)
             .map_err(io_error(&path))?;
-        match file.try_lock() {
+        let tried = if exclusive { file.try_lock() } else { file.try_lock_shared() };
+        match tried {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 let mut holder = String::new();
@@ -152,18 +170,31 @@ impl OutputLock {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io_error(&path)(e)),
         }
-        // The PID is for the message above; the lock itself is what excludes.
-        let pid = std::process::id().to_string();
-        file.set_len(0)
-            .and_then(|()| file.seek(SeekFrom::Start(0)))
-            .and_then(|_| file.write_all(pid.as_bytes()))
-            .map_err(io_error(&path))?;
-        Ok(OutputLock { _file: file, dir: dir.to_path_buf() })
+        // The PID is for the message above; the lock itself is what excludes. Shared holders
+        // leave the file alone (several of them would overwrite each other).
+        if exclusive {
+            let pid = std::process::id().to_string();
+            file.set_len(0)
+                .and_then(|()| file.seek(SeekFrom::Start(0)))
+                .and_then(|_| file.write_all(pid.as_bytes()))
+                .map_err(io_error(&path))?;
+        }
+        Ok(OutputLock { file, dir: dir.to_path_buf(), exclusive })
     }
 
     /// The locked folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        // A released lock names nobody: a later refusal by a shared holder must not name this
+        // process. (A killed process leaves its PID, which is then only a hint.)
+        if self.exclusive {
+            let _ = self.file.set_len(0);
+        }
     }
 }
 
@@ -242,6 +273,23 @@ mod tests {
         let again = OutputLock::acquire(&dir).unwrap();
         assert_eq!(again.dir(), dir);
         drop(again);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn shared_holders_coexist_and_exclude_an_exclusive_one() {
+        let dir = scratch("shared");
+        let (a, b) = (OutputLock::acquire_shared(&dir).unwrap(), OutputLock::acquire_shared(&dir).unwrap());
+        assert!(OutputLock::acquire(&dir).is_err());
+        // Named locks are independent of the folder's lock and of each other.
+        let one = OutputLock::acquire_named(&dir, ".shrink.0-of-2.lock").unwrap();
+        let _two = OutputLock::acquire_named(&dir, ".shrink.1-of-2.lock").unwrap();
+        assert!(OutputLock::acquire_named(&dir, ".shrink.0-of-2.lock").is_err());
+        drop(one);
+        drop((a, b));
+        let whole = OutputLock::acquire(&dir).unwrap();
+        assert!(OutputLock::acquire_shared(&dir).is_err());
+        drop(whole);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -47,6 +47,7 @@ pub fn run(quick: bool) -> Result<()> {
         warm_epochs: (spec.epochs / 4).max(1),
         dimensions: Default::default(),
         halving: None,
+        shard: None,
         threads: 1,
     };
     let mut table =
@@ -101,6 +102,7 @@ fn halving(quick: bool) -> Result<String> {
         warm_epochs: 1,
         dimensions: Default::default(),
         halving: None,
+        shard: None,
         threads: 2,
     };
     let full = search(&spec, &config, &folds)?;

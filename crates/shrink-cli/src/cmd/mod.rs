@@ -16,5 +16,6 @@ pub(crate) mod search;
 pub(crate) mod search_alphas;
 pub(crate) mod search_grid;
 pub(crate) mod search_report;
+pub(crate) mod search_shard;
 pub(crate) mod series;
 pub(crate) mod train;

@@ -11,7 +11,8 @@ use shrink::model_file::SavedModel;
 use shrink::penalty::Family;
 use shrink::pipeline::{encode_inputs, encode_targets};
 use shrink::search::{
-    make_folds, run_search, spec_mode, Fold, PathKind, ScoreKind, SearchConfig, SearchOutcome, TrialLog, Validation,
+    make_folds, run_search_with, spec_mode, Fold, PathKind, ScoreKind, SearchConfig, SearchOutcome, TrialLog,
+    Validation,
 };
 use shrink::spec::ModelSpec;
 use std::path::{Path, PathBuf};
@@ -106,6 +107,10 @@ pub struct Args {
     /// penalty and report both scores; with --refit, save the relaxed model.
     #[arg(long)]
     relax: bool,
+    /// Run only shard K of N (0 ≤ K < N): every N-th unit of the planned trials, into
+    /// DIR/trials.K-of-N.csv; the same command without --shard then merges the shards.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["refit", "compare_cold", "compare_full", "relax"])]
+    shard: Option<shrink::search::Shard>,
 }
 
 /// `--penalty`: a family, whether its text named a mode, and whether it is a bare
@@ -158,18 +163,18 @@ fn search_family(spec: &ModelSpec, args: &Args) -> Result<Family> {
 }
 
 /// Everything checked and loaded before any file is written.
-struct Plan {
-    spec: ModelSpec,
+pub(crate) struct Plan {
+    pub(crate) spec: ModelSpec,
     pipeline: Pipeline,
     data: Dataset,
-    config: SearchConfig,
-    folds: Vec<Fold>,
-    fingerprint: String,
+    pub(crate) config: SearchConfig,
+    pub(crate) folds: Vec<Fold>,
+    pub(crate) fingerprint: String,
     auto: Option<AutoPath>,
     names: Vec<String>,
 }
 
-fn plan(args: &Args) -> Result<Plan> {
+pub(crate) fn plan(args: &Args) -> Result<Plan> {
     let spec = args
         .columns
         .apply(crate::load::load_spec(&args.input.spec)?)
@@ -224,6 +229,7 @@ fn plan(args: &Args) -> Result<Plan> {
         warm_epochs: args.warm_epochs.unwrap_or((spec.epochs / 4).max(1)),
         dimensions: grid.dimensions,
         halving: grid.halving,
+        shard: args.shard,
         threads: crate::threads(args.threads),
     };
     if args.relax {
@@ -233,6 +239,9 @@ fn plan(args: &Args) -> Result<Plan> {
     // network with one input, which names the same parameters.
     let probe =
         if spec.input_shape.is_empty() { ModelSpec { input_shape: vec![1], ..spec.clone() } } else { spec.clone() };
+    if let Some(shard) = &config.shard {
+        shard.check(&config).context("--shard")?;
+    }
     config.validate(&probe).context("search settings")?;
     if args.refit && spec.fit_config().needs_validation() {
         bail!(
@@ -262,7 +271,14 @@ fn plan(args: &Args) -> Result<Plan> {
 }
 
 /// Runs one search into `dir`, resuming from its `trials.csv` unless `force`.
-fn search_into(plan: &Plan, config: &SearchConfig, dir: &Path, force: bool, label: &str) -> Result<SearchOutcome> {
+fn search_into(
+    plan: &Plan,
+    config: &SearchConfig,
+    dir: &Path,
+    force: bool,
+    label: &str,
+    runner: &dyn shrink::search::Runner,
+) -> Result<SearchOutcome> {
     let settings = dir.join("search.json");
     if !force {
         if let Ok(old) = std::fs::read_to_string(&settings) {
@@ -275,17 +291,14 @@ fn search_into(plan: &Plan, config: &SearchConfig, dir: &Path, force: bool, labe
             }
         }
     }
+    // Read before anything is written, so that a shard of another search leaves no trace.
+    let shards = crate::cmd::search_shard::merged(plan, config, dir, force)?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     shrink::files::write_atomic(&settings, plan.fingerprint.as_bytes())?;
     let (log, done) = TrialLog::open_with(&dir.join("trials.csv"), force, crate::cmd::search_grid::columns(config))?;
+    let done = crate::cmd::search_shard::union(done, shards);
     let log = Mutex::new(log);
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} trials, {elapsed} elapsed, ETA {eta}")
-            .expect("the template is valid")
-            .progress_chars("=> "),
-    );
-    bar.set_message(label.to_string());
+    let bar = progress_bar(label);
     let sink = |r: &shrink::search::TrialRecord| {
         log.lock().map_err(|_| shrink::Error::invalid("trial log", "unpoisoned", "poisoned"))?.append(r)
     };
@@ -293,7 +306,7 @@ fn search_into(plan: &Plan, config: &SearchConfig, dir: &Path, force: bool, labe
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let outcome = run_search(&plan.spec, config, &plan.folds, done, &sink, &progress)?;
+    let outcome = run_search_with(&plan.spec, config, &plan.folds, done, &sink, &progress, runner)?;
     bar.finish_and_clear();
     // The same bytes at any thread count: the trials in trial order, not finishing order.
     log.into_inner()
@@ -302,8 +315,20 @@ fn search_into(plan: &Plan, config: &SearchConfig, dir: &Path, force: bool, labe
     Ok(outcome)
 }
 
+/// The progress bar of a search, labelled.
+pub(crate) fn progress_bar(label: &str) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} trials, {elapsed} elapsed, ETA {eta}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar.set_message(label.to_string());
+    bar
+}
+
 /// The settings that differ between two `search.json` texts (`data_sha256`, `search`, …).
-fn changed_keys(old: &str, new: &str) -> String {
+pub(crate) fn changed_keys(old: &str, new: &str) -> String {
     let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).unwrap_or_default();
     let (old, new) = (parse(old), parse(new));
     let keys: std::collections::BTreeSet<&String> =
@@ -319,6 +344,31 @@ fn changed_keys(old: &str, new: &str) -> String {
 
 pub fn run(args: Args) -> Result<()> {
     let plan = plan(&args)?;
+    let threads = plan.config.threads;
+    run_planned(args, plan, &shrink::search::Local { threads })
+}
+
+impl Args {
+    /// `--shard`, if given.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn shard(&self) -> Option<shrink::search::Shard> {
+        self.shard
+    }
+
+    /// Whether the search prunes trials by successive halving.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn halving(&self) -> bool {
+        self.prune_trials == crate::choices::PruneTrialsArg::Halving
+    }
+}
+
+/// Runs the planned search with its units trained by `runner` (this process's threads, or
+/// other MPI ranks).
+pub(crate) fn run_planned(args: Args, plan: Plan, runner: &dyn shrink::search::Runner) -> Result<()> {
+    if let Some(shard) = args.shard {
+        // No summary, plots or run.json: those belong to the merge run, which sees every shard.
+        return crate::cmd::search_shard::run_shard(&plan, shard, &args.out, args.force);
+    }
     let model_path = args.out.join("model.safetensors");
     if args.refit && model_path.exists() && !args.force {
         bail!("{} exists; pass --force to replace it (and start the search over)", model_path.display());
@@ -327,10 +377,10 @@ pub fn run(args: Args) -> Result<()> {
     let inputs = [&args.input.spec, &args.input.data].into_iter().chain(&args.test).map(PathBuf::as_path);
     let manifest = crate::manifest::Manifest::read(inputs)?;
     let _lock = shrink::files::OutputLock::acquire(&args.out)?;
-    let outcome = search_into(&plan, &plan.config, &args.out, args.force, "search")?;
+    let outcome = search_into(&plan, &plan.config, &args.out, args.force, "search", runner)?;
     let comparison = if args.compare_cold {
         let cold_config = SearchConfig { path: PathKind::Cold, ..plan.config.clone() };
-        let cold = search_into(&plan, &cold_config, &args.out.join("cold"), args.force, "cold grid")?;
+        let cold = search_into(&plan, &cold_config, &args.out.join("cold"), args.force, "cold grid", runner)?;
         Some(Comparison::new(&outcome, &cold))
     } else {
         None
@@ -342,7 +392,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let halving = if args.compare_full {
         let full_config = SearchConfig { halving: None, ..plan.config.clone() };
-        let full = search_into(&plan, &full_config, &args.out.join("full"), args.force, "full grid")?;
+        let full = search_into(&plan, &full_config, &args.out.join("full"), args.force, "full grid", runner)?;
         written.extend(["trials.csv", "search.json"].map(|f| args.out.join("full").join(f)));
         Some(crate::cmd::search_grid::HalvingComparison::new(&outcome, &full))
     } else {

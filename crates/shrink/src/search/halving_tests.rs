@@ -48,6 +48,7 @@ fn setup(halving: bool, threads: usize) -> (ModelSpec, SearchConfig, Vec<Fold>) 
         warm_epochs: 10,
         dimensions: Dimensions::default(),
         halving: halving.then(|| Halving::default_for(spec.epochs)),
+        shard: None,
         threads,
     };
     (spec, config, folds)

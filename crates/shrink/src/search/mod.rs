@@ -6,12 +6,12 @@
 //! trials to other processes or machines.
 //!
 //! On top of it sits the alpha search (`shrink search`): [`grid`] (which alphas),
-//! [`data`] (which rows validate: hold-out, test table, K folds), [`warm`] and [`run`] (training the trials),
+//! [`data`] (which rows validate: hold-out, test table, K folds), [`warm`] and [`run`] (training the trials), [`runner`] (where units train: threads here, or other processes),
 //! [`trial_log`] (the resumable `trials.csv`), [`score`] (what a trial is scored by),
 //! [`select`] (best or one-standard-error), [`alpha_max`] and [`auto_path`] (glmnet's
 //! automatic path), [`exits`] (per-alpha rows of `alphas.csv`, where each input leaves the
 //! model, and the edge-of-grid warning); [`dimensions`] (mixes and widths beside alpha),
-//! [`halving`] (successive halving over rungs of epochs), [`relax`] (the relaxed refit on the
+//! [`halving`] (successive halving over rungs of epochs), [`shard`] (`--shard K/N`: every N-th unit of work), [`relax`] (the relaxed refit on the
 //! chosen support) and [`widths`] (wide against narrow).
 
 pub mod alpha_max;
@@ -23,8 +23,10 @@ pub mod grid;
 pub mod halving;
 pub mod relax;
 pub mod run;
+pub mod runner;
 pub mod score;
 pub mod select;
+pub mod shard;
 pub mod trial_log;
 pub mod warm;
 pub mod widths;
@@ -36,10 +38,13 @@ pub use dimensions::{parse_l1_ratios, parse_units, Dimensions, Point, UnitsGrid}
 pub use exits::{alpha_rows, edge_warning, input_exits, AlphaRow, EdgeWarning, InputExit};
 pub use grid::{parse_alphas, refine_points};
 pub use halving::{Halving, RungReport};
-pub use run::{run_search, spec_mode, PathKind, SearchConfig, SearchOutcome};
+pub use run::{run_search, run_search_with, spec_mode, PathKind, SearchConfig, SearchOutcome, Sink};
+pub use runner::{at_point, run_unit, Local, Runner};
 pub use score::{auc, ScoreKind};
 pub use select::{select, AlphaScore, Rule, Selection};
-pub use trial_log::{Columns, TrialLog, TrialRecord};
+pub use shard::Shard;
+pub use trial_log::{read_log, Columns, TrialLog, TrialRecord};
+pub use warm::Chain;
 
 use crate::Error;
 use rayon::prelude::*;

@@ -6,12 +6,14 @@
 
 use super::data::{is_classification, Fold};
 use super::dimensions::Dimensions;
+use super::dimensions::Point;
 use super::grid::refine_points;
 use super::halving::Halving;
+use super::runner::{at_point, Local, Runner};
 use super::score::ScoreKind;
 use super::select::{select, AlphaScore, Rule, Selection};
 use super::trial_log::{TrialKey, TrialRecord};
-use super::{run_trials, warm};
+use super::warm;
 use crate::metrics::Metric;
 use crate::nn::Model;
 use crate::penalty::{Family, PenaltyMode};
@@ -64,6 +66,10 @@ pub struct SearchConfig {
     /// Successive halving over rungs of epochs instead of training every trial in full.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub halving: Option<Halving>,
+    /// With `--shard K/N`, the shard of the units this process runs (see [`super::shard`]);
+    /// not part of the search's identity, so shards and the merge run share one fingerprint.
+    #[serde(skip)]
+    pub shard: Option<super::shard::Shard>,
     /// Worker threads, ≥ 1 (results do not depend on it).
     #[serde(skip)]
     pub threads: usize,
@@ -97,6 +103,9 @@ impl SearchConfig {
         }
         if let Some(h) = &self.halving {
             h.validate(spec, self)?;
+        }
+        if let Some(shard) = &self.shard {
+            shard.check(self)?;
         }
         let model = spec.build_model()?;
         model.select(&self.param)?;
@@ -182,6 +191,20 @@ pub fn run_search(
     sink: Sink,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<SearchOutcome, Error> {
+    run_search_with(spec, config, folds, done, sink, progress, &Local { threads: config.threads })
+}
+
+/// [`run_search`] with the units trained by `runner` (successive halving, whose promoted trials
+/// continue from weights held in memory, always trains here).
+pub fn run_search_with(
+    spec: &ModelSpec,
+    config: &SearchConfig,
+    folds: &[Fold],
+    done: Vec<TrialRecord>,
+    sink: Sink,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    runner: &dyn Runner,
+) -> Result<SearchOutcome, Error> {
     config.validate(spec)?;
     // Counts from flags are multiplied before anything is planned: 1e12 repeats is an error,
     // not an 8 GB list of trial keys.
@@ -201,26 +224,26 @@ pub fn run_search(
         return super::halving::run(spec, config, folds, &points, done, sink, progress);
     }
     if config.dimensions.is_empty() {
-        return run_point(spec, config, folds, done, sink, progress);
+        return run_point(spec, config, folds, &Point::default(), done, sink, progress, runner);
     }
     // One alpha search per point (mix, width), each tagged with its point; then one selection
     // over every (point, alpha).
     let start = Instant::now();
     let per_point = config.alphas.len() * config.repeats * folds.len();
+    // Units per point, for the shard's numbering over the whole search.
+    let units =
+        warm::planned(&config.alphas, &SearchConfig { shard: None, ..config.clone() }, folds.len(), &BTreeSet::new())
+            .len();
     let mut all: Option<SearchOutcome> = None;
     for (i, point) in points.iter().enumerate() {
-        let spec_p = config.dimensions.spec_at(spec, point)?;
-        let config_p = SearchConfig {
-            penalty: point.family(&config.penalty)?,
-            dimensions: Dimensions::default(),
-            ..config.clone()
-        };
+        let (spec_p, config_p) = at_point(spec, config, point)?;
+        let config_p = SearchConfig { shard: config.shard.map(|s| s.after(i * units)), ..config_p };
         let mine: Vec<TrialRecord> = done.iter().filter(|r| r.point() == *point && r.rung.is_none()).cloned().collect();
         let tag = |r: &TrialRecord| sink(&TrialRecord { l1_ratio: point.l1_ratio, units: point.units, ..r.clone() });
         let base = i * per_point;
         let later = (points.len() - 1 - i) * per_point;
         let step = |d: usize, t: usize| progress(base + d, base + t + later);
-        let mut o = run_point(&spec_p, &config_p, folds, mine, &tag, &step)?;
+        let mut o = run_point(&spec_p, &config_p, folds, point, mine, &tag, &step, runner)?;
         o.records.iter_mut().for_each(|r| (r.l1_ratio, r.units) = (point.l1_ratio, point.units));
         o.scores = o.scores.into_iter().map(|s| s.at(point)).collect();
         match &mut all {
@@ -252,14 +275,18 @@ pub fn score_order(a: &AlphaScore, b: &AlphaScore) -> std::cmp::Ordering {
     key(a).0.total_cmp(&key(b).0).then(key(a).1.cmp(&key(b).1)).then(b.alpha.total_cmp(&a.alpha))
 }
 
-/// The alpha search at one point: the grid, then (with `refine`) the refinement points.
+/// The alpha search at one point (`spec` and `config` already [`at_point`]): the grid, then
+/// (with `refine`) the refinement points.
+#[allow(clippy::too_many_arguments)] // each is one input of the search; a struct would only rename them
 fn run_point(
     spec: &ModelSpec,
     config: &SearchConfig,
     folds: &[Fold],
+    point: &Point,
     done: Vec<TrialRecord>,
     sink: Sink,
     progress: &(dyn Fn(usize, usize) + Sync),
+    runner: &dyn Runner,
 ) -> Result<SearchOutcome, Error> {
     let start = Instant::now();
     let mut have: BTreeMap<TrialKey, TrialRecord> = done.into_iter().map(|r| (r.key(), r)).collect();
@@ -268,7 +295,14 @@ fn run_point(
     let mut trained = 0;
     let mut phase = |alphas: &[f64], total: usize, have: &mut BTreeMap<TrialKey, TrialRecord>| {
         let keys: BTreeSet<TrialKey> = have.keys().copied().collect();
-        let before = keys_of(alphas, config.repeats, folds.len()).filter(|k| keys.contains(k)).count();
+        let mut before = keys_of(alphas, config.repeats, folds.len()).filter(|k| keys.contains(k)).count();
+        let mut total = total;
+        if config.shard.is_some() {
+            // A shard counts its own units only (no refinement phase follows: Shard::check).
+            let mine = warm::planned(alphas, config, folds.len(), &keys);
+            before = mine.iter().flat_map(|c| &c.done).filter(|&&d| d).count();
+            total = mine.iter().map(|c| c.done.len()).sum();
+        }
         counter.fetch_add(before, Ordering::Relaxed);
         progress(counter.load(Ordering::Relaxed), total);
         let collected = std::sync::Mutex::new(Vec::new());
@@ -279,9 +313,7 @@ fn run_point(
             Ok(())
         };
         let chains = warm::chains(alphas, config, folds.len(), &keys);
-        let results =
-            run_trials(&chains, config.threads, |c| warm::run_chain(spec, config, folds, c, &record), |_, _| {})?;
-        results.into_iter().collect::<Result<Vec<()>, Error>>()?;
+        runner.run(point, &chains, &|c| warm::run_chain(spec, config, folds, c, &record), &record)?;
         let new = collected.into_inner().map_err(|_| poisoned())?;
         trained += new.len();
         have.extend(new.into_iter().map(|r| (r.key(), r)));

@@ -38,6 +38,7 @@ fn setup(path: PathKind) -> (ModelSpec, SearchConfig, Vec<Fold>) {
         warm_epochs: 10,
         dimensions: Dimensions::default(),
         halving: None,
+        shard: None,
         threads: 2,
     };
     (spec, config, folds)

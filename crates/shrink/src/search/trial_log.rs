@@ -144,7 +144,9 @@ impl TrialRecord {
         )
     }
 
-    fn parse(line: &str, columns: Columns) -> Option<Self> {
+    /// A record from its CSV line in `columns` (without the newline), as
+    /// [`TrialRecord::to_line_with`] writes it; `None` for a line that is not one.
+    pub fn from_line(line: &str, columns: Columns) -> Option<Self> {
         let mut f: Vec<&str> = line.split(',').collect();
         let mut take = |on: bool, at: usize| if on && at < f.len() { Some(f.remove(at)) } else { None };
         let l1_ratio = take(columns.l1_ratio, 0);
@@ -207,45 +209,7 @@ impl TrialLog {
         let io = |source| Error::Io { path: path.display().to_string(), source };
         let text =
             if fresh { String::new() } else { std::fs::read_to_string(path).or_else(not_found_empty).map_err(io)? };
-        let mut records = Vec::new();
-        let mut seen = BTreeSet::new();
-        let mut keep = 0; // bytes of complete, valid lines
-        for (i, line) in text.split_inclusive('\n').enumerate() {
-            if !line.ends_with('\n') {
-                break; // a torn last line
-            }
-            let body = line.trim_end();
-            if i == 0 {
-                // A header before `inputs_used` and `input_mask` (which `alphas.csv` is rebuilt
-                // from) is refused with the way out, not misread.
-                if body == header.replace(",inputs_used,input_mask", "") {
-                    return Err(Error::Io {
-                        path: path.display().to_string(),
-                        source: std::io::Error::other(
-                            "written by an earlier shrink, without the inputs_used and input_mask columns that \
-                             alphas.csv is built from; pass --force to start the search over",
-                        ),
-                    });
-                }
-                if body != header {
-                    return Err(Error::Io {
-                        path: path.display().to_string(),
-                        source: std::io::Error::other(format!(
-                            "not a trials file of this search: header is `{body}`, expected `{header}`"
-                        )),
-                    });
-                }
-            } else {
-                let record = TrialRecord::parse(body, columns).ok_or_else(|| Error::Io {
-                    path: path.display().to_string(),
-                    source: std::io::Error::other(format!("line {}: cannot read `{body}`", i + 1)),
-                })?;
-                if seen.insert(record.record_key()) {
-                    records.push(record);
-                }
-            }
-            keep += line.len();
-        }
+        let (records, keep) = parse_log(path, &text, &header, columns)?;
         let mut file = OpenOptions::new().create(true).truncate(false).read(true).write(true).open(path).map_err(io)?;
         file.set_len(keep as u64).map_err(io)?;
         file.seek(SeekFrom::End(0)).map_err(io)?;
@@ -283,6 +247,58 @@ impl TrialLog {
         self.file.flush().map_err(io)?;
         self.file.sync_all().map_err(io)
     }
+}
+
+/// Reads the log at `path` without changing it (another process may be appending to it): the
+/// finished trials, a torn last line left out. A missing file holds none.
+pub fn read_log(path: &Path, columns: Columns) -> Result<Vec<TrialRecord>, Error> {
+    let io = |source| Error::Io { path: path.display().to_string(), source };
+    let text = std::fs::read_to_string(path).or_else(not_found_empty).map_err(io)?;
+    Ok(parse_log(path, &text, &columns.header(), columns)?.0)
+}
+
+/// The records of a log's text and the bytes of its complete, valid lines.
+fn parse_log(path: &Path, text: &str, header: &str, columns: Columns) -> Result<(Vec<TrialRecord>, usize), Error> {
+    let mut records = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut keep = 0; // bytes of complete, valid lines
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if !line.ends_with('\n') {
+            break; // a torn last line
+        }
+        let body = line.trim_end();
+        if i == 0 {
+            // A header before `inputs_used` and `input_mask` (which `alphas.csv` is rebuilt
+            // from) is refused with the way out, not misread.
+            if body == header.replace(",inputs_used,input_mask", "") {
+                return Err(Error::Io {
+                    path: path.display().to_string(),
+                    source: std::io::Error::other(
+                        "written by an earlier shrink, without the inputs_used and input_mask columns that \
+                             alphas.csv is built from; pass --force to start the search over",
+                    ),
+                });
+            }
+            if body != header {
+                return Err(Error::Io {
+                    path: path.display().to_string(),
+                    source: std::io::Error::other(format!(
+                        "not a trials file of this search: header is `{body}`, expected `{header}`"
+                    )),
+                });
+            }
+        } else {
+            let record = TrialRecord::from_line(body, columns).ok_or_else(|| Error::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other(format!("line {}: cannot read `{body}`", i + 1)),
+            })?;
+            if seen.insert(record.record_key()) {
+                records.push(record);
+            }
+        }
+        keep += line.len();
+    }
+    Ok((records, keep))
 }
 
 fn not_found_empty(e: std::io::Error) -> std::io::Result<String> {

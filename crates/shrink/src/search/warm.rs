@@ -30,6 +30,13 @@ pub struct Chain {
 /// with some records missing runs whole: the missing trials need the weights of the earlier
 /// ones, and since trials are deterministic the rerun reproduces them exactly.
 pub fn chains(alphas: &[f64], config: &SearchConfig, folds: usize, done: &BTreeSet<TrialKey>) -> Vec<Chain> {
+    planned(alphas, config, folds, done).into_iter().filter(|c| c.done.iter().any(|d| !d)).collect()
+}
+
+/// Every unit of work for `alphas` this process runs, finished or not, with its `done` flags:
+/// all of them, or with `config.shard` those of the shard. Units are numbered before anything
+/// is skipped, so that the shards of a search agree on the numbering (see [`super::shard`]).
+pub fn planned(alphas: &[f64], config: &SearchConfig, folds: usize, done: &BTreeSet<TrialKey>) -> Vec<Chain> {
     let mut out = Vec::new();
     let mut ordered = alphas.to_vec();
     match config.path {
@@ -42,23 +49,22 @@ pub fn chains(alphas: &[f64], config: &SearchConfig, folds: usize, done: &BTreeS
         for &a in &ordered {
             for repeat in 0..config.repeats {
                 for fold in 0..folds {
-                    if !is_done(a, repeat, fold) {
-                        out.push(Chain { repeat, fold, alphas: vec![a], done: vec![false] });
-                    }
+                    out.push(Chain { repeat, fold, alphas: vec![a], done: vec![is_done(a, repeat, fold)] });
                 }
             }
         }
-        return out;
-    }
-    for repeat in 0..config.repeats {
-        for fold in 0..folds {
-            let flags: Vec<bool> = ordered.iter().map(|&a| is_done(a, repeat, fold)).collect();
-            if flags.iter().any(|d| !d) {
+    } else {
+        for repeat in 0..config.repeats {
+            for fold in 0..folds {
+                let flags: Vec<bool> = ordered.iter().map(|&a| is_done(a, repeat, fold)).collect();
                 out.push(Chain { repeat, fold, alphas: ordered.clone(), done: flags });
             }
         }
     }
-    out
+    match config.shard {
+        Some(shard) => out.into_iter().enumerate().filter(|(i, _)| shard.owns(*i)).map(|(_, c)| c).collect(),
+        None => out,
+    }
 }
 
 /// Trains one chain, handing each new record to `sink` as soon as it is measured. A trial that

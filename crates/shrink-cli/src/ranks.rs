@@ -1,0 +1,256 @@
+//! `mpirun -n N shrink search …` (the `mpi` feature): rank 0 runs the search as one process
+//! would — it owns `trials.csv`, the lock, the progress bar and every file — but hands each
+//! unit of work (a cold trial or a warm path) to ranks 1…N−1 one at a time as they become free.
+//!
+//! Every rank parses the same command line and builds the same plan (spec, data, folds); a
+//! worker's first message is its plan's fingerprint, which must equal rank 0's, so ranks that
+//! read other files are refused. Then, per message (all bytes, rank ↔ 0, tag 0):
+//!
+//! - worker → 0: `H\n<fingerprint>` (ready), `R\n<trial lines>` (a unit's records, ready for
+//!   the next) or `E\n<error>`; a worker sends one message and then waits for the reply;
+//! - 0 → worker: `U\n<unit>` (train it) or `S` (stop).
+//!
+//! Units and records travel as exact text (floats as bit patterns or shortest round-trip), so
+//! a record is the same bits as one trained by rank 0 itself. Rank 0 ends every worker with `S`
+//! whatever happens (an error included), after draining a busy one's reply, so no rank waits
+//! forever. A rank that dies makes the launcher end the job (Open MPI kills every rank);
+//! trials rank 0 appended before are in `trials.csv`, and the next run resumes from them.
+
+use crate::cmd::search::{self, Args};
+use anyhow::{bail, Result};
+use mpi::point_to_point::{Destination, Source};
+use mpi::topology::{Communicator, SimpleCommunicator};
+use shrink::search::{Chain, Columns, Point, Runner, Sink, TrialRecord};
+use std::sync::Mutex;
+
+/// Starts MPI when a launcher started this process (its environment says so); `None`
+/// otherwise, and the command runs exactly as in the default build.
+pub(crate) fn start() -> Option<mpi::environment::Universe> {
+    let launched = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"].iter().any(|v| std::env::var_os(v).is_some());
+    if launched {
+        mpi::initialize()
+    } else {
+        None
+    }
+}
+
+/// Runs `shrink search` as rank `world.rank()` of `world.size()` (≥ 2).
+pub(crate) fn search_ranks(args: Args, world: &SimpleCommunicator) -> Result<()> {
+    if args.shard().is_some() {
+        bail!(
+            "--shard splits a search into independent processes; under mpirun the {} ranks already share it: \
+             leave out --shard",
+            world.size()
+        );
+    }
+    if world.rank() != 0 {
+        return worker(&args, world);
+    }
+    if args.halving() {
+        eprintln!(
+            "note: --prune-trials halving trains on rank 0 only (promoted trials continue from weights in memory)"
+        );
+    }
+    let state = Mutex::new(vec![Worker::Unheard; world.size() as usize - 1]);
+    // A plan that fails here fails on every rank alike; the workers are stopped all the same.
+    let (plan, fingerprint) = match search::plan(&args) {
+        Ok(plan) => {
+            let f = plan.fingerprint.clone();
+            (Ok(plan), f)
+        }
+        Err(e) => (Err(e), String::new()),
+    };
+    let runner = Ranks { world, state, fingerprint, warned: std::cell::Cell::new(false) };
+    let result = plan.and_then(|plan| search::run_planned(args, plan, &runner));
+    let stopped = runner.stop_all();
+    result.and(stopped)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Worker {
+    /// Has not sent its first message yet.
+    Unheard,
+    /// Waits for a reply.
+    Idle,
+    /// Trains a unit.
+    Busy,
+}
+
+/// Rank 0's [`Runner`]: hands units to ranks 1…N−1.
+struct Ranks<'a> {
+    world: &'a SimpleCommunicator,
+    /// One entry per worker (rank − 1); only rank 0's main thread touches MPI.
+    state: Mutex<Vec<Worker>>,
+    /// Rank 0's plan fingerprint, which every worker's must equal.
+    fingerprint: String,
+    /// Whether the idle-ranks warning was given (once per run).
+    warned: std::cell::Cell<bool>,
+}
+
+fn failed(message: String) -> shrink::Error {
+    shrink::Error::Spec(message)
+}
+
+impl Ranks<'_> {
+    fn send(&self, rank: usize, text: &str) {
+        self.world.process_at_rank(rank as i32).send(text.as_bytes());
+    }
+
+    /// The next message from any worker: its index and text.
+    fn receive(&self) -> (usize, String) {
+        let (bytes, status) = self.world.any_process().receive_vec::<u8>();
+        (status.source_rank() as usize, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Ends every worker: a busy or unheard one is heard out first (its reply dropped).
+    fn stop_all(&self) -> Result<()> {
+        let mut state = self.state.lock().map_err(|_| anyhow::anyhow!("rank state poisoned"))?;
+        while state.iter().any(|w| *w != Worker::Idle) {
+            let (rank, _) = self.receive();
+            state[rank - 1] = Worker::Idle;
+        }
+        for rank in 1..=state.len() {
+            self.send(rank, "S");
+        }
+        Ok(())
+    }
+}
+
+impl Runner for Ranks<'_> {
+    fn run(
+        &self,
+        point: &Point,
+        chains: &[Chain],
+        _local: &(dyn Fn(&Chain) -> Result<(), shrink::Error> + Sync),
+        sink: Sink,
+    ) -> Result<(), shrink::Error> {
+        let mut state = self.state.lock().map_err(|_| failed("rank state poisoned".into()))?;
+        if chains.len() < state.len() && !self.warned.replace(true) {
+            eprintln!(
+                "warning: {} ranks train {} units of work here: {} ranks stay idle; fewer ranks do the same",
+                state.len(),
+                chains.len(),
+                state.len() - chains.len()
+            );
+        }
+        let mut next = 0;
+        loop {
+            for (i, w) in state.iter_mut().enumerate() {
+                if *w == Worker::Idle && next < chains.len() {
+                    self.send(i + 1, &format!("U\n{}", encode_unit(point, &chains[next])));
+                    *w = Worker::Busy;
+                    next += 1;
+                }
+            }
+            if next == chains.len() && !state.contains(&Worker::Busy) {
+                return Ok(());
+            }
+            let (rank, text) = self.receive();
+            state[rank - 1] = Worker::Idle;
+            let (kind, body) = text.split_once('\n').unwrap_or((&text, ""));
+            match kind {
+                "H" if body == self.fingerprint => {}
+                "H" => {
+                    return Err(failed(format!(
+                        "rank {rank} planned another search than rank 0 (its spec, data or settings differ: {} \
+                         changed); every rank must see the same files",
+                        search::changed_keys(body, &self.fingerprint)
+                    )))
+                }
+                "R" => {
+                    for line in body.lines() {
+                        let record = TrialRecord::from_line(line, Columns::default())
+                            .ok_or_else(|| failed(format!("rank {rank} sent an unreadable trial `{line}`")))?;
+                        sink(&record)?;
+                    }
+                }
+                _ => return Err(failed(format!("rank {rank}: {body}"))),
+            }
+        }
+    }
+}
+
+/// A worker: builds the plan, says so, and trains units until told to stop.
+fn worker(args: &Args, world: &SimpleCommunicator) -> Result<()> {
+    let root = world.process_at_rank(0);
+    let plan = match search::plan(args) {
+        Ok(p) => p,
+        Err(e) => {
+            root.send(format!("E\n{}", crate::describe(&e)).as_bytes());
+            return wait_for_stop(world);
+        }
+    };
+    root.send(format!("H\n{}", plan.fingerprint).as_bytes());
+    loop {
+        let (bytes, _) = root.receive_vec::<u8>();
+        let text = String::from_utf8_lossy(&bytes);
+        let Some(unit) = text.strip_prefix("U\n") else { return Ok(()) };
+        let reply = match train(&plan, unit) {
+            Ok(lines) => format!("R\n{lines}"),
+            Err(e) => format!("E\n{e}"),
+        };
+        root.send(reply.as_bytes());
+    }
+}
+
+fn wait_for_stop(world: &SimpleCommunicator) -> Result<()> {
+    let _ = world.process_at_rank(0).receive_vec::<u8>();
+    Ok(())
+}
+
+/// Trains one unit; its records as lines.
+fn train(plan: &search::Plan, unit: &str) -> Result<String, shrink::Error> {
+    let (point, chain) = decode_unit(unit).ok_or_else(|| failed(format!("an unreadable unit `{unit}`")))?;
+    let lines = Mutex::new(String::new());
+    let sink = |r: &TrialRecord| -> Result<(), shrink::Error> {
+        lines.lock().map_err(|_| failed("poisoned".into()))?.push_str(&r.to_line());
+        Ok(())
+    };
+    shrink::search::run_unit(&plan.spec, &plan.config, &plan.folds, &point, &chain, &sink)?;
+    lines.into_inner().map_err(|_| failed("poisoned".into()))
+}
+
+/// `l1_ratio bits|-  units|-  repeat  fold  alpha bits,…  done flags` (tab-separated).
+fn encode_unit(point: &Point, chain: &Chain) -> String {
+    let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+    let alphas: Vec<String> = chain.alphas.iter().map(|a| a.to_bits().to_string()).collect();
+    let done: String = chain.done.iter().map(|&d| if d { '1' } else { '0' }).collect();
+    format!(
+        "{}\t{}\t{}\t{}\t{}\t{done}",
+        opt(point.l1_ratio.map(f64::to_bits)),
+        opt(point.units.map(|u| u as u64)),
+        chain.repeat,
+        chain.fold,
+        alphas.join(",")
+    )
+}
+
+fn decode_unit(text: &str) -> Option<(Point, Chain)> {
+    let f: Vec<&str> = text.split('\t').collect();
+    if f.len() != 6 {
+        return None;
+    }
+    let opt = |t: &str| if t == "-" { Some(None) } else { t.parse::<u64>().ok().map(Some) };
+    let point = Point { l1_ratio: opt(f[0])?.map(f64::from_bits), units: opt(f[1])?.map(|u| u as usize) };
+    let alphas: Vec<f64> = f[4].split(',').map(|a| a.parse().ok().map(f64::from_bits)).collect::<Option<_>>()?;
+    let done: Vec<bool> = f[5].chars().map(|c| c == '1').collect();
+    let chain = Chain { repeat: f[2].parse().ok()?, fold: f[3].parse().ok()?, alphas, done };
+    Some((point, chain))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_round_trip_exactly() {
+        let point = Point { l1_ratio: Some(0.1 + 0.2), units: Some(64) };
+        let chain = Chain { repeat: 2, fold: 1, alphas: vec![1e-3, 0.1 / 3.0], done: vec![true, false] };
+        let (p, c) = decode_unit(&encode_unit(&point, &chain)).unwrap();
+        assert_eq!(p, point);
+        assert_eq!((c.repeat, c.fold, c.alphas, c.done), (2, 1, chain.alphas.clone(), chain.done.clone()));
+        let (p, _) = decode_unit(&encode_unit(&Point::default(), &chain)).unwrap();
+        assert_eq!(p, Point::default());
+        assert!(decode_unit("1\t2").is_none());
+    }
+}
