@@ -201,6 +201,7 @@ fn search(
                 warm_epochs: (spec.epochs / 4).max(1),
                 dimensions: Default::default(),
                 halving: None,
+                shard: None,
                 threads,
             };
             config.validate(&spec)?;
