@@ -31,6 +31,7 @@ fn floats(bytes: &[u8]) -> PyResult<Vec<f64>> {
     if !bytes.len().is_multiple_of(8) {
         return Err(value_error(format!("{} bytes are not a whole number of float64 values", bytes.len())));
     }
+    // `chunks_exact(8)` yields 8-byte slices only, so the conversion to `[u8; 8]` cannot fail.
     Ok(bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect())
 }
 

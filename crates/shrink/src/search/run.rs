@@ -428,6 +428,7 @@ pub fn measure(
         if kind.needs_predictions() {
             let pred = model.predict(x.view(), 256)?;
             let (pred, y) = (pred.as_standard_layout(), y.as_standard_layout());
+            // `as_standard_layout` returns a contiguous array, so `as_slice` cannot fail.
             let (p, t) = (pred.as_slice().expect("contiguous"), y.as_slice().expect("contiguous"));
             return kind.from_predictions(p, t, y.ncols());
         }
