@@ -51,3 +51,60 @@ fi
 grep -q "leave out --shard" "$work/shard.log" || { cat "$work/shard.log"; exit 1; }
 [ ! -e "$work/shard" ] || { echo "FAIL: --shard under mpirun wrote $work/shard"; exit 1; }
 echo "ok --shard under mpirun refused, nothing written"
+
+# ---- data-parallel `mpirun -n N shrink train` ----
+# N ranks use micro_batches = N unless the spec sets it: the model file and history are the
+# same bytes as one process with that micro_batches; without it one process differs by rounding.
+"$bin" data moons --n 300 --noise 0.25 --seed 5 > "$work/train.csv"
+sed 's/^epochs = 40/epochs = 15\nmetrics = ["accuracy"]/' "$work/model.toml" > "$work/dp.toml"
+sed 's/^seed = 3/seed = 3\nmicro_batches = 2/' "$work/dp.toml" > "$work/dp2.toml"
+sed 's/^seed = 3/seed = 3\nmicro_batches = 4/' "$work/dp.toml" > "$work/dp4.toml"
+train=(train --data "$work/train.csv" --target y --val-split 0.2 --threads 1)
+same_run() { # a b: the same model file and history bytes
+  cmp "$1/model.safetensors" "$2/model.safetensors" && cmp "$1/history.csv" "$2/history.csv" \
+    || { echo "FAIL: $1 and $2 differ"; exit 1; }
+}
+"${launch[@]}" -n 2 "$bin" "${train[@]}" --spec "$work/dp.toml" --out "$work/dp-2ranks" > /dev/null 2>&1
+"$bin" "${train[@]}" --spec "$work/dp2.toml" --out "$work/dp-one-m2" > /dev/null 2>&1
+same_run "$work/dp-2ranks" "$work/dp-one-m2"
+echo "ok train: 2 ranks = one process with micro_batches = 2, bit for bit"
+"${launch[@]}" -n 3 "$bin" "${train[@]}" --spec "$work/dp4.toml" --out "$work/dp-3ranks" > /dev/null 2>&1
+"$bin" "${train[@]}" --spec "$work/dp4.toml" --out "$work/dp-one-m4" > /dev/null 2>&1
+same_run "$work/dp-3ranks" "$work/dp-one-m4"
+echo "ok train: 3 ranks = one process with micro_batches = 4 (uneven shares), bit for bit"
+"$bin" "${train[@]}" --spec "$work/dp.toml" --out "$work/dp-one" > /dev/null 2>&1
+python3 - "$work/dp-2ranks/history.csv" "$work/dp-one/history.csv" <<'PY'
+import csv, sys
+a, b = (list(csv.DictReader(open(p))) for p in sys.argv[1:])
+worst = max(abs(float(x[k]) - float(y[k])) / max(abs(float(y[k])), 1e-12)
+            for x, y in zip(a, b) for k in ("loss", "val_loss"))
+assert len(a) == len(b) and worst < 1e-5, f"2 ranks vs one process: relative loss difference {worst}"
+print(f"ok train: 2 ranks vs one process (micro_batches = 1): losses within {worst:.1e} (relative)")
+PY
+# A batch smaller than the rank count: a warning, the idle ranks wait, the same result.
+sed 's/^batch_size.*//; s/^seed = 3/seed = 3\nbatch_size = 2\nepochs = 1/; s/^epochs = 15//' "$work/dp.toml" > "$work/tiny.toml"
+"${launch[@]}" -n 3 "$bin" "${train[@]}" --spec "$work/tiny.toml" --out "$work/tiny-3ranks" > "$work/tiny.log" 2>&1 \
+  || { cat "$work/tiny.log"; exit 1; }
+grep -q "get no rows" "$work/tiny.log" || { cat "$work/tiny.log"; echo "FAIL: no warning for batch < ranks"; exit 1; }
+sed 's/^seed = 3/seed = 3\nmicro_batches = 3/' "$work/tiny.toml" > "$work/tiny3.toml"
+"$bin" "${train[@]}" --spec "$work/tiny3.toml" --out "$work/tiny-one" > /dev/null 2>&1
+same_run "$work/tiny-3ranks" "$work/tiny-one"
+echo "ok train: batch 2 on 3 ranks warns and equals one process with micro_batches = 3"
+# Refusals, nothing written: dropout, ranks reading other data (two programs, MPMD), a folder
+# that holds a model (rank 0 checks; the other ranks stop with it instead of waiting).
+sed 's/^\[\[layers\]\]$/[[layers]]/; 0,/^activation = "relu"$/s//activation = "relu"\n[[layers]]\ntype = "dropout"\nrate = 0.2/' \
+  "$work/dp.toml" > "$work/dropout.toml"
+refused() { # name pattern command…
+  local name="$1" pattern="$2"; shift 2
+  if timeout 120 "$@" > "$work/$name.log" 2>&1; then echo "FAIL $name: accepted"; exit 1; fi
+  grep -q "$pattern" "$work/$name.log" || { cat "$work/$name.log"; echo "FAIL $name: no '$pattern'"; exit 1; }
+  echo "ok train refused: $name"
+}
+refused dropout "dropout draws its masks" "${launch[@]}" -n 2 "$bin" "${train[@]}" --spec "$work/dropout.toml" --out "$work/dropout"
+[ ! -e "$work/dropout/model.safetensors" ] || { echo "FAIL: dropout run wrote a model"; exit 1; }
+"$bin" data moons --n 300 --noise 0.25 --seed 6 > "$work/other.csv"
+refused other-data "would train on other rows" "${launch[@]}" -n 1 "$bin" "${train[@]}" --spec "$work/dp.toml" --out "$work/mpmd" \
+  : -n 1 "$bin" train --data "$work/other.csv" --target y --val-split 0.2 --threads 1 --spec "$work/dp.toml" --out "$work/mpmd"
+[ ! -e "$work/mpmd/model.safetensors" ] || { echo "FAIL: MPMD run wrote a model"; exit 1; }
+refused exists "exists; pass --force" "${launch[@]}" -n 2 "$bin" "${train[@]}" --spec "$work/dp.toml" --out "$work/dp-2ranks"
+same_run "$work/dp-2ranks" "$work/dp-one-m2"

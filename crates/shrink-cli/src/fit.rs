@@ -235,6 +235,41 @@ fn stopping_summary(history: &History, config: &FitConfig) -> String {
     text
 }
 
+/// The processes of a data-parallel `train` (MPI ranks) as the fit sees them. Rank 0 is the
+/// leader: it alone checks and writes the output folder, prints and reports.
+pub(crate) trait Cohort {
+    /// This process's rank, `0 ≤ rank < size`.
+    fn rank(&self) -> usize;
+    /// The number of ranks.
+    fn size(&self) -> usize;
+    /// Every rank says whether it is ready to train and a fingerprint of what it will train;
+    /// an error on every rank unless all are ready with the same fingerprint. Each rank calls
+    /// it exactly once per command (the one that failed before reaching the fit, with `false`).
+    fn agree(&self, ready: bool, fingerprint: [u8; 32]) -> Result<()>;
+    /// The exchange the trainer combines gradients through.
+    fn exchange(&self) -> Box<dyn shrink::train::Exchange<f32> + Send>;
+}
+
+/// Whether this process writes and reports: always, but for ranks 1… of a cohort.
+pub(crate) fn leads(cohort: Option<&dyn Cohort>) -> bool {
+    cohort.is_none_or(|c| c.rank() == 0)
+}
+
+/// What every rank of a data-parallel fit must agree on: the encoded rows, the spec and the
+/// number of epochs.
+fn fingerprint(saved: &SavedModel, x: &ndarray::Array2<f32>, y: &ndarray::Array2<f32>, epochs: usize) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for a in [x, y] {
+        h.update((a.nrows() as u64).to_le_bytes());
+        h.update((a.ncols() as u64).to_le_bytes());
+        a.iter().for_each(|v| h.update(v.to_bits().to_le_bytes()));
+    }
+    h.update(serde_json::to_vec(&saved.spec).unwrap_or_default());
+    h.update((epochs as u64).to_le_bytes());
+    h.finalize().into()
+}
+
 pub(crate) struct FitOutcome {
     pub(crate) files: Vec<PathBuf>,
     pub(crate) summary: String,
@@ -251,6 +286,7 @@ pub(crate) fn fit_and_save(
     schedule: Option<(&mut PenaltySchedule, Vec<String>)>,
     out: &Path,
     force: bool,
+    cohort: Option<&dyn Cohort>,
 ) -> Result<FitOutcome> {
     let x = encode_inputs(&saved.spec, &saved.pipeline, train)?;
     let y = encode_targets(&saved.spec, &saved.pipeline, train)?;
@@ -265,7 +301,14 @@ pub(crate) fn fit_and_save(
         Some((s, names)) => (Some(s), names),
         None => (None, Vec::new()),
     };
+    if let Some(c) = cohort {
+        c.agree(true, fingerprint(saved, &x, &y, epochs))?;
+        trainer.set_exchange(Some(c.exchange()));
+    }
     let mut progress = Progress::new(epochs, schedule);
+    if !leads(cohort) {
+        progress.bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
     let history = trainer.fit(
         &mut saved.model,
         x.view(),
@@ -277,6 +320,10 @@ pub(crate) fn fit_and_save(
     progress.bar.finish_and_clear();
     let history = history?;
     let records = progress.schedule.as_ref().map(|s| s.records().to_vec()).unwrap_or_default();
+    if !leads(cohort) {
+        // The other ranks hold the same weights; rank 0 writes them.
+        return Ok(FitOutcome { files: Vec::new(), summary: String::new() });
+    }
 
     let model_path = out.join("model.safetensors");
     saved.save(&model_path, Some(trainer), force)?;

@@ -10,6 +10,8 @@ mod load;
 mod manifest;
 #[cfg(feature = "mpi")]
 mod ranks;
+#[cfg(feature = "mpi")]
+mod ranks_train;
 mod study_out;
 mod tables;
 
@@ -154,8 +156,10 @@ fn main() -> ExitCode {
         let rank = mpi::topology::Communicator::rank(&world);
         let result = match cli.command {
             Command::Search(args) => ranks::search_ranks(args, &world),
+            Command::Train(args) => ranks_train::train_ranks(args, &world),
             _ => Err(anyhow::anyhow!(
-                "under mpirun only `shrink search` runs across ranks; run this command without mpirun"
+                "under mpirun only `shrink search` and `shrink train` run across ranks; run this command without \
+                 mpirun"
             )),
         };
         return match result {

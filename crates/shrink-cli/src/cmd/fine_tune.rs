@@ -103,6 +103,7 @@ pub(crate) fn fine_tune(args: FineTuneArgs) -> Result<()> {
         schedule_arg,
         &args.run.out,
         args.run.force,
+        None,
     )?;
     manifest.write(&args.run.out, &outcome.files)?;
     report(outcome)

@@ -74,10 +74,19 @@ fn scores(saved: &mut SavedModel, series: &SeriesSpec, table: &SeriesTable, w: &
     Ok(Scores { windows: actual.len(), model: errors(&pred, &actual), naive })
 }
 
-pub(crate) fn train(spec: ModelSpec, input: &SpecTable, val: &ValArgs, run: &RunArgs) -> Result<()> {
+pub(crate) fn train(
+    spec: ModelSpec,
+    input: &SpecTable,
+    val: &ValArgs,
+    run: &RunArgs,
+    cohort: Option<&dyn crate::fit::Cohort>,
+) -> Result<()> {
     let series = spec.series.clone().context("a series spec")?;
     check_target(&series, input.target.as_deref())?;
-    refuse_run_outputs(&run.out, &spec.metrics, run.force)?;
+    let leader = crate::fit::leads(cohort);
+    if leader {
+        refuse_run_outputs(&run.out, &spec.metrics, run.force)?;
+    }
     let (table, windows) = windows_of(&series, &input.data, true)?;
     let (train, held) = match (&val.val, val.val_split) {
         (Some(path), _) => (windows, Some(windows_of(&series, path, true)?)),
@@ -106,8 +115,13 @@ pub(crate) fn train(spec: ModelSpec, input: &SpecTable, val: &ValArgs, run: &Run
     check_before_writing(&saved, val_ds.as_ref(), val_path, run.threads)?;
     let inputs = [&input.spec, &input.data].into_iter().chain(&val.val).map(std::path::PathBuf::as_path);
     let manifest = crate::manifest::Manifest::read(inputs)?;
-    let _lock =
-        shrink::files::OutputLock::acquire(&run.out).with_context(|| format!("cannot use {}", run.out.display()))?;
+    let _lock = match leader {
+        true => Some(
+            shrink::files::OutputLock::acquire(&run.out)
+                .with_context(|| format!("cannot use {}", run.out.display()))?,
+        ),
+        false => None,
+    };
     let epochs = saved.spec.epochs;
     let mut outcome = fit_and_save(
         &mut saved,
@@ -119,7 +133,11 @@ pub(crate) fn train(spec: ModelSpec, input: &SpecTable, val: &ValArgs, run: &Run
         None,
         &run.out,
         run.force,
+        cohort,
     )?;
+    if !leader {
+        return Ok(());
+    }
     manifest.write(&run.out, &outcome.files)?;
     let mut text = format!(
         "series `{}`: {} training windows of {} steps (rows {}–{} predicted)",

@@ -143,6 +143,12 @@ pub struct ModelSpec {
     /// With `tol`: the epochs without such an improvement that are tolerated, ≥ 1. Default 10.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n_iter_no_change: Option<usize>,
+    /// Cut every batch into this many micro-batches whose gradients are summed in order, ≥ 1
+    /// ([`crate::train::FitConfig::micro_batches`]): what makes data-parallel training over any
+    /// number of processes give the same bits. Default 1; `mpirun -n N shrink train` uses N
+    /// when the spec leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub micro_batches: Option<usize>,
 }
 
 /// One `[[penalties]]` entry of a spec: a selector and the penalty for what it matches.
@@ -212,6 +218,9 @@ impl ModelSpec {
         }
         if self.batch_size == 0 {
             return Err(Error::Spec("batch_size must be ≥ 1, got 0".into()));
+        }
+        if self.micro_batches == Some(0) {
+            return Err(Error::Spec("micro_batches must be ≥ 1, got 0".into()));
         }
         self.optimizer.validate().map_err(|e| Error::Spec(format!("optimizer: {e}")))?;
         self.check_stopping()?;
@@ -345,6 +354,7 @@ impl ModelSpec {
                 tol,
                 n_iter_no_change: self.n_iter_no_change.unwrap_or(DEFAULT_N_ITER_NO_CHANGE),
             }),
+            micro_batches: self.micro_batches.unwrap_or(1),
             ..FitConfig::default()
         }
     }

@@ -398,3 +398,13 @@ fn stopping_schedule_and_tol_errors_name_the_key() {
         assert!(e.contains(expected), "{keys}{tables}: {e}");
     }
 }
+
+#[test]
+fn micro_batches_reach_the_fit_and_are_checked() {
+    assert_eq!(ModelSpec::from_toml(SPEC).unwrap().fit_config().micro_batches, 1);
+    let spec = ModelSpec::from_toml(&SPEC.replace("epochs = 10", "epochs = 10\nmicro_batches = 4")).unwrap();
+    assert_eq!(spec.fit_config().micro_batches, 4);
+    assert_eq!(ModelSpec::from_json(&spec.to_json()).unwrap(), spec);
+    let e = ModelSpec::from_toml(&SPEC.replace("epochs = 10", "epochs = 10\nmicro_batches = 0")).unwrap_err();
+    assert!(e.to_string().contains("micro_batches must be ≥ 1"), "{e}");
+}

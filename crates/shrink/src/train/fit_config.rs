@@ -33,6 +33,16 @@ pub struct FitConfig {
     /// history (see [`FitConfig::continues_exactly`]). Default 0.
     #[serde(skip_serializing_if = "is_zero")]
     pub initial_epoch: usize,
+    /// Cut every batch into this many micro-batches whose gradients are computed separately and
+    /// summed in order (see [`super::Exchange`]), ≥ 1: the definition that makes a data-parallel
+    /// fit over any number of processes give the same bits as one process. Default 1 (one pass
+    /// over the batch, the fastest in one process; another value changes only the rounding).
+    #[serde(skip_serializing_if = "is_one")]
+    pub micro_batches: usize,
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -51,6 +61,7 @@ impl Default for FitConfig {
             lr_schedule: None,
             convergence: None,
             initial_epoch: 0,
+            micro_batches: 1,
         }
     }
 }
@@ -72,6 +83,9 @@ impl FitConfig {
         }
         if self.threads == 0 {
             return Err(Error::invalid("threads", "≥ 1", 0));
+        }
+        if self.micro_batches == 0 {
+            return Err(Error::invalid("micro_batches", "≥ 1", 0));
         }
         if let Some(e) = &self.early_stopping {
             e.validate()?;

@@ -16,12 +16,14 @@ use ndarray::ArrayView2;
 
 mod control;
 pub(crate) mod convergence;
+mod data_parallel;
 mod early_stopping;
 mod fit_config;
 mod history;
 mod monitor;
 
 pub use convergence::Convergence;
+pub use data_parallel::Exchange;
 pub use early_stopping::EarlyStopping;
 pub use fit_config::FitConfig;
 pub use history::{EpochRecord, Evaluation, History, Stop};
@@ -48,6 +50,7 @@ struct Buffers<F> {
     /// The slot of the first parameter a step left non-finite, and its name once looked up.
     non_finite_slot: Option<usize>,
     non_finite: Option<String>,
+    slabs: data_parallel::Slabs<F>,
 }
 
 /// Whether every value is finite; one branch-free pass the compiler vectorizes.
@@ -62,6 +65,7 @@ pub struct Trainer<F: Float> {
     optimizer: Box<dyn Optimizer<F>>,
     pool: Option<rayon::ThreadPool>,
     buffers: Buffers<F>,
+    exchange: Option<Box<dyn Exchange<F> + Send>>,
 }
 
 impl<F: Float> Trainer<F> {
@@ -73,7 +77,17 @@ impl<F: Float> Trainer<F> {
             optimizer: optimizer.build()?,
             pool: None,
             buffers: Buffers::default(),
+            exchange: None,
         })
+    }
+
+    /// Trains data-parallel from now on: every [`Trainer::fit`] computes this process's share
+    /// of each batch's micro-batches and combines the gradients through `exchange`, so that
+    /// every process of the group ends each step with the same weights (the same bits as one
+    /// process with the same `micro_batches`). Every process must call `fit` with the same
+    /// model, data and settings; `None` goes back to training alone.
+    pub fn set_exchange(&mut self, exchange: Option<Box<dyn Exchange<F> + Send>>) {
+        self.exchange = exchange;
     }
 
     /// The optimizer (its step count tells how far training has gone).
@@ -150,6 +164,11 @@ impl<F: Float> Trainer<F> {
         if let Some((vx, vy)) = &validation {
             Self::check_data(model, vx, vy, ["validation inputs", "validation targets"])?;
         }
+        let processes = self.exchange.as_ref().map_or(1, |e| e.size());
+        let micro_step = config.micro_batches > 1 || processes > 1;
+        if let Some(why) = data_parallel::unsupported(model, processes, config.micro_batches) {
+            return Err(Error::Spec(why));
+        }
         let threads = crate::threads::capped(config.threads);
         if threads > 1 && self.pool.as_ref().is_none_or(|p| p.current_num_threads() != threads) {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -192,7 +211,11 @@ impl<F: Float> Trainer<F> {
                 let b = config.batch_size.min(n - start);
                 control.before_step(steps_taken, self.optimizer.as_mut());
                 steps_taken += 1;
-                let (data_loss, penalty) = self.step(model, xs, ys, start, b, width_in, width_out, threads);
+                let (data_loss, penalty) = if micro_step {
+                    self.step_micro(model, xs, ys, start, b, width_in, width_out, threads, config.micro_batches)?
+                } else {
+                    self.step(model, xs, ys, start, b, width_in, width_out, threads)
+                };
                 let total = data_loss + penalty;
                 if !total.is_finite() {
                     let what = format!("loss is {total}");
@@ -269,7 +292,122 @@ impl<F: Float> Trainer<F> {
         // step; their gradients join the backward pass inside each layer.
         let activity = model.activity_penalty_value(b);
         model.backward(&buf.x[..b * wi], &buf.grad[..b * wo], b, par);
-        let optimizer = &mut self.optimizer;
+        let penalty = Self::update(&mut self.optimizer, &mut self.buffers, model, activity, par);
+        (data_loss, penalty)
+    }
+
+    /// The step of a fit with micro-batches (or over several processes): each micro-batch this
+    /// process owns runs forward and backward alone, the gradients of all of them are gathered
+    /// and summed in micro-batch order ([`data_parallel`]), then the update is the usual one.
+    #[allow(clippy::too_many_arguments)]
+    fn step_micro(
+        &mut self,
+        model: &mut Model<F>,
+        xs: &[F],
+        ys: &[F],
+        start: usize,
+        b: usize,
+        wi: usize,
+        wo: usize,
+        threads: usize,
+        micro: usize,
+    ) -> Result<(f64, f64), Error> {
+        let par = match (&self.pool, threads) {
+            (Some(pool), t) if t > 1 => Parallelism::Pool(pool),
+            _ => Parallelism::Sequential,
+        };
+        let (rank, size) = self.exchange.as_ref().map_or((0, 1), |e| (e.rank(), e.size()));
+        let parameters = model.parameter_count();
+        let stats = 1 + self.metrics.len();
+        let buf = &mut self.buffers;
+        buf.slabs.prepare(parameters, stats, micro, rank, size);
+        for (k, j) in data_parallel::owned(micro, rank, size).enumerate() {
+            let rows = data_parallel::micro_batch(b, micro, j);
+            let m = rows.len();
+            let stat = &mut buf.slabs.local_stats[k * stats..(k + 1) * stats];
+            if m == 0 {
+                // Skipped in the sum; zeros keep the gathered buffer defined.
+                stat.fill(0.0);
+                continue;
+            }
+            crate::nn::ensure_len(&mut buf.x, m * wi);
+            crate::nn::ensure_len(&mut buf.y, m * wo);
+            crate::nn::ensure_len(&mut buf.grad, m * wo);
+            for (r, &row) in buf.order[start + rows.start..start + rows.end].iter().enumerate() {
+                buf.x[r * wi..(r + 1) * wi].copy_from_slice(&xs[row * wi..(row + 1) * wi]);
+                buf.y[r * wo..(r + 1) * wo].copy_from_slice(&ys[row * wo..(row + 1) * wo]);
+            }
+            let out = model.forward(&buf.x[..m * wi], m, true, par);
+            let loss = self.loss.value_and_grad(out, &buf.y[..m * wo], &mut buf.grad[..m * wo], wo);
+            let share = m as f64 / b as f64;
+            stat[0] = loss * share;
+            for (i, metric) in self.metrics.iter().enumerate() {
+                stat[1 + i] = metric.batch_sum(out, &buf.y[..m * wo], wo);
+            }
+            let scale = F::of(share);
+            buf.grad[..m * wo].iter_mut().for_each(|g| *g *= scale);
+            // A non-finite loss still takes part in the exchange (every process must), and
+            // shows in the sum on every process alike.
+            model.backward(&buf.x[..m * wi], &buf.grad[..m * wo], m, par);
+            let slab = &mut buf.slabs.local[k * parameters..(k + 1) * parameters];
+            let mut offset = 0;
+            model.for_each_param_mut(|_, p| {
+                slab[offset..offset + p.grad.len()].copy_from_slice(&p.grad);
+                offset += p.grad.len();
+            });
+        }
+        let slabs = &mut buf.slabs;
+        match &self.exchange {
+            Some(e) if size > 1 => {
+                e.all_gather(&slabs.local[..slabs.counts[rank]], &slabs.counts, &mut slabs.all[..micro * parameters])?;
+                e.all_gather_f64(&slabs.local_stats, &slabs.stat_counts, &mut slabs.all_stats)?;
+            }
+            _ => {
+                std::mem::swap(&mut slabs.local, &mut slabs.all);
+                std::mem::swap(&mut slabs.local_stats, &mut slabs.all_stats);
+            }
+        }
+        let used = micro.min(b);
+        let mut data_loss = 0.0;
+        for j in 0..used {
+            let stat = &slabs.all_stats[j * stats..(j + 1) * stats];
+            data_loss += stat[0];
+            for (sum, v) in buf.metric_sums.iter_mut().zip(&stat[1..]) {
+                *sum += v;
+            }
+        }
+        let all = &slabs.all;
+        let mut offset = 0;
+        model.for_each_param_mut(|_, p| {
+            let n = p.grad.len();
+            p.grad.copy_from_slice(&all[offset..offset + n]);
+            for j in 1..used {
+                let part = &all[j * parameters + offset..j * parameters + offset + n];
+                p.grad.iter_mut().zip(part).for_each(|(g, &v)| *g += v);
+            }
+            offset += n;
+        });
+        if size == 1 {
+            // Back where the next step expects them.
+            std::mem::swap(&mut slabs.local, &mut slabs.all);
+            std::mem::swap(&mut slabs.local_stats, &mut slabs.all_stats);
+        }
+        if !data_loss.is_finite() {
+            return Ok((data_loss, 0.0));
+        }
+        let penalty = Self::update(&mut self.optimizer, &mut self.buffers, model, 0.0, par);
+        Ok((data_loss, penalty))
+    }
+
+    /// The optimizer step on the gradients in the parameters, with the penalty's terms (once
+    /// per step); returns the penalty plus `activity`.
+    fn update(
+        optimizer: &mut Box<dyn Optimizer<F>>,
+        buf: &mut Buffers<F>,
+        model: &mut Model<F>,
+        activity: f64,
+        par: Parallelism,
+    ) -> f64 {
         let steps = &mut buf.steps;
         let non_finite = &mut buf.non_finite_slot;
         optimizer.begin_step();
@@ -297,11 +435,11 @@ impl<F: Float> Trainer<F> {
                 *non_finite = Some(slot);
             }
         });
-        if let Some(slot) = self.buffers.non_finite_slot.take() {
+        if let Some(slot) = buf.non_finite_slot.take() {
             // Naming the parameter allocates, but only once, on the way out of a failed fit.
-            self.buffers.non_finite = model.params().nth(slot).map(|(name, _)| name);
+            buf.non_finite = model.params().nth(slot).map(|(name, _)| name);
         }
-        (data_loss, penalty)
+        penalty
     }
 
     /// Data loss, penalty and metrics of `model` on `(x, y)` (no training).
@@ -355,3 +493,6 @@ mod stopping_tests;
 
 #[cfg(test)]
 mod continue_tests;
+
+#[cfg(test)]
+mod data_parallel_tests;
