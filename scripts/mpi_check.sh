@@ -108,3 +108,11 @@ refused other-data "would train on other rows" "${launch[@]}" -n 1 "$bin" "${tra
 [ ! -e "$work/mpmd/model.safetensors" ] || { echo "FAIL: MPMD run wrote a model"; exit 1; }
 refused exists "exists; pass --force" "${launch[@]}" -n 2 "$bin" "${train[@]}" --spec "$work/dp.toml" --out "$work/dp-2ranks"
 same_run "$work/dp-2ranks" "$work/dp-one-m2"
+# An LSTM on a series (windows are rows like any other).
+sed 's/^epochs = .*/epochs = 5/' examples/airline_lstm.toml > "$work/air.toml"
+{ echo "micro_batches = 2"; cat "$work/air.toml"; } > "$work/air2.toml"
+series=(train --data crates/shrink-cli/data/airline_passengers.csv --val-split 0.2 --threads 1)
+"${launch[@]}" -n 2 "$bin" "${series[@]}" --spec "$work/air.toml" --out "$work/air-2ranks" > /dev/null 2>&1
+"$bin" "${series[@]}" --spec "$work/air2.toml" --out "$work/air-one" > /dev/null 2>&1
+same_run "$work/air-2ranks" "$work/air-one"
+echo "ok train: LSTM series on 2 ranks = one process with micro_batches = 2, bit for bit"
