@@ -53,6 +53,37 @@ struct Buffers<F> {
     slabs: data_parallel::Slabs<F>,
 }
 
+impl<F: Float> Buffers<F> {
+    /// Copies the rows `order[range]` into the batch buffers `x` and `y`.
+    fn load(&mut self, rows: Rows<F>, range: std::ops::Range<usize>) {
+        let (wi, wo, n) = (rows.wi, rows.wo, range.len());
+        crate::nn::ensure_len(&mut self.x, n * wi);
+        crate::nn::ensure_len(&mut self.y, n * wo);
+        crate::nn::ensure_len(&mut self.grad, n * wo);
+        for (r, &row) in self.order[range].iter().enumerate() {
+            self.x[r * wi..(r + 1) * wi].copy_from_slice(&rows.xs[row * wi..(row + 1) * wi]);
+            self.y[r * wo..(r + 1) * wo].copy_from_slice(&rows.ys[row * wo..(row + 1) * wo]);
+        }
+    }
+}
+
+/// The training rows, flat: `wi` inputs and `wo` targets per row.
+#[derive(Clone, Copy)]
+struct Rows<'a, F> {
+    xs: &'a [F],
+    ys: &'a [F],
+    wi: usize,
+    wo: usize,
+}
+
+/// The large products' threads of a step: the trainer's pool when it has more than one.
+fn parallelism(pool: &Option<rayon::ThreadPool>, threads: usize) -> Parallelism<'_> {
+    match (pool, threads) {
+        (Some(pool), t) if t > 1 => Parallelism::Pool(pool),
+        _ => Parallelism::Sequential,
+    }
+}
+
 /// Whether every value is finite; one branch-free pass the compiler vectorizes.
 fn all_finite<F: Float>(values: &[F]) -> bool {
     values.iter().fold(true, |ok, v| ok & v.is_finite())
@@ -211,10 +242,11 @@ impl<F: Float> Trainer<F> {
                 let b = config.batch_size.min(n - start);
                 control.before_step(steps_taken, self.optimizer.as_mut());
                 steps_taken += 1;
+                let rows = Rows { xs, ys, wi: width_in, wo: width_out };
                 let (data_loss, penalty) = if micro_step {
-                    self.step_micro(model, xs, ys, start, b, width_in, width_out, threads, config.micro_batches)?
+                    self.step_micro(model, rows, start, b, threads, config.micro_batches)?
                 } else {
-                    self.step(model, xs, ys, start, b, width_in, width_out, threads)
+                    self.step(model, rows, start, b, threads)
                 };
                 let total = data_loss + penalty;
                 if !total.is_finite() {
@@ -256,30 +288,11 @@ impl<F: Float> Trainer<F> {
     }
 
     /// One optimizer step on rows `order[start..start+b]`; returns (data loss, penalty).
-    #[allow(clippy::too_many_arguments)]
-    fn step(
-        &mut self,
-        model: &mut Model<F>,
-        xs: &[F],
-        ys: &[F],
-        start: usize,
-        b: usize,
-        wi: usize,
-        wo: usize,
-        threads: usize,
-    ) -> (f64, f64) {
-        let par = match (&self.pool, threads) {
-            (Some(pool), t) if t > 1 => Parallelism::Pool(pool),
-            _ => Parallelism::Sequential,
-        };
+    fn step(&mut self, model: &mut Model<F>, rows: Rows<F>, start: usize, b: usize, threads: usize) -> (f64, f64) {
+        let par = parallelism(&self.pool, threads);
         let buf = &mut self.buffers;
-        crate::nn::ensure_len(&mut buf.x, b * wi);
-        crate::nn::ensure_len(&mut buf.y, b * wo);
-        crate::nn::ensure_len(&mut buf.grad, b * wo);
-        for (r, &row) in buf.order[start..start + b].iter().enumerate() {
-            buf.x[r * wi..(r + 1) * wi].copy_from_slice(&xs[row * wi..(row + 1) * wi]);
-            buf.y[r * wo..(r + 1) * wo].copy_from_slice(&ys[row * wo..(row + 1) * wo]);
-        }
+        let (wi, wo) = (rows.wi, rows.wo);
+        buf.load(rows, start..start + b);
         let out = model.forward(&buf.x[..b * wi], b, true, par);
         let data_loss = self.loss.value_and_grad(out, &buf.y[..b * wo], &mut buf.grad[..b * wo], wo);
         for (m, sum) in self.metrics.iter().zip(buf.metric_sums.iter_mut()) {
@@ -299,44 +312,32 @@ impl<F: Float> Trainer<F> {
     /// The step of a fit with micro-batches (or over several processes): each micro-batch this
     /// process owns runs forward and backward alone, the gradients of all of them are gathered
     /// and summed in micro-batch order ([`data_parallel`]), then the update is the usual one.
-    #[allow(clippy::too_many_arguments)]
     fn step_micro(
         &mut self,
         model: &mut Model<F>,
-        xs: &[F],
-        ys: &[F],
+        rows: Rows<F>,
         start: usize,
         b: usize,
-        wi: usize,
-        wo: usize,
         threads: usize,
         micro: usize,
     ) -> Result<(f64, f64), Error> {
-        let par = match (&self.pool, threads) {
-            (Some(pool), t) if t > 1 => Parallelism::Pool(pool),
-            _ => Parallelism::Sequential,
-        };
+        let par = parallelism(&self.pool, threads);
+        let (wi, wo) = (rows.wi, rows.wo);
         let (rank, size) = self.exchange.as_ref().map_or((0, 1), |e| (e.rank(), e.size()));
         let parameters = model.parameter_count();
         let stats = 1 + self.metrics.len();
         let buf = &mut self.buffers;
         buf.slabs.prepare(parameters, stats, micro, rank, size);
         for (k, j) in data_parallel::owned(micro, rank, size).enumerate() {
-            let rows = data_parallel::micro_batch(b, micro, j);
-            let m = rows.len();
-            let stat = &mut buf.slabs.local_stats[k * stats..(k + 1) * stats];
+            let cut = data_parallel::micro_batch(b, micro, j);
+            let m = cut.len();
             if m == 0 {
                 // Skipped in the sum; zeros keep the gathered buffer defined.
-                stat.fill(0.0);
+                buf.slabs.local_stats[k * stats..(k + 1) * stats].fill(0.0);
                 continue;
             }
-            crate::nn::ensure_len(&mut buf.x, m * wi);
-            crate::nn::ensure_len(&mut buf.y, m * wo);
-            crate::nn::ensure_len(&mut buf.grad, m * wo);
-            for (r, &row) in buf.order[start + rows.start..start + rows.end].iter().enumerate() {
-                buf.x[r * wi..(r + 1) * wi].copy_from_slice(&xs[row * wi..(row + 1) * wi]);
-                buf.y[r * wo..(r + 1) * wo].copy_from_slice(&ys[row * wo..(row + 1) * wo]);
-            }
+            buf.load(rows, start + cut.start..start + cut.end);
+            let stat = &mut buf.slabs.local_stats[k * stats..(k + 1) * stats];
             let out = model.forward(&buf.x[..m * wi], m, true, par);
             let loss = self.loss.value_and_grad(out, &buf.y[..m * wo], &mut buf.grad[..m * wo], wo);
             let share = m as f64 / b as f64;
