@@ -204,6 +204,7 @@ fn search(
                 halving: None,
                 shard: None,
                 threads,
+                interrupt: None,
             };
             config.validate(&spec)?;
             let validation = cv.map_or(Validation::Holdout, Validation::Folds);
