@@ -458,12 +458,22 @@ _CV_DOC = """
 """
 
 
+# The estimators' parameters without `alpha` (which the CV estimators search).
+_WITHOUT_ALPHA = _PARAMS_DOC.split("    alpha : float")[0] + "    l1_ratio :" + _PARAMS_DOC.split("    l1_ratio :")[1]
+
+
 class _SearchMixin:
     _searches = True
 
     def _search(self, spec, X, features, cells):
         if X.shape[0] < 2:
             raise ValueError(f"an alpha search needs at least 2 samples to validate on, got n_samples = {X.shape[0]}")
+        if self.early_stopping:
+            # Checked before the search runs (shrink search refuses --refit with it too).
+            raise ValueError(
+                "early_stopping: the CV estimators refit the chosen alpha on every row, which leaves no validation "
+                "rows to monitor; stop on the training loss with tol instead"
+            )
         alphas = None if isinstance(self.alphas, str) and self.alphas == "auto" else [float(a) for a in self.alphas]
         if alphas is None and self.alphas != "auto":
             raise ValueError(f"alphas must be 'auto' or a list of numbers, got {self.alphas!r}")
@@ -518,8 +528,7 @@ def _cv_init(self, hidden_layer_sizes, activation, penalty, l1_ratio, penalty_on
 
 class MLPClassifierCV(_SearchMixin, MLPClassifier):
     __doc__ = ("An MLPClassifier whose alpha is chosen by cross-validation (the LassoCV of networks).\n"
-               + _PARAMS_DOC.split("    alpha : float")[0]
-               + "    (alpha is searched; the other parameters are MLPClassifier's)\n" + _CV_DOC)
+               + _WITHOUT_ALPHA + "    (alpha is searched)\n" + _CV_DOC)
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", penalty="l1@proximal", l1_ratio=None,
                  penalty_on="dense_0.kernel", optimizer="adam", learning_rate=None, epochs=200, batch_size=32,
@@ -531,8 +540,7 @@ class MLPClassifierCV(_SearchMixin, MLPClassifier):
 
 class MLPRegressorCV(_SearchMixin, MLPRegressor):
     __doc__ = ("An MLPRegressor whose alpha is chosen by cross-validation (the LassoCV of networks).\n"
-               + _PARAMS_DOC.split("    alpha : float")[0]
-               + "    (alpha is searched; the other parameters are MLPRegressor's)\n" + _CV_DOC)
+               + _WITHOUT_ALPHA + "    (alpha is searched)\n" + _CV_DOC)
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", penalty="l1@proximal", l1_ratio=None,
                  penalty_on="dense_0.kernel", optimizer="adam", learning_rate=None, epochs=200, batch_size=32,

@@ -221,3 +221,16 @@ def test_load_a_series_model_says_how_to_forecast(tmp_path):
     run_cli("train", "--spec", spec, "--data", AIRLINE, "--out", out)
     with pytest.raises(ValueError, match=r"\[series\] model .*passengers.*windows of 12 .*shrink predict"):
         shrink.load(out / "model.safetensors")
+
+
+def test_cv_estimators_refuse_early_stopping_before_searching_and_document_every_parameter():
+    X, y = two_classes(n=60, d=3)
+    start = time.monotonic()
+    with pytest.raises(ValueError, match="early_stopping: .*refit .*every row.*tol"):
+        shrink.MLPClassifierCV(epochs=100_000, early_stopping=True).fit(X, y)
+    assert time.monotonic() - start < 1.0
+    for Est in [shrink.MLPClassifierCV, shrink.MLPRegressorCV]:
+        doc = Est.__doc__
+        for name in Est().get_params():
+            assert f"    {name} :" in doc, (Est.__name__, name)
+        assert "    alpha :" not in doc
