@@ -74,6 +74,15 @@ _PARAMS_DOC = """
         The spec's seed (None is seed 0: fits are deterministic).
     threads : int, default 1
         Threads for the large products inside a step.
+    verbose : int or bool, default 0
+        0/False: print nothing. Otherwise one line per epoch on ``sys.stderr`` (Keras'
+        ``verbose=2``): loss, validation loss with ``early_stopping``, seconds so far; the CV
+        estimators print one line per trial (alpha, repeat, fold, score).
+
+    Inputs are numeric arrays (numpy float32/float64 in C or Fortran order, lists, pandas
+    DataFrames, whose column names become ``feature_names_in_``); outputs are numpy arrays. A
+    fit releases the GIL and can be stopped with Ctrl-C (``KeyboardInterrupt``, raised before
+    the next batch), which leaves the estimator as it was before ``fit``.
 """
 
 
@@ -112,6 +121,7 @@ class _Base(BaseEstimator):
         tol=None,
         random_state=None,
         threads=1,
+        verbose=0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -130,6 +140,7 @@ class _Base(BaseEstimator):
         self.tol = tol
         self.random_state = random_state
         self.threads = threads
+        self.verbose = verbose
 
     # -- the spec ---------------------------------------------------------------------------
     def _family(self):
@@ -177,14 +188,32 @@ class _Base(BaseEstimator):
             return self._search(spec, X, features, cells)
         val = float(self.validation_fraction) if self.early_stopping else None
         fitted, history = _core.fit(
-            json.dumps(spec), X.tobytes(), X.shape[0], features, _TARGET, cells, val, int(self.threads)
+            json.dumps(spec), _column_bytes(X), X.shape[0], features, _TARGET, cells, val, int(self.threads),
+            bool(self.verbose),
         )
-        self._set_fitted(fitted, json.loads(history))
+        self._set_fitted(fitted, json.loads(history), features)
         return self
 
-    def _set_fitted(self, fitted, history):
+    def _fit_atomically(self, fit, X, y):
+        """Runs ``fit(X, y)``; when it raises (a bad parameter, Ctrl-C), the estimator is left
+        as it was before (unfitted if it was)."""
+        before = self.__dict__.copy()
+        try:
+            return fit(X, y)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "_fitted")
+
+    def _set_fitted(self, fitted, history, features):
         self._fitted = fitted
-        self.n_features_in_ = len(fitted.features())
+        # The columns predict passes, by name (a relaxed CV model reads only some of them).
+        self._features = list(features)
+        self._kinds = fitted.input_kinds()
+        self.n_features_in_ = len(self._features)
         kernels, biases = [], []
         for name, role, shape, values in fitted.params():
             array = np.frombuffer(values, dtype=np.float64).reshape(shape).copy()
@@ -198,9 +227,29 @@ class _Base(BaseEstimator):
 
     def _outputs(self, X):
         check_is_fitted(self, "_fitted")
-        X = _validate_data(self, X, reset=False, dtype=np.float64, order="C")
-        values, cols = self._fitted.predict(np.ascontiguousarray(X).tobytes(), X.shape[0])
+        texts = [name for name, kind in self._kinds if kind == "text"]
+        if texts:
+            return self._table_outputs(X, texts)
+        X = _validate_data(self, X, reset=False, dtype=np.float64)
+        values, cols = self._fitted.predict(_column_bytes(X), X.shape[0], self._features)
         return np.frombuffer(values, dtype=np.float64).reshape(X.shape[0], cols).copy()
+
+    def _table_outputs(self, X, texts):
+        """A model that one-hot encodes columns (from ``load``) reads a DataFrame by name."""
+        wanted = [name for name, _ in self._kinds]
+        if not hasattr(X, "columns"):
+            raise ValueError(
+                f"this model one-hot encodes the columns {texts}: predict takes a pandas DataFrame with the columns "
+                f"{wanted}, got {type(X).__name__}"
+            )
+        missing = [name for name in wanted if name not in X.columns]
+        if missing:
+            raise ValueError(f"the DataFrame lacks the columns {missing} that the model reads (it reads {wanted})")
+        numbers = [name for name, kind in self._kinds if kind == "number"]
+        block = np.asarray(X[numbers], dtype=np.float64) if numbers else np.empty((len(X), 0))
+        cells = [(name, ["" if _missing(v) else str(v) for v in X[name]]) for name in texts]
+        values, cols = self._fitted.predict(_column_bytes(block), len(X), numbers, cells)
+        return np.frombuffer(values, dtype=np.float64).reshape(len(X), cols).copy()
 
     # -- files and reports ------------------------------------------------------------------
     def save(self, path, force=False):
@@ -255,7 +304,10 @@ class MLPClassifier(ClassifierMixin, _Base):
 
     def fit(self, X, y):
         """Fits on rows X and class labels y (any labels; classes_ are sorted)."""
-        X, y = _validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=False)
+        return self._fit_atomically(self._fit, X, y)
+
+    def _fit(self, X, y):
+        X, y = _validate_data(self, X, y, dtype=np.float64, y_numeric=False)
         check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -294,13 +346,26 @@ class MLPRegressor(RegressorMixin, _Base):
 
     def fit(self, X, y):
         """Fits on rows X and one numeric target y."""
-        X, y = _validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
+        return self._fit_atomically(self._fit, X, y)
+
+    def _fit(self, X, y):
+        X, y = _validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         spec = self._spec(1, "mse", "linear")
         return self._fit_core(X, [repr(float(v)) for v in y], spec)
 
     def predict(self, X):
         """Predicted values (target scaling undone)."""
         return self._outputs(X)[:, 0]
+
+
+def _column_bytes(X):
+    """The float64 values of a 2-D array column after column (what ``_core`` reads): one copy,
+    none beyond it for a Fortran-ordered float64 array."""
+    return np.asarray(X, dtype=np.float64).tobytes(order="F")
+
+
+def _missing(v):
+    return v is None or (isinstance(v, float) and v != v)
 
 
 def _numeric_texts(values):
@@ -321,18 +386,31 @@ def load(path):
 
     A model with a mse loss becomes an ``MLPRegressor``, a classifier an ``MLPClassifier``
     whose ``classes_`` are the file's class names (numbers when they all are). The estimator's
-    constructor parameters keep their defaults; ``spec_`` holds the file's spec.
+    constructor parameters keep their defaults; ``spec_`` holds the file's spec;
+    ``feature_names_in_`` are the table columns the model reads. A model of numeric columns
+    predicts from arrays (columns in that order) or DataFrames; one that one-hot encodes
+    columns (a spec's ``categorical``) predicts from a pandas DataFrame holding those columns
+    by name (categories as strings, other columns ignored), as ``shrink predict`` reads a CSV.
+
+    A ``[series]`` model (it forecasts from windows of a time series, not from rows) raises
+    ``ValueError``: forecast with ``shrink predict --model PATH --data SERIES.csv``.
     """
     fitted = _core.load(str(path))
+    series = fitted.series()
+    if series is not None:
+        column, window = series
+        raise ValueError(
+            f"{path}: a [series] model (it forecasts `{column}` from windows of {window} rows, not from rows of "
+            f"inputs); the Python estimators predict from rows: forecast with `shrink predict --model {path} --data "
+            "SERIES.csv`"
+        )
     classes = fitted.classes()
-    if not fitted.numeric_inputs():
-        raise ValueError(f"{path}: the model one-hot encodes or windows its inputs; the Python estimators take numeric columns")
     est = MLPRegressor() if classes is None else MLPClassifier()
-    est._set_fitted(fitted, None)
+    est._set_fitted(fitted, None, [name for name, _ in fitted.input_kinds()])
     est.history_ = None
     est.loss_curve_ = None
     est.n_iter_ = None
-    est.feature_names_in_ = np.asarray(fitted.features(), dtype=object)
+    est.feature_names_in_ = np.asarray(est._features, dtype=object)
     if classes is not None:
         est.classes_ = np.asarray([int(c) for c in classes]) if _numeric_texts(classes) else np.asarray(classes)
     return est
@@ -361,6 +439,17 @@ _CV_DOC = """
         scikit-learn's CV estimators, since ``score`` is the estimator's method): "log-loss" (classifiers' default), "accuracy", "auc", "mse" (regressors' default),
         "rmse", "mae".
 
+    relax : bool, default False
+        ``shrink search --relax`` (the relaxed lasso): after the search, prune the network to
+        the support the penalized fit at ``alpha_`` keeps (the inputs and units whose weights
+        are not all zero) and refit it there without the searched penalty, removing the
+        shrinkage from the weights that stayed. ``relax_results_`` then compares penalized
+        and relaxed fits on every fold (``penalized_mean``/``se``, ``relaxed_mean``/``se``,
+        ``inputs_kept_mean``, ``parameters_mean``, ``parameters_before``, ``trials``), and the
+        refit model is the relaxed one: it reads only the inputs in ``support_`` (a boolean
+        mask over the ``n_features_in_`` columns; ``predict`` still takes all of them), so its
+        ``coefs_[0]`` has one row per kept input. Dense-only networks.
+
     After ``fit``: ``alpha_`` (chosen), ``alphas_`` (the grid), ``cv_results_`` (numpy arrays
     per alpha, largest first: ``alpha``, ``mean_score``, ``se_score``, ``n``,
     ``mean_train_score``, ``kernel_l2``, ``zero_fraction``), ``selection_`` (the rule's
@@ -369,23 +458,36 @@ _CV_DOC = """
 """
 
 
+# The estimators' parameters without `alpha` (which the CV estimators search).
+_WITHOUT_ALPHA = _PARAMS_DOC.split("    alpha : float")[0] + "    l1_ratio :" + _PARAMS_DOC.split("    l1_ratio :")[1]
+
+
 class _SearchMixin:
     _searches = True
 
     def _search(self, spec, X, features, cells):
         if X.shape[0] < 2:
             raise ValueError(f"an alpha search needs at least 2 samples to validate on, got n_samples = {X.shape[0]}")
+        if self.early_stopping:
+            # Checked before the search runs (shrink search refuses --refit with it too).
+            raise ValueError(
+                "early_stopping: the CV estimators refit the chosen alpha on every row, which leaves no validation "
+                "rows to monitor; stop on the training loss with tol instead"
+            )
         alphas = None if isinstance(self.alphas, str) and self.alphas == "auto" else [float(a) for a in self.alphas]
         if alphas is None and self.alphas != "auto":
             raise ValueError(f"alphas must be 'auto' or a list of numbers, got {self.alphas!r}")
         family = "l2" if str(self.penalty) == "none" else self._family()
         fitted, outcome = _core.search(
-            json.dumps(spec), X.tobytes(), X.shape[0], features, _TARGET, cells, self.penalty_on, family,
+            json.dumps(spec), _column_bytes(X), X.shape[0], features, _TARGET, cells, self.penalty_on, family,
             alphas, int(self.n_alphas), None if self.cv is None else int(self.cv), int(self.repeats),
-            str(self.select), self.scoring, int(self.threads),
+            str(self.select), self.scoring, int(self.threads), bool(self.relax), bool(self.verbose),
         )
         outcome = json.loads(outcome)
-        self._set_fitted(fitted, None)
+        self._set_fitted(fitted, None, features)
+        kept = set(fitted.features())
+        self.support_ = np.asarray([f in kept for f in features], dtype=bool)
+        self.relax_results_ = outcome["relax"]
         self.history_ = None
         scores = outcome["scores"]
         self.alphas_ = np.asarray(outcome["grid"], dtype=float)
@@ -406,13 +508,13 @@ class _SearchMixin:
 
 def _cv_init(self, hidden_layer_sizes, activation, penalty, l1_ratio, penalty_on, optimizer, learning_rate,
              epochs, batch_size, scaling, early_stopping, validation_fraction, patience, tol, random_state,
-             threads, alphas, n_alphas, cv, repeats, select, scoring):
+             threads, verbose, alphas, n_alphas, cv, repeats, select, scoring, relax):
     _Base.__init__(
         self, hidden_layer_sizes=hidden_layer_sizes, activation=activation, penalty=penalty, alpha=None,
         l1_ratio=l1_ratio, penalty_on=penalty_on, optimizer=optimizer, learning_rate=learning_rate,
         epochs=epochs, batch_size=batch_size, scaling=scaling, early_stopping=early_stopping,
         validation_fraction=validation_fraction, patience=patience, tol=tol, random_state=random_state,
-        threads=threads,
+        threads=threads, verbose=verbose,
     )
     del self.alpha
     self.alphas = alphas
@@ -421,29 +523,28 @@ def _cv_init(self, hidden_layer_sizes, activation, penalty, l1_ratio, penalty_on
     self.repeats = repeats
     self.select = select
     self.scoring = scoring
+    self.relax = relax
 
 
 class MLPClassifierCV(_SearchMixin, MLPClassifier):
     __doc__ = ("An MLPClassifier whose alpha is chosen by cross-validation (the LassoCV of networks).\n"
-               + _PARAMS_DOC.split("    alpha : float")[0]
-               + "    (alpha is searched; the other parameters are MLPClassifier's)\n" + _CV_DOC)
+               + _WITHOUT_ALPHA + "    (alpha is searched)\n" + _CV_DOC)
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", penalty="l1@proximal", l1_ratio=None,
                  penalty_on="dense_0.kernel", optimizer="adam", learning_rate=None, epochs=200, batch_size=32,
                  scaling="standard", early_stopping=False, validation_fraction=0.1, patience=10, tol=None,
-                 random_state=None, threads=1, alphas="auto", n_alphas=20, cv=5, repeats=1, select="1se",
-                 scoring=None):
+                 random_state=None, threads=1, verbose=0, alphas="auto", n_alphas=20, cv=5, repeats=1,
+                 select="1se", scoring=None, relax=False):
         _cv_init(**{k: v for k, v in locals().items() if k != "__class__"})
 
 
 class MLPRegressorCV(_SearchMixin, MLPRegressor):
     __doc__ = ("An MLPRegressor whose alpha is chosen by cross-validation (the LassoCV of networks).\n"
-               + _PARAMS_DOC.split("    alpha : float")[0]
-               + "    (alpha is searched; the other parameters are MLPRegressor's)\n" + _CV_DOC)
+               + _WITHOUT_ALPHA + "    (alpha is searched)\n" + _CV_DOC)
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", penalty="l1@proximal", l1_ratio=None,
                  penalty_on="dense_0.kernel", optimizer="adam", learning_rate=None, epochs=200, batch_size=32,
                  scaling="standard", early_stopping=False, validation_fraction=0.1, patience=10, tol=None,
-                 random_state=None, threads=1, alphas="auto", n_alphas=20, cv=5, repeats=1, select="1se",
-                 scoring=None):
+                 random_state=None, threads=1, verbose=0, alphas="auto", n_alphas=20, cv=5, repeats=1,
+                 select="1se", scoring=None, relax=False):
         _cv_init(**{k: v for k, v in locals().items() if k != "__class__"})

@@ -1,9 +1,16 @@
 //! `shrink._core`: the native core of the Python package in `python/`.
 //!
-//! It only converts: arrays arrive as little-endian `float64` bytes (row-major) with their row
-//! count, texts as Python strings, and results leave as bytes, strings and JSON. Specs, the
-//! preprocessing pipeline, models, penalties, training, model files and search are the
-//! library's ([`shrink`]); every library error becomes a `ValueError` with its message.
+//! It only converts: arrays arrive as little-endian `float64` bytes (column-major: one column
+//! after another) with their row count, text columns as lists of Python strings, and results
+//! leave as bytes, strings and JSON. Specs, the preprocessing pipeline, models, penalties,
+//! training, model files and search are the library's ([`shrink`]); every library error becomes
+//! a `ValueError` with its message.
+//!
+//! Training runs on a worker thread with the GIL released while the calling thread waits for
+//! it: every 50 ms (and whenever the worker has a line of `verbose` output, which it writes to
+//! `sys.stderr`) it takes the GIL to run Python's signal handlers, and when one raises (Ctrl-C:
+//! `KeyboardInterrupt`) it sets the library's [`Interrupt`], which stops the fit — or every
+//! trial of a search — before its next batch, and raises that exception.
 #![deny(missing_docs)]
 
 use pyo3::exceptions::PyValueError;
@@ -18,21 +25,15 @@ use shrink::search::{
     auto_grid, make_folds, path_start, run_search, PathKind, Rule, ScoreKind, SearchConfig, Validation,
 };
 use shrink::spec::ModelSpec;
-use shrink::train::{FitConfig, Trainer};
+use shrink::train::{Callback, EpochRecord, FitConfig, Interrupt, Trainer};
 use std::fmt::Display;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
 
 fn value_error(e: impl Display) -> PyErr {
     PyValueError::new_err(e.to_string())
-}
-
-/// `float64` values from their little-endian bytes.
-fn floats(bytes: &[u8]) -> PyResult<Vec<f64>> {
-    if !bytes.len().is_multiple_of(8) {
-        return Err(value_error(format!("{} bytes are not a whole number of float64 values", bytes.len())));
-    }
-    // `chunks_exact(8)` yields 8-byte slices only, so the conversion to `[u8; 8]` cannot fail.
-    Ok(bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect())
 }
 
 fn bytes_of<'py>(py: Python<'py>, values: impl Iterator<Item = f64>) -> Bound<'py, PyBytes> {
@@ -40,30 +41,114 @@ fn bytes_of<'py>(py: Python<'py>, values: impl Iterator<Item = f64>) -> Bound<'p
     PyBytes::new(py, &bytes)
 }
 
-/// A numeric table in memory (what reading a CSV of these columns gives): the row-major
-/// `x` under `names`, and the target column's cells as text.
-fn table(x: &[u8], n_rows: usize, names: &[String], target: Option<(&str, &[String])>) -> PyResult<TypedTable> {
-    let values = floats(x)?;
+/// A table in memory (what reading a CSV of these columns gives): the numeric columns `names`
+/// from the column-major `float64` bytes `x`, then the text columns `texts`, then the target
+/// column's cells as text.
+fn table(
+    x: &[u8],
+    n_rows: usize,
+    names: &[String],
+    texts: &[(String, Vec<String>)],
+    target: Option<(&str, &[String])>,
+) -> PyResult<TypedTable> {
     let n_cols = names.len();
-    if values.len() != n_rows * n_cols {
-        return Err(value_error(format!("{} values are not {n_rows} rows of {n_cols} columns", values.len())));
+    if x.len() != n_rows * n_cols * 8 {
+        return Err(value_error(format!("{} bytes are not {n_rows} rows of {n_cols} float64 columns", x.len())));
     }
-    let mut columns: Vec<Column> = (0..n_cols)
-        .map(|j| Column {
-            name: names[j].clone(),
-            number: j + 1,
-            data: ColumnData::Numbers((0..n_rows).map(|i| values[i * n_cols + j]).collect()),
-        })
-        .collect();
-    let mut header = names.to_vec();
-    if let Some((name, cells)) = target {
-        if cells.len() != n_rows {
-            return Err(value_error(format!("{} targets for {n_rows} rows", cells.len())));
+    let mut columns: Vec<Column> = Vec::with_capacity(n_cols + texts.len() + 1);
+    if n_rows > 0 {
+        for (j, bytes) in x.chunks_exact(n_rows * 8).enumerate() {
+            // `chunks_exact(8)` yields 8-byte slices only, so the conversion to `[u8; 8]` cannot fail.
+            let values = bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
+            columns.push(Column { name: names[j].clone(), number: j + 1, data: ColumnData::Numbers(values) });
         }
-        header.push(name.to_string());
-        columns.push(Column { name: name.to_string(), number: n_cols + 1, data: ColumnData::Text(cells.to_vec()) });
+    } else {
+        columns.extend(names.iter().enumerate().map(|(j, name)| Column {
+            name: name.clone(),
+            number: j + 1,
+            data: ColumnData::Numbers(Vec::new()),
+        }));
     }
+    let mut text_columns: Vec<(&str, &[String])> = texts.iter().map(|(n, c)| (n.as_str(), c.as_slice())).collect();
+    text_columns.extend(target);
+    for (name, cells) in text_columns {
+        if cells.len() != n_rows {
+            return Err(value_error(format!("column `{name}` has {} cells for {n_rows} rows", cells.len())));
+        }
+        columns.push(Column {
+            name: name.to_string(),
+            number: columns.len() + 1,
+            data: ColumnData::Text(cells.to_vec()),
+        });
+    }
+    let header = columns.iter().map(|c| c.name.clone()).collect();
     Ok(TypedTable { path: "<array>".into(), header, columns, lines: (2..n_rows as u64 + 2).collect() })
+}
+
+/// Runs `work` on a worker thread with the GIL released; meanwhile this thread writes the
+/// lines the worker sends to `sys.stderr` and runs Python's signal handlers every 50 ms. When a
+/// handler raises (Ctrl-C), the interrupt is set — the library stops before its next batch —
+/// and, once the worker has returned, that exception is raised.
+fn interruptible<T, W>(py: Python<'_>, work: W) -> PyResult<T>
+where
+    T: Send,
+    W: FnOnce(&Interrupt, &Sender<String>) -> Result<T, shrink::Error> + Send,
+{
+    let interrupt = Interrupt::new();
+    let (lines, received) = mpsc::channel::<String>();
+    let (result, raised) = py.allow_threads(move || {
+        std::thread::scope(|scope| {
+            let flag = interrupt.clone();
+            let worker = scope.spawn(move || work(&flag, &lines));
+            let mut raised: Option<PyErr> = None;
+            loop {
+                let line = match received.recv_timeout(Duration::from_millis(50)) {
+                    Ok(line) => Some(line),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                };
+                Python::with_gil(|py| {
+                    if let Some(line) = line {
+                        // Output is best effort: a closed or replaced stderr does not stop a fit.
+                        let _ = py.import("sys").and_then(|sys| sys.getattr("stderr")).and_then(|err| {
+                            err.call_method1("write", (line + "\n",))?;
+                            err.call_method0("flush")
+                        });
+                    }
+                    if raised.is_none() {
+                        if let Err(e) = py.check_signals() {
+                            interrupt.set();
+                            raised = Some(e);
+                        }
+                    }
+                });
+            }
+            let result = worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (result, raised)
+        })
+    });
+    match raised {
+        Some(e) => Err(e),
+        None => result.map_err(value_error),
+    }
+}
+
+/// `verbose` output of a fit: one line per epoch.
+struct EpochLines<'a> {
+    lines: &'a Sender<String>,
+    epochs: usize,
+    start: Instant,
+}
+
+impl Callback<f32> for EpochLines<'_> {
+    fn on_epoch_end(&mut self, record: &EpochRecord, _model: &shrink::Model<f32>) {
+        let mut line = format!("epoch {}/{}: loss {:.6}", record.epoch, self.epochs, record.train.loss);
+        if let Some(v) = &record.validation {
+            line += &format!(", val_loss {:.6}", v.loss);
+        }
+        line += &format!(" ({:.2} s)", self.start.elapsed().as_secs_f64());
+        let _ = self.lines.send(line);
+    }
 }
 
 /// A fitted model: the library's [`SavedModel`] and, after a fit, its trainer (the optimizer
@@ -74,12 +159,13 @@ struct Fitted {
     trainer: std::sync::Mutex<Option<Trainer<f32>>>,
 }
 
-/// Trains `spec_json` (a spec in JSON) on the rows `x` (row-major float64 bytes) under the
+/// Trains `spec_json` (a spec in JSON) on the rows `x` (column-major float64 bytes) under the
 /// column names `features`, with the target `target` given as one text cell per row, exactly as
 /// `shrink train --spec S --data D --target T [--val-split F] --threads N` does on a CSV of
-/// these columns. Returns the fitted model and the history as JSON.
+/// these columns; with `verbose`, one line per epoch on `sys.stderr`. Returns the fitted model
+/// and the history as JSON.
 #[pyfunction]
-#[pyo3(signature = (spec_json, x, n_rows, features, target, y, val_split=None, threads=1))]
+#[pyo3(signature = (spec_json, x, n_rows, features, target, y, val_split=None, threads=1, verbose=false))]
 #[allow(clippy::too_many_arguments)]
 fn fit(
     py: Python<'_>,
@@ -91,36 +177,37 @@ fn fit(
     y: Vec<String>,
     val_split: Option<f64>,
     threads: usize,
+    verbose: bool,
 ) -> PyResult<(Fitted, String)> {
     let spec = ModelSpec::from_json(spec_json).map_err(value_error)?;
-    let table = table(x, n_rows, &features, Some((&target, &y)))?;
-    let (saved, trainer, history) = py
-        .allow_threads(|| -> Result<_, shrink::Error> {
-            let prepared = prepare_table(spec, &table, &target, val_split)?;
-            let model = prepared.spec.build_model()?;
-            let mut trainer = prepared.spec.trainer()?;
-            let mut saved = SavedModel { pipeline: prepared.pipeline, model, spec: prepared.spec };
-            let x = encode_inputs(&saved.spec, &saved.pipeline, &prepared.train)?;
-            let y = encode_targets(&saved.spec, &saved.pipeline, &prepared.train)?;
-            let val = match &prepared.val {
-                Some(v) => Some((
-                    encode_inputs(&saved.spec, &saved.pipeline, v)?,
-                    encode_targets(&saved.spec, &saved.pipeline, v)?,
-                )),
-                None => None,
-            };
-            let config = FitConfig { threads, ..saved.spec.fit_config() };
-            let history = trainer.fit(
-                &mut saved.model,
-                x.view(),
-                y.view(),
-                val.as_ref().map(|(a, b)| (a.view(), b.view())),
-                &config,
-                None,
-            )?;
-            Ok((saved, trainer, history))
-        })
-        .map_err(value_error)?;
+    let table = table(x, n_rows, &features, &[], Some((&target, &y)))?;
+    let (saved, trainer, history) = interruptible(py, |interrupt, lines| -> Result<_, shrink::Error> {
+        let prepared = prepare_table(spec, &table, &target, val_split)?;
+        let model = prepared.spec.build_model()?;
+        let mut trainer = prepared.spec.trainer()?;
+        trainer.set_interrupt(Some(interrupt.clone()));
+        let mut saved = SavedModel { pipeline: prepared.pipeline, model, spec: prepared.spec };
+        let x = encode_inputs(&saved.spec, &saved.pipeline, &prepared.train)?;
+        let y = encode_targets(&saved.spec, &saved.pipeline, &prepared.train)?;
+        let val = match &prepared.val {
+            Some(v) => Some((
+                encode_inputs(&saved.spec, &saved.pipeline, v)?,
+                encode_targets(&saved.spec, &saved.pipeline, v)?,
+            )),
+            None => None,
+        };
+        let config = FitConfig { threads, ..saved.spec.fit_config() };
+        let mut progress = verbose.then(|| EpochLines { lines, epochs: config.epochs, start: Instant::now() });
+        let history = trainer.fit(
+            &mut saved.model,
+            x.view(),
+            y.view(),
+            val.as_ref().map(|(a, b)| (a.view(), b.view())),
+            &config,
+            progress.as_mut().map(|p| p as &mut dyn Callback<f32>),
+        )?;
+        Ok((saved, trainer, history))
+    })?;
     let history = serde_json::to_string(&history).map_err(value_error)?;
     Ok((Fitted { saved, trainer: std::sync::Mutex::new(Some(trainer)) }, history))
 }
@@ -146,10 +233,13 @@ fn score_kind(name: Option<&str>, loss: shrink::loss::Loss) -> PyResult<ScoreKin
 /// `shrink search --refit` without files: the alpha search of `family` on `param` over the rows
 /// (`alphas`, or with `None` the automatic path of `auto_points` alphas from alpha_max),
 /// scored by `cv`-fold cross-validation (`None`: a 20% hold-out) over `repeats` seeds, the alpha
-/// chosen by `rule` (`"1se"` or `"best"`), then the spec refit at that alpha on every row.
-/// Returns the refit model and the search outcome (grid, scores per alpha, selection) as JSON.
+/// chosen by `rule` (`"1se"` or `"best"`), then the spec refit at that alpha on every row
+/// (`shrink::search::refit`). With `relax` (`--relax`), also the penalized and relaxed fits of
+/// the chosen alpha on every fold, and the refit is the relaxed one on the chosen support. With
+/// `verbose`, one line per trial on `sys.stderr`. Returns the refit model and the search
+/// outcome (grid, scores per alpha, selection, `relax`) as JSON.
 #[pyfunction]
-#[pyo3(signature = (spec_json, x, n_rows, features, target, y, param, family, alphas, auto_points, cv, repeats, rule, score=None, threads=1))]
+#[pyo3(signature = (spec_json, x, n_rows, features, target, y, param, family, alphas, auto_points, cv, repeats, rule, score=None, threads=1, relax=false, verbose=false))]
 #[allow(clippy::too_many_arguments)]
 fn search(
     py: Python<'_>,
@@ -168,6 +258,8 @@ fn search(
     rule: &str,
     score: Option<&str>,
     threads: usize,
+    relax: bool,
+    verbose: bool,
 ) -> PyResult<(Fitted, String)> {
     let spec = ModelSpec::from_json(spec_json).map_err(value_error)?;
     let family: Family = family.parse().map_err(value_error)?;
@@ -177,54 +269,73 @@ fn search(
         other => return Err(value_error(format!("select: expected \"1se\" or \"best\", got `{other}`"))),
     };
     let score = score_kind(score, spec.loss)?;
-    let table = table(x, n_rows, &features, Some((&target, &y)))?;
-    let (saved, trainer, outcome) = py
-        .allow_threads(|| -> Result<_, shrink::Error> {
-            // The columns are fitted on every row, the scalers per fold (as `shrink search`).
-            let prepared = prepare_table(spec, &table, &target, None)?;
-            let (spec, pipeline, data) = (prepared.spec, prepared.pipeline, prepared.train);
-            let alphas = match alphas {
-                Some(a) => a,
-                None => {
-                    let start = path_start(&spec, &param, &family, &pipeline, &data)?;
-                    auto_grid(start.map(|a| a.alpha_max), auto_points, DEFAULT_RATIO)
-                }
-            };
-            let config = SearchConfig {
-                param: param.clone(),
-                penalty: family,
-                alphas,
-                refine: false,
-                repeats,
-                rule,
-                score,
-                path: PathKind::Cold,
-                warm_epochs: (spec.epochs / 4).max(1),
-                dimensions: Default::default(),
-                halving: None,
-                shard: None,
-                threads,
-            };
-            config.validate(&spec)?;
-            let validation = cv.map_or(Validation::Holdout, Validation::Folds);
-            let folds = make_folds(&spec, &data, &validation)?;
-            let outcome = run_search(&spec, &config, &folds, Vec::new(), &|_| Ok(()), &|_, _| {})?;
-            let selection = outcome
-                .selection
-                .as_ref()
-                .ok_or_else(|| shrink::Error::invalid("search", "a chosen alpha", "no scores"))?;
-            // The refit of `shrink search --refit`: the spec with the chosen penalty, every row.
-            let x = encode_inputs(&spec, &pipeline, &data)?;
-            let y = encode_targets(&spec, &pipeline, &data)?;
-            let mut model = spec.build_model()?;
-            model.set_penalty(&param, Some(family.at(selection.alpha)?))?;
-            let mut trainer = spec.trainer()?;
-            let fit_config = FitConfig { threads, ..spec.fit_config() };
-            trainer.fit(&mut model, x.view(), y.view(), None, &fit_config, None)?;
-            Ok((SavedModel { spec, pipeline, model }, trainer, outcome))
-        })
-        .map_err(value_error)?;
-    let outcome = serde_json::to_string(&outcome).map_err(value_error)?;
+    let table = table(x, n_rows, &features, &[], Some((&target, &y)))?;
+    let (saved, trainer, outcome) = interruptible(py, |interrupt, lines| -> Result<_, shrink::Error> {
+        // The columns are fitted on every row, the scalers per fold (as `shrink search`).
+        let prepared = prepare_table(spec, &table, &target, None)?;
+        let (spec, pipeline, data) = (prepared.spec, prepared.pipeline, prepared.train);
+        let alphas = match alphas {
+            Some(a) => a,
+            None => {
+                let start = path_start(&spec, &param, &family, &pipeline, &data)?;
+                auto_grid(start.map(|a| a.alpha_max), auto_points, DEFAULT_RATIO)
+            }
+        };
+        let config = SearchConfig {
+            param: param.clone(),
+            penalty: family,
+            alphas,
+            refine: false,
+            repeats,
+            rule,
+            score,
+            path: PathKind::Cold,
+            warm_epochs: (spec.epochs / 4).max(1),
+            dimensions: Default::default(),
+            halving: None,
+            shard: None,
+            threads,
+            interrupt: Some(interrupt.clone()),
+        };
+        config.validate(&spec)?;
+        if relax {
+            shrink::search::relax::check(&spec)?;
+        }
+        let validation = cv.map_or(Validation::Holdout, Validation::Folds);
+        let folds = make_folds(&spec, &data, &validation)?;
+        let (total, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let sink = |r: &shrink::search::TrialRecord| -> Result<(), shrink::Error> {
+            if verbose {
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                let _ = lines.send(format!(
+                    "trial {n}/{}: alpha {}, repeat {}, fold {}: score {:.6} ({:.2} s)",
+                    total.load(Ordering::Relaxed),
+                    r.alpha,
+                    r.repeat,
+                    r.fold,
+                    r.score,
+                    r.seconds
+                ));
+            }
+            Ok(())
+        };
+        let progress = |_: usize, t: usize| total.store(t, Ordering::Relaxed);
+        let outcome = run_search(&spec, &config, &folds, Vec::new(), &sink, &progress)?;
+        let selection = outcome
+            .selection
+            .as_ref()
+            .ok_or_else(|| shrink::Error::invalid("search", "a chosen alpha", "no scores"))?;
+        let relaxed = match relax {
+            true => Some(shrink::search::relax::run(&spec, &config, &folds, selection.alpha)?),
+            false => None,
+        };
+        let (saved, trainer) = shrink::search::refit(&spec, &config, &pipeline, &data, selection, relax, threads)?;
+        Ok((saved, trainer, (outcome, relaxed)))
+    })?;
+    let (outcome, relaxed) = outcome;
+    let mut outcome = serde_json::to_value(&outcome).map_err(value_error)?;
+    outcome["relax"] = serde_json::to_value(&relaxed).map_err(value_error)?;
+    let outcome = outcome.to_string();
     Ok((Fitted { saved, trainer: std::sync::Mutex::new(Some(trainer)) }, outcome))
 }
 
@@ -246,12 +357,21 @@ fn penalty_at(family: &str, alpha: f64) -> PyResult<String> {
 
 #[pymethods]
 impl Fitted {
-    /// The model's outputs for the rows `x` (row-major float64 bytes over the model's input
-    /// columns, in their order), as `shrink predict` computes them: class probabilities, or
-    /// regression values with the target scaling undone. Returns the bytes and the columns.
-    fn predict<'py>(&mut self, py: Python<'py>, x: &[u8], n_rows: usize) -> PyResult<(Bound<'py, PyBytes>, usize)> {
-        let names = self.saved.pipeline.input_columns();
-        let table = table(x, n_rows, &names, None)?;
+    /// The model's outputs for the rows of a table: the numeric columns `names` from `x`
+    /// (column-major float64 bytes) and the text columns `texts`, read by name as `shrink
+    /// predict` reads a CSV (columns the model does not read are ignored): class
+    /// probabilities, or regression values with the target scaling undone. Returns the bytes
+    /// (row-major) and the number of columns.
+    #[pyo3(signature = (x, n_rows, names, texts=Vec::new()))]
+    fn predict<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: &[u8],
+        n_rows: usize,
+        names: Vec<String>,
+        texts: Vec<(String, Vec<String>)>,
+    ) -> PyResult<(Bound<'py, PyBytes>, usize)> {
+        let table = table(x, n_rows, &names, &texts, None)?;
         let saved = &mut self.saved;
         let values = py
             .allow_threads(|| -> Result<(Vec<f64>, usize), shrink::Error> {
@@ -294,10 +414,26 @@ impl Fitted {
         self.saved.target().to_string()
     }
 
-    /// Whether the pipeline takes plain numeric columns (no one-hot encoding, no series).
-    fn numeric_inputs(&self) -> bool {
-        self.saved.pipeline.series().is_none()
-            && self.saved.pipeline.input().width() == self.saved.pipeline.input_columns().len()
+    /// The table columns a prediction reads, each with `"number"` or `"text"` (one-hot
+    /// encoded); `None` for a `[series]` model, which reads windows of a series instead.
+    fn input_kinds(&self) -> Option<Vec<(String, &'static str)>> {
+        match self.saved.pipeline.input() {
+            shrink::data::InputStage::Table(stage) => Some(
+                stage
+                    .read_columns()
+                    .into_iter()
+                    .map(|(name, kind)| {
+                        (name, if matches!(kind, shrink::data::CellKind::Text) { "text" } else { "number" })
+                    })
+                    .collect(),
+            ),
+            shrink::data::InputStage::Series(_) => None,
+        }
+    }
+
+    /// The `[series]` model's series column and window, when it is one.
+    fn series(&self) -> Option<(String, usize)> {
+        self.saved.pipeline.series().map(|s| (s.target().to_string(), s.window()))
     }
 
     /// The spec as JSON (its `layers` describe the model itself).

@@ -68,6 +68,15 @@ pub enum Error {
         /// What stopped being finite (`loss is NaN`, `weights of dense_0.kernel`).
         what: String,
     },
+    /// A fit stopped from outside ([`crate::train::Interrupt`]) before this batch; the model
+    /// holds the weights of the steps before it.
+    #[error("interrupted at epoch {epoch}, batch {batch}")]
+    Interrupted {
+        /// 1-based epoch.
+        epoch: usize,
+        /// 1-based batch within the epoch (not yet trained).
+        batch: usize,
+    },
     /// A model's output that is not a finite number.
     #[error("the prediction for row {row} is not finite ({value}): the inputs are outside what the model can handle")]
     NonFinitePrediction {

@@ -191,3 +191,24 @@ fn activity_penalty_steps_allocate_nothing_after_the_first_batch() {
         allocations(model, Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &x, &y)
     });
 }
+
+#[test]
+fn steps_checking_an_interrupt_allocate_nothing_after_the_first_batch() {
+    let interrupt = shrink::train::Interrupt::new();
+    assert_step_allocation_free("dense with an interrupt token", |rows| {
+        let (x, y) = moons(rows);
+        let mut model = Model::<f32>::builder(&[2])
+            .layer(Dense::new(32).activation(Activation::Relu))
+            .layer(Dense::new(1).activation(Activation::Sigmoid))
+            .build(0)
+            .unwrap();
+        let mut trainer = Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &[]).unwrap();
+        trainer.set_interrupt(Some(interrupt.clone()));
+        let config = FitConfig { epochs: 1, batch_size: 8, ..FitConfig::default() };
+        let before = ALLOCATIONS.with(Cell::get);
+        COUNTING.with(|c| c.set(true));
+        trainer.fit(&mut model, x.view(), y.view(), None, &config, None).unwrap();
+        COUNTING.with(|c| c.set(false));
+        ALLOCATIONS.with(Cell::get) - before
+    });
+}

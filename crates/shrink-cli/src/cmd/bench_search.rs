@@ -49,6 +49,7 @@ pub fn run(quick: bool) -> Result<()> {
         halving: None,
         shard: None,
         threads: 1,
+        interrupt: None,
     };
     let mut table =
         Table::new(["search (moons 200, 2→64→1, 5-fold CV, 5 alphas)", "trials", "wall s", "trials/s", "chosen alpha"]);
@@ -104,6 +105,7 @@ fn halving(quick: bool) -> Result<String> {
         halving: None,
         shard: None,
         threads: 2,
+        interrupt: None,
     };
     let full = search(&spec, &config, &folds)?;
     let alpha = |o: &SearchOutcome| o.selection.as_ref().map_or(f64::NAN, |s| s.alpha);

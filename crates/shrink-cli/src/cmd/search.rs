@@ -7,9 +7,7 @@ use crate::cmd::search_report::{print_report, write_plots, write_summary, Compar
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use shrink::data::{Dataset, Pipeline};
-use shrink::model_file::SavedModel;
 use shrink::penalty::Family;
-use shrink::pipeline::{encode_inputs, encode_targets};
 use shrink::search::{
     make_folds, run_search_with, spec_mode, Fold, PathKind, ScoreKind, SearchConfig, SearchOutcome, TrialLog,
     Validation,
@@ -231,6 +229,7 @@ pub(crate) fn plan(args: &Args) -> Result<Plan> {
         halving: grid.halving,
         shard: args.shard,
         threads: crate::threads(args.threads),
+        interrupt: None,
     };
     if args.relax {
         shrink::search::relax::check(&spec).context("--relax")?;
@@ -423,29 +422,9 @@ pub(crate) fn run_planned(args: Args, plan: Plan, runner: &dyn shrink::search::R
 /// saves it; with --relax, the relaxed fit on its pruned support instead.
 fn refit(plan: &Plan, sel: &shrink::search::Selection, args: &Args) -> Result<PathBuf> {
     let path = args.out.join("model.safetensors");
-    let point = shrink::search::Point { l1_ratio: sel.l1_ratio, units: sel.units };
-    let spec = &plan.config.dimensions.spec_at(&plan.spec, &point)?;
-    let family = point.family(&plan.config.penalty)?;
-    let x = encode_inputs(spec, &plan.pipeline, &plan.data)?;
-    let y = encode_targets(spec, &plan.pipeline, &plan.data)?;
-    let mut model = spec.build_model()?;
-    model.set_penalty(&plan.config.param, Some(family.at(sel.alpha)?))?;
-    let mut trainer = spec.trainer()?;
-    trainer.fit(&mut model, x.view(), y.view(), None, &spec.fit_config(), None)?;
-    let saved = if args.relax {
-        let config = SearchConfig { penalty: family, ..plan.config.clone() };
-        let (mut pruned, kept) = shrink::search::relax::support(spec, &config, &model, plan.pipeline.clone())?;
-        let all = Fold {
-            x_train: x.select(ndarray::Axis(1), &kept),
-            y_train: y.clone(),
-            x_val: x.select(ndarray::Axis(1), &kept),
-            y_val: y,
-        };
-        trainer = shrink::search::relax::fit_relaxed(&pruned.spec, &mut pruned.model, &all, spec.seed)?;
-        pruned
-    } else {
-        SavedModel { spec: spec.clone(), pipeline: plan.pipeline.clone(), model }
-    };
+    let threads = plan.spec.fit_config().threads;
+    let (saved, trainer) =
+        shrink::search::refit(&plan.spec, &plan.config, &plan.pipeline, &plan.data, sel, args.relax, threads)?;
     saved.save(&path, Some(&trainer), true)?;
     Ok(path)
 }

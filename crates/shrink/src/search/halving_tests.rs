@@ -50,6 +50,7 @@ fn setup(halving: bool, threads: usize) -> (ModelSpec, SearchConfig, Vec<Fold>) 
         halving: halving.then(|| Halving::default_for(spec.epochs)),
         shard: None,
         threads,
+        interrupt: None,
     };
     (spec, config, folds)
 }

@@ -11,8 +11,8 @@
 //! [`select`] (best or one-standard-error), [`alpha_max`] and [`auto_path`] (glmnet's
 //! automatic path), [`exits`] (per-alpha rows of `alphas.csv`, where each input leaves the
 //! model, and the edge-of-grid warning); [`dimensions`] (mixes and widths beside alpha),
-//! [`halving`] (successive halving over rungs of epochs), [`shard`] (`--shard K/N`: every N-th unit of work), [`relax`] (the relaxed refit on the
-//! chosen support) and [`widths`] (wide against narrow).
+//! [`halving`] (successive halving over rungs of epochs), [`shard`] (`--shard K/N`: every N-th unit of work), [`relax`] (the relaxed fit on the
+//! chosen support), [`refit`] (the chosen point on every row) and [`widths`] (wide against narrow).
 
 pub mod alpha_max;
 pub mod auto_path;
@@ -21,6 +21,7 @@ pub mod dimensions;
 pub mod exits;
 pub mod grid;
 pub mod halving;
+pub mod refit;
 pub mod relax;
 pub mod run;
 pub mod runner;
@@ -38,6 +39,7 @@ pub use dimensions::{parse_l1_ratios, parse_units, Dimensions, Point, UnitsGrid}
 pub use exits::{alpha_rows, edge_warning, input_exits, AlphaRow, EdgeWarning, InputExit};
 pub use grid::{parse_alphas, refine_points};
 pub use halving::{Halving, RungReport};
+pub use refit::refit;
 pub use run::{run_search, run_search_with, spec_mode, PathKind, SearchConfig, SearchOutcome, Sink};
 pub use runner::{at_point, run_unit, Local, Runner};
 pub use score::{auc, ScoreKind};

@@ -90,13 +90,31 @@ pub fn support(
     Ok((pruned, kept))
 }
 
-/// The relaxed fit of `pruned` on `(x, y)` (inputs already restricted to its support).
-pub fn fit_relaxed(spec: &ModelSpec, pruned: &mut Model<f32>, fold: &Fold, seed: u64) -> Result<Trainer<f32>, Error> {
+/// The relaxed fit of `pruned` on `fold` (inputs already restricted to its support); stops
+/// between batches once `config.interrupt` is set.
+pub fn fit_relaxed(
+    spec: &ModelSpec,
+    config: &SearchConfig,
+    pruned: &mut Model<f32>,
+    fold: &Fold,
+    seed: u64,
+) -> Result<Trainer<f32>, Error> {
     let mut trainer = Trainer::new(spec.loss, &spec.optimizer, &trial_metrics(spec))?;
+    trainer.set_interrupt(config.interrupt.clone());
     let fit = FitConfig { seed, ..spec.fit_config() };
     let validation = fit.needs_validation().then(|| (fold.x_val.view(), fold.y_val.view()));
     trainer.fit(pruned, fold.x_train.view(), fold.y_train.view(), validation, &fit, None)?;
     Ok(trainer)
+}
+
+/// `fold` with its inputs restricted to the columns `kept` (a support from [`support`]).
+pub fn on_support(fold: &Fold, kept: &[usize]) -> Fold {
+    Fold {
+        x_train: fold.x_train.select(Axis(1), kept),
+        y_train: fold.y_train.clone(),
+        x_val: fold.x_val.select(Axis(1), kept),
+        y_val: fold.y_val.clone(),
+    }
 }
 
 /// The penalized and relaxed fits of `alpha` on every repeat × fold (`spec` and `config` at
@@ -149,13 +167,8 @@ fn one(
     let target = TargetStage::legacy("y", crate::model_file::target_task(spec, model.output_size()));
     let pipeline = Pipeline::numeric(&names, identity, target).map_err(|e| Error::Spec(e.to_string()))?;
     let (mut pruned, kept) = support(spec, config, &model, pipeline)?;
-    let on_support = Fold {
-        x_train: fold.x_train.select(Axis(1), &kept),
-        y_train: fold.y_train.clone(),
-        x_val: fold.x_val.select(Axis(1), &kept),
-        y_val: fold.y_val.clone(),
-    };
-    let mut trainer = fit_relaxed(&pruned.spec, &mut pruned.model, &on_support, seed)?;
+    let on_support = on_support(fold, &kept);
+    let mut trainer = fit_relaxed(&pruned.spec, config, &mut pruned.model, &on_support, seed)?;
     let relaxed = measure(&pruned.spec, config, &mut pruned.model, &mut trainer, &on_support)?.values[0];
     Ok(RelaxTrial {
         repeat,

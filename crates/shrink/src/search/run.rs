@@ -73,6 +73,10 @@ pub struct SearchConfig {
     /// Worker threads, ≥ 1 (results do not depend on it).
     #[serde(skip)]
     pub threads: usize,
+    /// Stops every trial between batches once set ([`Error::Interrupted`]); `None`: runs to
+    /// the end. Not part of the search's identity.
+    #[serde(skip)]
+    pub interrupt: Option<crate::train::Interrupt>,
 }
 
 impl SearchConfig {
@@ -388,7 +392,9 @@ pub fn start_trial(
     let seeded = ModelSpec { seed: spec.seed + repeat as u64, ..spec.clone() };
     let mut model = seeded.build_model()?;
     model.set_penalty(&config.param, Some(config.penalty.at(alpha)?))?;
-    Ok((model, Trainer::new(spec.loss, &spec.optimizer, &trial_metrics(spec))?))
+    let mut trainer = Trainer::new(spec.loss, &spec.optimizer, &trial_metrics(spec))?;
+    trainer.set_interrupt(config.interrupt.clone());
+    Ok((model, trainer))
 }
 
 /// A trial's metrics: accuracy for classification (first: the accuracy score reads it), then

@@ -40,6 +40,7 @@ fn setup(path: PathKind) -> (ModelSpec, SearchConfig, Vec<Fold>) {
         halving: None,
         shard: None,
         threads: 2,
+        interrupt: None,
     };
     (spec, config, folds)
 }
@@ -95,4 +96,24 @@ fn absurd_trial_counts_are_refused_before_planning() {
     assert!(e.contains("alphas × repeats × folds") && e.contains("1099511627776"), "{e}");
     config.repeats = usize::MAX;
     assert!(run_search(&spec, &config, &folds, Vec::new(), &|_| Ok(()), &|_, _| {}).is_err());
+}
+
+#[test]
+fn an_interrupt_stops_every_trial_of_a_search() {
+    for path in [PathKind::Cold, PathKind::Warm] {
+        let (spec, mut config, folds) = setup(path);
+        let interrupt = crate::train::Interrupt::new();
+        config.interrupt = Some(interrupt.clone());
+        let recorded = Mutex::new(0);
+        let sink = |_: &TrialRecord| {
+            *recorded.lock().unwrap() += 1;
+            interrupt.set();
+            Ok(())
+        };
+        let e = run_search(&spec, &config, &folds, Vec::new(), &sink, &|_, _| {}).unwrap_err();
+        assert!(matches!(e, crate::Error::Interrupted { .. }), "{e}");
+        // 18 trials are planned; the two threads finish at most the trials they were in.
+        let n = recorded.into_inner().unwrap();
+        assert!((1..=2).contains(&n), "{n} trials recorded");
+    }
 }

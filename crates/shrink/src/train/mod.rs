@@ -20,6 +20,7 @@ mod data_parallel;
 mod early_stopping;
 mod fit_config;
 mod history;
+mod interrupt;
 mod monitor;
 
 pub use convergence::Convergence;
@@ -27,6 +28,7 @@ pub use data_parallel::Exchange;
 pub use early_stopping::EarlyStopping;
 pub use fit_config::FitConfig;
 pub use history::{EpochRecord, Evaluation, History, Stop};
+pub use interrupt::Interrupt;
 pub use monitor::Monitor;
 
 /// Hooks into a fit, e.g. a penalty schedule (before an epoch) or a progress bar (after).
@@ -96,6 +98,7 @@ pub struct Trainer<F: Float> {
     optimizer: Box<dyn Optimizer<F>>,
     pool: Option<rayon::ThreadPool>,
     buffers: Buffers<F>,
+    interrupt: Option<Interrupt>,
     exchange: Option<Box<dyn Exchange<F> + Send>>,
 }
 
@@ -108,8 +111,16 @@ impl<F: Float> Trainer<F> {
             optimizer: optimizer.build()?,
             pool: None,
             buffers: Buffers::default(),
+            interrupt: None,
             exchange: None,
         })
+    }
+
+    /// Makes every later [`Trainer::fit`] check `interrupt` before each batch and return
+    /// [`Error::Interrupted`] once it is set (`None`: no check). The model keeps the weights of
+    /// the steps taken so far.
+    pub fn set_interrupt(&mut self, interrupt: Option<Interrupt>) {
+        self.interrupt = interrupt;
     }
 
     /// Trains data-parallel from now on: every [`Trainer::fit`] computes this process's share
@@ -179,6 +190,9 @@ impl<F: Float> Trainer<F> {
     /// epoch's weights). A monitor the fit cannot provide (`val_…` without `validation`, an
     /// unknown metric) is an error before the first step.
     ///
+    /// With an interrupt ([`Trainer::set_interrupt`]) set, stops with [`Error::Interrupted`]
+    /// before the next batch.
+    ///
     /// Stops with [`Error::Diverged`] as soon as a batch loss (before the cross-entropies'
     /// clipping) is NaN or infinite, or a step leaves a weight that is not finite.
     pub fn fit(
@@ -239,6 +253,9 @@ impl<F: Float> Trainer<F> {
             let mut start = 0;
             let mut batch_index = 0;
             while start < n {
+                if self.interrupt.as_ref().is_some_and(Interrupt::is_set) {
+                    return Err(Error::Interrupted { epoch, batch: batch_index + 1 });
+                }
                 let b = config.batch_size.min(n - start);
                 control.before_step(steps_taken, self.optimizer.as_mut());
                 steps_taken += 1;

@@ -344,3 +344,45 @@ fn bad_data_is_rejected_with_position() {
     let bad = FitConfig { batch_size: 0, ..FitConfig::default() };
     assert!(trainer.fit(&mut model, x.view(), y.view(), None, &bad, None).is_err());
 }
+
+/// Sets an interrupt after epoch `after` (as another thread would).
+struct InterruptAfter(usize, Interrupt);
+
+impl Callback<f64> for InterruptAfter {
+    fn on_epoch_end(&mut self, record: &EpochRecord, _model: &Model<f64>) {
+        if record.epoch == self.0 {
+            self.1.set();
+        }
+    }
+}
+
+#[test]
+fn an_interrupt_stops_the_fit_before_the_next_batch() {
+    let x = random(40, 3, 1);
+    let y = random(40, 1, 2);
+    let build = || Model::<f64>::builder(&[3]).layer(Dense::new(1)).build(0).unwrap();
+    let config = FitConfig { epochs: 10, batch_size: 8, ..FitConfig::default() };
+    let interrupt = Interrupt::new();
+    let mut trainer = Trainer::new(Loss::MeanSquaredError, &OptimizerConfig::adam(), &[]).unwrap();
+    trainer.set_interrupt(Some(interrupt.clone()));
+    let mut model = build();
+    let mut cb = InterruptAfter(2, interrupt.clone());
+    let e = trainer.fit(&mut model, x.view(), y.view(), None, &config, Some(&mut cb)).unwrap_err();
+    assert!(matches!(e, Error::Interrupted { epoch: 3, batch: 1 }), "{e}");
+    assert_eq!(e.to_string(), "interrupted at epoch 3, batch 1");
+    // The model holds the two epochs trained: the same weights as a fit of 2 epochs.
+    let mut two = build();
+    let mut fresh = Trainer::new(Loss::MeanSquaredError, &OptimizerConfig::adam(), &[]).unwrap();
+    fresh.fit(&mut two, x.view(), y.view(), None, &FitConfig { epochs: 2, ..config.clone() }, None).unwrap();
+    assert_eq!(
+        model.params().map(|(_, p)| p.value.clone()).collect::<Vec<_>>(),
+        two.params().map(|(_, p)| p.value.clone()).collect::<Vec<_>>()
+    );
+    // A set flag stops every later fit at once; without one (or with a clear one) a fit runs.
+    let e = trainer.fit(&mut model, x.view(), y.view(), None, &config, None).unwrap_err();
+    assert!(matches!(e, Error::Interrupted { epoch: 1, batch: 1 }), "{e}");
+    trainer.set_interrupt(Some(Interrupt::new()));
+    assert_eq!(trainer.fit(&mut model, x.view(), y.view(), None, &config, None).unwrap().epochs.len(), 10);
+    assert_eq!(interrupt, interrupt.clone());
+    assert_ne!(interrupt, Interrupt::new());
+}
