@@ -1,6 +1,13 @@
 //! `mpirun -n N shrink search …` (the `mpi` feature): rank 0 runs the search as one process
-//! would — it owns `trials.csv`, the lock, the progress bar and every file — but hands each
-//! unit of work (a cold trial or a warm path) to ranks 1…N−1 one at a time as they become free.
+//! would — it owns `trials.csv`, the lock, the progress bar and every file — and every rank,
+//! rank 0 included, trains units of work (a cold trial or a warm path), one at a time, each
+//! taking the next as it becomes free: N ranks are N trainers.
+//!
+//! Rank 0's main thread makes every MPI call (MPI is started `Funneled`); its units train in a
+//! second thread through the `local` closure the [`Runner`] receives, which reports each unit's
+//! end over a channel. While that thread trains, the main thread polls for workers' messages
+//! (`immediate_matched_probe`) and for the channel, sleeping between polls (at most 0.5 ms, so
+//! the poll takes no core from the trainers); otherwise it waits in a blocking receive.
 //!
 //! Every rank parses the same command line and builds the same plan (spec, data, folds); a
 //! worker's first message is its plan's fingerprint, which must equal rank 0's, so ranks that
@@ -11,27 +18,41 @@
 //! - 0 → worker: `U\n<unit>` (train it) or `S` (stop).
 //!
 //! Units and records travel as exact text (floats as bit patterns or shortest round-trip), so
-//! a record is the same bits as one trained by rank 0 itself. Rank 0 ends every worker with `S`
+//! a record is the same bits as one trained by rank 0 itself; records are appended to
+//! `trials.csv` as they arrive and the finished file is rewritten in trial order, so it is the
+//! same bytes (bar the seconds) as a one-process run. Rank 0 ends every worker with `S`
 //! whatever happens (an error included), after draining a busy one's reply, so no rank waits
 //! forever. A rank that dies makes the launcher end the job (Open MPI kills every rank);
-//! trials rank 0 appended before are in `trials.csv`, and the next run resumes from them.
+//! trials rank 0 appended before are in `trials.csv`, and the next run resumes from them
+//! (`scripts/mpi_check.sh` kills a worker to check it).
+//!
+//! `--threads` adds no trainers under mpirun (start one rank per core); successive halving
+//! (`--prune-trials halving`) trains on rank 0 alone.
 
 use crate::cmd::search::{self, Args};
 use anyhow::{bail, Result};
-use mpi::point_to_point::{Destination, Source};
+use mpi::point_to_point::{Destination, MatchedReceiveVec, Source};
 use mpi::topology::{Communicator, SimpleCommunicator};
 use shrink::search::{Chain, Columns, Point, Runner, Sink, TrialRecord};
+use std::sync::mpsc;
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// Starts MPI when a launcher started this process (its environment says so); `None`
 /// otherwise, and the command runs exactly as in the default build.
 pub(crate) fn start() -> Option<mpi::environment::Universe> {
     let launched = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"].iter().any(|v| std::env::var_os(v).is_some());
-    if launched {
-        mpi::initialize()
-    } else {
-        None
+    if !launched {
+        return None;
     }
+    // Rank 0 trains in a second thread while its main thread makes every MPI call.
+    let (universe, level) = mpi::initialize_with_threading(mpi::Threading::Funneled)?;
+    if level == mpi::Threading::Single {
+        eprintln!(
+            "warning: this MPI gives no thread support (MPI_THREAD_SINGLE); rank 0 trains in a thread all the same"
+        );
+    }
+    Some(universe)
 }
 
 /// Runs `shrink search` as rank `world.rank()` of `world.size()` (≥ 2).
@@ -76,7 +97,7 @@ enum Worker {
     Busy,
 }
 
-/// Rank 0's [`Runner`]: hands units to ranks 1…N−1.
+/// Rank 0's [`Runner`]: hands units to ranks 1…N−1 and to its own training thread.
 struct Ranks<'a> {
     world: &'a SimpleCommunicator,
     /// One entry per worker (rank − 1); only rank 0's main thread touches MPI.
@@ -91,6 +112,14 @@ fn failed(message: String) -> shrink::Error {
     shrink::Error::Spec(message)
 }
 
+/// What rank 0's main thread waits for.
+enum Event {
+    /// A worker's message: its rank and text.
+    Rank(usize, String),
+    /// Rank 0's own unit ended.
+    Local(Result<(), shrink::Error>),
+}
+
 impl Ranks<'_> {
     fn send(&self, rank: usize, text: &str) {
         self.world.process_at_rank(rank as i32).send(text.as_bytes());
@@ -100,6 +129,35 @@ impl Ranks<'_> {
     fn receive(&self) -> (usize, String) {
         let (bytes, status) = self.world.any_process().receive_vec::<u8>();
         (status.source_rank() as usize, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The next worker message, or (while rank 0 trains a unit, `local` is given) the end of
+    /// that unit, whichever comes first.
+    fn next_event(&self, local: Option<&mpsc::Receiver<Result<(), shrink::Error>>>, state: &[Worker]) -> Event {
+        let Some(done) = local else {
+            let (rank, text) = self.receive();
+            return Event::Rank(rank, text);
+        };
+        if state.iter().all(|w| *w == Worker::Idle) {
+            // No worker will send before it is sent something: wait for the thread alone.
+            return Event::Local(done.recv().unwrap_or_else(|_| Err(failed("rank 0's training thread ended".into()))));
+        }
+        let mut pause = Duration::from_micros(10);
+        loop {
+            if let Some(probed) = self.world.any_process().immediate_matched_probe() {
+                let (bytes, status) = probed.matched_receive_vec::<u8>();
+                return Event::Rank(status.source_rank() as usize, String::from_utf8_lossy(&bytes).into_owned());
+            }
+            match done.try_recv() {
+                Ok(result) => return Event::Local(result),
+                Err(mpsc::TryRecvError::Empty) => {}
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    return Event::Local(Err(failed("rank 0's training thread ended".into())))
+                }
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_micros(500));
+        }
     }
 
     /// Ends every worker: a busy or unheard one is heard out first (its reply dropped).
@@ -114,38 +172,45 @@ impl Ranks<'_> {
         }
         Ok(())
     }
-}
 
-impl Runner for Ranks<'_> {
-    fn run(
+    /// Hands `chains` out until all have finished: to idle workers, and (by index, over
+    /// `to_local`) to rank 0's thread when it is free. Returns at the first error, with
+    /// workers possibly still busy ([`Ranks::stop_all`] hears them out).
+    fn schedule(
         &self,
-        point: &Point,
         chains: &[Chain],
-        _local: &(dyn Fn(&Chain) -> Result<(), shrink::Error> + Sync),
+        encoded: &[String],
+        state: &mut [Worker],
         sink: Sink,
+        to_local: mpsc::Sender<usize>,
+        from_local: &mpsc::Receiver<Result<(), shrink::Error>>,
     ) -> Result<(), shrink::Error> {
-        let mut state = self.state.lock().map_err(|_| failed("rank state poisoned".into()))?;
-        if chains.len() < state.len() && !self.warned.replace(true) {
-            eprintln!(
-                "warning: {} ranks train {} units of work here: {} ranks stay idle; fewer ranks do the same",
-                state.len(),
-                chains.len(),
-                state.len() - chains.len()
-            );
-        }
         let mut next = 0;
+        let mut local_busy = false;
         loop {
             for (i, w) in state.iter_mut().enumerate() {
                 if *w == Worker::Idle && next < chains.len() {
-                    self.send(i + 1, &format!("U\n{}", encode_unit(point, &chains[next])));
+                    self.send(i + 1, &encoded[next]);
                     *w = Worker::Busy;
                     next += 1;
                 }
             }
-            if next == chains.len() && !state.contains(&Worker::Busy) {
+            if !local_busy && next < chains.len() {
+                to_local.send(next).map_err(|_| failed("rank 0's training thread ended".into()))?;
+                local_busy = true;
+                next += 1;
+            }
+            if next == chains.len() && !local_busy && !state.contains(&Worker::Busy) {
                 return Ok(());
             }
-            let (rank, text) = self.receive();
+            let (rank, text) = match self.next_event(local_busy.then_some(from_local), state) {
+                Event::Local(result) => {
+                    local_busy = false;
+                    result?;
+                    continue;
+                }
+                Event::Rank(rank, text) => (rank, text),
+            };
             state[rank - 1] = Worker::Idle;
             let (kind, body) = text.split_once('\n').unwrap_or((&text, ""));
             match kind {
@@ -167,6 +232,43 @@ impl Runner for Ranks<'_> {
                 _ => return Err(failed(format!("rank {rank}: {body}"))),
             }
         }
+    }
+}
+
+impl Runner for Ranks<'_> {
+    fn run(
+        &self,
+        point: &Point,
+        chains: &[Chain],
+        local: &(dyn Fn(&Chain) -> Result<(), shrink::Error> + Sync),
+        sink: Sink,
+    ) -> Result<(), shrink::Error> {
+        let mut state = self.state.lock().map_err(|_| failed("rank state poisoned".into()))?;
+        let ranks = state.len() + 1;
+        if chains.len() < ranks && !self.warned.replace(true) {
+            let idle = ranks - chains.len();
+            eprintln!(
+                "warning: {ranks} ranks train {} unit{} of work here: {idle} {} idle; fewer ranks do the same",
+                chains.len(),
+                if chains.len() == 1 { "" } else { "s" },
+                if idle == 1 { "rank stays" } else { "ranks stay" },
+            );
+        }
+        let encoded: Vec<String> = chains.iter().map(|c| format!("U\n{}", encode_unit(point, c))).collect();
+        let (to_local, units) = mpsc::channel::<usize>();
+        let (done, from_local) = mpsc::channel();
+        std::thread::scope(|scope| {
+            // Rank 0's trainer: one unit at a time, until `to_local` is dropped (when
+            // `schedule` returns, an error included; a unit in training finishes first).
+            scope.spawn(move || {
+                for i in units {
+                    if done.send(local(&chains[i])).is_err() {
+                        break;
+                    }
+                }
+            });
+            self.schedule(chains, &encoded, &mut state, sink, to_local, &from_local)
+        })
     }
 }
 
