@@ -238,6 +238,12 @@ impl Ranks<'_> {
                     )))
                 }
                 "R" => {
+                    // The worker's next unit first: appending (a synced write each) can wait.
+                    if next < chains.len() {
+                        self.send(rank, &encoded[next]);
+                        state[rank - 1] = Worker::Busy;
+                        next += 1;
+                    }
                     for line in body.lines() {
                         let record = TrialRecord::from_line(line, Columns::default())
                             .ok_or_else(|| failed(format!("rank {rank} sent an unreadable trial `{line}`")))?;
