@@ -6,10 +6,10 @@
 //! Rank 0's main thread makes every MPI call (MPI is started `Funneled`); its units train in a
 //! second thread through the `local` closure the [`Runner`] receives, which reports each unit's
 //! end over a channel. While that thread trains, the main thread polls for workers' messages
-//! (`immediate_matched_probe`) and for the channel, sleeping between polls: 10 µs doubling up
-//! to a cap that balances a worker's wait for its reply (half the cap on average) against the
-//! core the polls take (a poll costs ~15 µs of CPU in a VM): √(2 · 15 µs · t) for units of t
-//! seconds on average (0.46 ms for 7 ms trials: ~3% each way; 5.5 ms for 1 s trials: 0.3%).
+//! (`immediate_matched_probe`) and for the channel, sleeping between polls: a quarter of a cap,
+//! doubling up to the cap, that balances a worker's wait for its reply (half the cap on average) against the
+//! core the polls take (a poll costs ~15 µs of CPU on this 2-core VM): √(2 · 15 µs · t) for units of t
+//! seconds on average (0.39 ms for 5 ms trials: ~4% each way; 5.5 ms for 1 s trials: 0.3%).
 //! Otherwise it waits in a blocking receive.
 //!
 //! Every rank parses the same command line and builds the same plan (spec, data, folds); a
@@ -153,7 +153,7 @@ impl Ranks<'_> {
             return Event::Local(done.recv().unwrap_or_else(|_| Err(failed("rank 0's training thread ended".into()))));
         }
         let cap = (2.0 * POLL_COST * self.unit_seconds.get()).sqrt().clamp(50e-6, 10e-3);
-        let mut pause = Duration::from_micros(10);
+        let mut pause = Duration::from_secs_f64(cap / 4.0);
         loop {
             if let Some(probed) = self.world.any_process().immediate_matched_probe() {
                 let (bytes, status) = probed.matched_receive_vec::<u8>();
