@@ -2,10 +2,11 @@
 # Trials per second of the `shrink bench --search` workload (moons 200, noise 0.2, seed 1;
 # 2→64→1, 400 epochs; L2 on dense_0.kernel; 5-fold CV; 5 alphas 1e-1…1e-5; accuracy) run by
 # the `shrink search` command three ways: 1 rank × 1 thread (the baseline), 1 rank × 2 threads
-# and `mpirun -n 2` × 1 thread (both ranks train). Each is run ROUNDS times (default 3) and the
-# median wall time is kept, start-up included; the start-up of each way (a one-trial search) is
-# printed beside it, and (with mpicc) the round trip of a unit-sized message between 2 ranks —
-# what handing out one unit costs. Needs Open MPI and libclang (see scripts/mpi_check.sh).
+# and `mpirun -n 2` × 1 thread (both ranks train). Each is run ROUNDS times (default 3, the
+# ways taking turns) and the median wall time is kept, start-up included; the start-up of each
+# way (a one-trial search, median too) is printed beside it with the rate once it is taken
+# off, and (with mpicc) the round trip of a unit-sized message between 2 ranks — what handing
+# out one unit costs. Needs Open MPI and libclang (see scripts/mpi_check.sh).
 # Usage: scripts/bench_ranks.sh [REPEATS (default 20: 500 trials)] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,18 +39,6 @@ common=(search --spec "$work/spec.toml" --data "$work/moons.csv" --target y --pa
 full=(--alphas 1e-1:1e-5 --repeats "$repeats" --cv 5)
 tiny=(--alphas 1e-1 --repeats 1) # one hold-out trial: what starting the way costs
 trials=$((5 * repeats * 5))
-# Median of $rounds wall times (seconds) of the command after the way's prefix.
-median() {
-  local t=()
-  for _ in $(seq "$rounds"); do
-    local s e; s=$(date +%s.%N)
-    "$@" > /dev/null 2>&1
-    e=$(date +%s.%N)
-    t+=("$(echo "$e - $s" | bc -l)")
-  done
-  printf '%s\n' "${t[@]}" | sort -g | sed -n "$(((rounds + 1) / 2))p"
-}
-declare -A wall start
 ways=("1 rank x 1 thread" "1 rank x 2 threads" "2 ranks x 1 thread")
 run_way() { # way args…
   case "$1" in
@@ -58,17 +47,29 @@ run_way() { # way args…
     "2 ranks x 1 thread") "${launch[@]}" -n 2 "$bin" "${@:2}" --threads 1 ;;
   esac
 }
-for way in "${ways[@]}"; do
-  wall[$way]=$(median run_way "$way" "${common[@]}" "${full[@]}" --out "$work/out")
-  start[$way]=$(median run_way "$way" "${common[@]}" "${tiny[@]}" --out "$work/tiny")
+seconds() { # wall seconds of a command (its output dropped; a failure ends the script)
+  local s e; s=$(date +%s.%N)
+  "$@" > "$work/last.log" 2>&1 || { cat "$work/last.log"; exit 1; }
+  e=$(date +%s.%N)
+  echo "$e - $s" | bc -l
+}
+median() { sort -g | sed -n "$(((rounds + 1) / 2))p"; }
+# Rounds outside, ways inside: a burst of other load on the machine hits every way alike.
+declare -A walls starts
+for _ in $(seq "$rounds"); do
+  for way in "${ways[@]}"; do
+    walls[$way]+="$(seconds run_way "$way" "${common[@]}" "${full[@]}" --out "$work/out") "
+    starts[$way]+="$(seconds run_way "$way" "${common[@]}" "${tiny[@]}" --out "$work/tiny") "
+  done
 done
 echo "bench --search workload: $trials trials, median of $rounds runs, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-20s %8s %9s %10s %10s\n' way "wall s" trials/s "vs 1x1" "start-up s"
-base="${wall["1 rank x 1 thread"]}"
+printf '%-20s %8s %9s %7s %10s %16s\n' way "wall s" trials/s "vs 1x1" "start-up s" "trials/s - start"
+med() { tr ' ' '\n' <<< "$1" | grep . | median; }
+base=$(med "${walls["1 rank x 1 thread"]}")
 for way in "${ways[@]}"; do
-  w="${wall[$way]}"
-  printf '%-20s %8.2f %9.1f %9.2fx %10.2f\n' "$way" "$w" "$(echo "$trials / $w" | bc -l)" \
-    "$(echo "$base / $w" | bc -l)" "${start[$way]}"
+  w=$(med "${walls[$way]}") st=$(med "${starts[$way]}")
+  printf '%-20s %8.2f %9.1f %6.2fx %10.2f %16.1f\n' "$way" "$w" "$(echo "$trials / $w" | bc -l)" \
+    "$(echo "$base / $w" | bc -l)" "$st" "$(echo "$trials / ($w - $st)" | bc -l)"
 done
 if command -v mpicc > /dev/null; then
   # Rank 0 sends a 200-byte unit, rank 1 answers with 1 KB of records (one warm path's lines),
@@ -100,6 +101,6 @@ int main(int argc, char **argv) {
 }
 C
   mpicc -O2 -o "$work/pingpong" "$work/pingpong.c"
-  us=$(for _ in $(seq "$rounds"); do "${launch[@]}" -n 2 "$work/pingpong"; done | sort -g | sed -n "$(((rounds + 1) / 2))p")
+  us=$(for _ in $(seq "$rounds"); do "${launch[@]}" -n 2 "$work/pingpong"; done | median)
   echo "one unit's round trip between 2 ranks (200 B out, 1 KB back): $us µs (median of $rounds)"
 fi
