@@ -7,11 +7,12 @@
 # way (a one-trial search, median too) is printed beside it with the rate once it is taken
 # off, and (with mpicc) the round trip of a unit-sized message between 2 ranks — what handing
 # out one unit costs. Needs Open MPI and libclang (see scripts/mpi_check.sh).
-# Usage: scripts/bench_ranks.sh [REPEATS (default 20: 500 trials)] [ROUNDS]
+# Usage: scripts/bench_ranks.sh [REPEATS (default 20: 500 trials)] [ROUNDS] [EPOCHS (default 400)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats="${1:-20}"
 rounds="${2:-3}"
+epochs="${3:-400}"
 target="${SHRINK_MPI_TARGET:-target/mpi}"
 CARGO_TARGET_DIR="$target" cargo build --release --features mpi --quiet
 bin="$target/release/shrink"
@@ -20,11 +21,11 @@ if [ "$(id -u)" = 0 ]; then launch+=(--allow-run-as-root); fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$bin" data moons --n 200 --noise 0.2 --seed 1 > "$work/moons.csv"
-cat > "$work/spec.toml" <<'TOML'
+cat > "$work/spec.toml" <<TOML
 input_shape = [2]
 scaling = "standard"
 loss = "binary_crossentropy"
-epochs = 400
+epochs = $epochs
 [[layers]]
 type = "dense"
 units = 64
@@ -62,7 +63,7 @@ for _ in $(seq "$rounds"); do
     starts[$way]+="$(seconds run_way "$way" "${common[@]}" "${tiny[@]}" --out "$work/tiny") "
   done
 done
-echo "bench --search workload: $trials trials, median of $rounds runs, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench --search workload: $trials trials of $epochs epochs, median of $rounds runs, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-20s %8s %9s %7s %10s %16s\n' way "wall s" trials/s "vs 1x1" "start-up s" "trials/s - start"
 med() { tr ' ' '\n' <<< "$1" | grep . | median; }
 base=$(med "${walls["1 rank x 1 thread"]}")
