@@ -6,11 +6,12 @@
 //! Rank 0's main thread makes every MPI call (MPI is started `Funneled`); its units train in a
 //! second thread through the `local` closure the [`Runner`] receives, which reports each unit's
 //! end over a channel. While that thread trains, the main thread polls for workers' messages
-//! (`immediate_matched_probe`) and for the channel, sleeping between polls: a quarter of a cap,
-//! doubling up to the cap, that balances a worker's wait for its reply (half the cap on average) against the
-//! core the polls take (a poll costs ~15 µs of CPU on this 2-core VM): √(2 · 15 µs · t) for units of t
-//! seconds on average (0.39 ms for 5 ms trials: ~4% each way; 5.5 ms for 1 s trials: 0.3%).
-//! Otherwise it waits in a blocking receive.
+//! (`immediate_matched_probe`) and for the channel, sleeping between polls — a quarter of a cap
+//! first, doubling up to the cap. The cap balances a worker's wait for its reply (half the cap
+//! on average) against the core the polls take (a poll costs ~15 µs of CPU on this 2-core VM):
+//! √(2 · 15 µs · t) for units of t seconds on average (0.39 ms for 5 ms trials: ~4% each way;
+//! 5.5 ms for 1 s trials: 0.3%), t at least the time the unit in training has taken so far. Otherwise it waits in a blocking receive. A worker's next
+//! unit is sent before its records are appended (each append is a synced write).
 //!
 //! Every rank parses the same command line and builds the same plan (spec, data, folds); a
 //! worker's first message is its plan's fingerprint, which must equal rank 0's, so ranks that
@@ -39,7 +40,7 @@ use mpi::topology::{Communicator, SimpleCommunicator};
 use shrink::search::{Chain, Columns, Point, Runner, Sink, TrialRecord};
 use std::sync::mpsc;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Starts MPI when a launcher started this process (its environment says so); `None`
 /// otherwise, and the command runs exactly as in the default build.
@@ -141,10 +142,14 @@ impl Ranks<'_> {
         (status.source_rank() as usize, String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    /// The next worker message, or (while rank 0 trains a unit, `local` is given) the end of
-    /// that unit, whichever comes first.
-    fn next_event(&self, local: Option<&mpsc::Receiver<Result<(), shrink::Error>>>, state: &[Worker]) -> Event {
-        let Some(done) = local else {
+    /// The next worker message, or (while rank 0 trains a unit, `local` is given with the
+    /// unit's start) the end of that unit, whichever comes first.
+    fn next_event(
+        &self,
+        local: Option<(&mpsc::Receiver<Result<(), shrink::Error>>, Instant)>,
+        state: &[Worker],
+    ) -> Event {
+        let Some((done, since)) = local else {
             let (rank, text) = self.receive();
             return Event::Rank(rank, text);
         };
@@ -152,8 +157,12 @@ impl Ranks<'_> {
             // No worker will send before it is sent something: wait for the thread alone.
             return Event::Local(done.recv().unwrap_or_else(|_| Err(failed("rank 0's training thread ended".into()))));
         }
-        let cap = (2.0 * POLL_COST * self.unit_seconds.get()).sqrt().clamp(50e-6, 10e-3);
-        let mut pause = Duration::from_secs_f64(cap / 4.0);
+        // Units last at least as long as the one in training so far (the first one included).
+        let cap = || {
+            let t = self.unit_seconds.get().max(since.elapsed().as_secs_f64());
+            (2.0 * POLL_COST * t).sqrt().clamp(50e-6, 10e-3)
+        };
+        let mut pause = Duration::from_secs_f64(cap() / 4.0);
         loop {
             if let Some(probed) = self.world.any_process().immediate_matched_probe() {
                 let (bytes, status) = probed.matched_receive_vec::<u8>();
@@ -167,7 +176,7 @@ impl Ranks<'_> {
                 }
             }
             std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_secs_f64(cap));
+            pause = (pause * 2).min(Duration::from_secs_f64(cap()));
         }
     }
 
@@ -198,7 +207,7 @@ impl Ranks<'_> {
     ) -> Result<(), shrink::Error> {
         let mut next = 0;
         let mut local_busy = false;
-        let mut local_since = std::time::Instant::now();
+        let mut local_since = Instant::now();
         loop {
             for (i, w) in state.iter_mut().enumerate() {
                 if *w == Worker::Idle && next < chains.len() {
@@ -210,13 +219,13 @@ impl Ranks<'_> {
             if !local_busy && next < chains.len() {
                 to_local.send(next).map_err(|_| failed("rank 0's training thread ended".into()))?;
                 local_busy = true;
-                local_since = std::time::Instant::now();
+                local_since = Instant::now();
                 next += 1;
             }
             if next == chains.len() && !local_busy && !state.contains(&Worker::Busy) {
                 return Ok(());
             }
-            let (rank, text) = match self.next_event(local_busy.then_some(from_local), state) {
+            let (rank, text) = match self.next_event(local_busy.then_some((from_local, local_since)), state) {
                 Event::Local(result) => {
                     local_busy = false;
                     let (t, mean) = (local_since.elapsed().as_secs_f64(), self.unit_seconds.get());
