@@ -42,7 +42,10 @@ check() { # ranks name flags…
   diff <(strip "$work/$name-mpi") <(strip "$work/$name-one") || { echo "FAIL $name: trials differ"; exit 1; }
   [ "$(selection "$work/$name-mpi")" = "$(selection "$work/$name-one")" ] || { echo "FAIL $name: selection differs"; exit 1; }
   local rows; rows=$(($(wc -l < "$work/$name-mpi/trials.csv") - 1))
-  echo "ok $name: $n ranks = one process ($rows trials)"
+  # Rank 0 trains too (it takes the first unit while the workers start up).
+  local units; units=$(sed -n 's/^units of work trained by ranks 0…[0-9]*: //p' "$work/$name-mpi.log")
+  [ "${units%%,*}" -ge 1 ] 2> /dev/null || { cat "$work/$name-mpi.log"; echo "FAIL $name: rank 0 trained nothing"; exit 1; }
+  echo "ok $name: $n ranks = one process ($rows trials; units per rank $units)"
 }
 check 2 cold-cv --repeats 2 --cv 3
 check 3 warm-units --repeats 2 --path warm --units dense_0=4,8

@@ -1,7 +1,8 @@
 //! `mpirun -n N shrink search …` (the `mpi` feature): rank 0 runs the search as one process
 //! would — it owns `trials.csv`, the lock, the progress bar and every file — and every rank,
 //! rank 0 included, trains units of work (a cold trial or a warm path), one at a time, each
-//! taking the next as it becomes free: N ranks are N trainers.
+//! taking the next as it becomes free: N ranks are N trainers. At the end rank 0 prints how many
+//! units each rank trained (stderr).
 //!
 //! Rank 0's main thread makes every MPI call (MPI is started `Funneled`); its units train in a
 //! second thread through the `local` closure the [`Runner`] receives, which reports each unit's
@@ -85,9 +86,20 @@ pub(crate) fn search_ranks(args: Args, world: &SimpleCommunicator) -> Result<()>
         }
         Err(e) => (Err(e), String::new()),
     };
-    let runner =
-        Ranks { world, state, fingerprint, warned: std::cell::Cell::new(false), unit_seconds: Default::default() };
+    let runner = Ranks {
+        world,
+        state,
+        fingerprint,
+        warned: std::cell::Cell::new(false),
+        unit_seconds: Default::default(),
+        units: std::cell::RefCell::new(vec![0; world.size() as usize]),
+    };
     let result = plan.and_then(|plan| search::run_planned(args, plan, &runner));
+    let units = runner.units.borrow().clone();
+    if result.is_ok() && units.iter().any(|&u| u > 0) {
+        let list: Vec<String> = units.iter().map(usize::to_string).collect();
+        eprintln!("units of work trained by ranks 0…{}: {}", units.len() - 1, list.join(", "));
+    }
     let stopped = runner.stop_all();
     result.and(stopped)
 }
@@ -113,6 +125,8 @@ struct Ranks<'a> {
     warned: std::cell::Cell<bool>,
     /// Mean seconds of rank 0's own units so far (a moving average; 0 before the first).
     unit_seconds: std::cell::Cell<f64>,
+    /// Units each rank (0 first) trained in this run.
+    units: std::cell::RefCell<Vec<usize>>,
 }
 
 fn failed(message: String) -> shrink::Error {
@@ -231,6 +245,7 @@ impl Ranks<'_> {
                     let (t, mean) = (local_since.elapsed().as_secs_f64(), self.unit_seconds.get());
                     self.unit_seconds.set(if mean == 0.0 { t } else { 0.8 * mean + 0.2 * t });
                     result?;
+                    self.units.borrow_mut()[0] += 1;
                     continue;
                 }
                 Event::Rank(rank, text) => (rank, text),
@@ -247,6 +262,7 @@ impl Ranks<'_> {
                     )))
                 }
                 "R" => {
+                    self.units.borrow_mut()[rank] += 1;
                     // The worker's next unit first: appending (a synced write each) can wait.
                     if next < chains.len() {
                         self.send(rank, &encoded[next]);
