@@ -92,6 +92,10 @@ grep -q "160 trials ($((160 - kept)) trained now, $kept from trials.csv)" "$work
 diff <(strip "$work/killed") <(strip "$work/killed-one") || { echo "FAIL killed: trials differ"; exit 1; }
 [ "$(selection "$work/killed")" = "$(selection "$work/killed-one")" ] || { echo "FAIL killed: selection differs"; exit 1; }
 echo "ok killed rank: mpirun exit $rc, $kept trials kept, the rerun trained the other $((160 - kept)) = one process"
+"${launch[@]}" -n 2 "$bin" "${long[@]}" --out "$work/killed" > "$work/again.log" 2>&1 || { cat "$work/again.log"; exit 1; }
+grep -q "160 trials (0 trained now" "$work/again.log" && ! grep -q "idle" "$work/again.log" \
+  || { cat "$work/again.log"; echo "FAIL killed: a finished folder trained again or warned of idle ranks"; exit 1; }
+echo "ok finished folder: nothing trained, no idle-rank warning"
 # --- end of the killed-rank and idle-rank checks ----------------------------------------------
 if "${launch[@]}" -n 2 "$bin" "${common[@]}" --shard 0/2 --out "$work/shard" > "$work/shard.log" 2>&1; then
   echo "FAIL: --shard under mpirun was accepted"; exit 1

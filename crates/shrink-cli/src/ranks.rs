@@ -291,7 +291,8 @@ impl Runner for Ranks<'_> {
     ) -> Result<(), shrink::Error> {
         let mut state = self.state.lock().map_err(|_| failed("rank state poisoned".into()))?;
         let ranks = state.len() + 1;
-        if chains.len() < ranks && !self.warned.replace(true) {
+        // Nothing to train (all resumed) leaves every rank idle, rightly: no warning.
+        if !chains.is_empty() && chains.len() < ranks && !self.warned.replace(true) {
             let idle = ranks - chains.len();
             eprintln!(
                 "warning: {ranks} ranks train {} unit{} of work here: {idle} {} idle; fewer ranks do the same",
