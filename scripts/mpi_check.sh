@@ -2,7 +2,8 @@
 # Builds shrink with the `mpi` feature and checks that `mpirun -n N shrink search` writes the
 # trials.csv (bar the seconds column) and the selection of a one-process run: a cold grid with
 # K-fold CV on 2 ranks, warm paths over two widths on 3 ranks (more ranks than cores is fine:
-# --oversubscribe), and that --shard under mpirun is refused. Needs Open MPI and libclang
+# --oversubscribe), more ranks than units (a warning), a worker killed mid-run (the folder
+# resumes), and that --shard under mpirun is refused. Needs Open MPI and libclang
 # (Debian: openmpi-bin libopenmpi-dev libclang-dev). Usage: scripts/mpi_check.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,10 +42,61 @@ check() { # ranks name flags…
   diff <(strip "$work/$name-mpi") <(strip "$work/$name-one") || { echo "FAIL $name: trials differ"; exit 1; }
   [ "$(selection "$work/$name-mpi")" = "$(selection "$work/$name-one")" ] || { echo "FAIL $name: selection differs"; exit 1; }
   local rows; rows=$(($(wc -l < "$work/$name-mpi/trials.csv") - 1))
-  echo "ok $name: $n ranks = one process ($rows trials)"
+  # Rank 0 trains too (it takes the first unit while the workers start up).
+  local units; units=$(sed -n 's/^units of work trained by ranks 0…[0-9]*: //p' "$work/$name-mpi.log")
+  [ "${units%%,*}" -ge 1 ] 2> /dev/null || { cat "$work/$name-mpi.log"; echo "FAIL $name: rank 0 trained nothing"; exit 1; }
+  echo "ok $name: $n ranks = one process ($rows trials; units per rank $units)"
 }
 check 2 cold-cv --repeats 2 --cv 3
 check 3 warm-units --repeats 2 --path warm --units dense_0=4,8
+# --- more ranks than units: a warning naming the idle ranks, and the same result -------------
+check 2 idle-rank --path warm --repeats 1 # hold-out, one repeat: one warm path for 2 ranks
+grep -q "warning: 2 ranks train 1 unit of work here: 1 rank stays idle" "$work/idle-rank-mpi.log" \
+  || { cat "$work/idle-rank-mpi.log"; echo "FAIL idle-rank: no warning"; exit 1; }
+echo "ok idle-rank: warned"
+# --- a killed rank leaves a resumable folder --------------------------------------------------
+# A search of 160 longer trials on 2 ranks; once trials.csv holds a trial, rank 1 gets SIGKILL.
+# Open MPI then ends the job: mpirun exits 137 and prints "mpirun noticed that process rank 1
+# with PID … exited on signal 9 (Killed)"; rank 0 is stopped before it finishes. The trials it
+# appended stay (each a whole line, synced), the lock (flock) died with it, and rerunning the
+# same command trains exactly the missing trials and ends as a one-process run does.
+sed 's/^epochs = 40$/epochs = 6000/' "$work/model.toml" > "$work/long.toml"
+long=(search --spec "$work/long.toml" --data "$work/moons.csv" --target y --param dense_0.kernel
+  --penalty l1@proximal --alphas 1e-1:1e-4 --repeats 8 --cv 5 --threads 1)
+"${launch[@]}" -n 2 "$bin" "${long[@]}" --out "$work/killed" > "$work/killed.log" 2>&1 &
+job=$!
+victim=
+for _ in $(seq 1500); do # up to 30 s for the first trial
+  if [ -f "$work/killed/trials.csv" ] && [ "$(wc -l < "$work/killed/trials.csv")" -ge 2 ]; then
+    for p in $(pgrep -P "$job"); do
+      tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=1 && victim=$p
+    done
+    break
+  fi
+  sleep 0.02
+done
+[ -n "$victim" ] || { kill "$job" 2>/dev/null; cat "$work/killed.log"; echo "FAIL killed: no rank 1 to kill"; exit 1; }
+kill -KILL "$victim" 2> /dev/null || true # gone already: the checks below say what happened
+rc=0; wait "$job" || rc=$?
+[ "$rc" -ne 0 ] || { cat "$work/killed.log"; echo "FAIL killed: mpirun exited 0 after a rank was killed"; exit 1; }
+grep -q "exited on signal 9" "$work/killed.log" || { cat "$work/killed.log"; echo "FAIL killed: no message"; exit 1; }
+kept=$(($(wc -l < "$work/killed/trials.csv") - 1))
+[ "$kept" -ge 1 ] && [ "$kept" -lt 160 ] || { echo "FAIL killed: $kept of 160 trials kept (not cut short?)"; exit 1; }
+[ -z "$(tail -c 1 "$work/killed/trials.csv")" ] || { echo "FAIL killed: a partial last line"; exit 1; }
+awk -F, 'NR == 1 { n = NF } NF != n { exit 1 }' "$work/killed/trials.csv" || { echo "FAIL killed: a torn line"; exit 1; }
+"${launch[@]}" -n 2 "$bin" "${long[@]}" --out "$work/killed" > "$work/resumed.log" 2>&1 \
+  || { cat "$work/resumed.log"; echo "FAIL killed: the rerun failed"; exit 1; }
+grep -q "160 trials ($((160 - kept)) trained now, $kept from trials.csv)" "$work/resumed.log" \
+  || { cat "$work/resumed.log"; echo "FAIL killed: the rerun did not train just the missing trials"; exit 1; }
+"$bin" "${long[@]}" --out "$work/killed-one" > /dev/null 2>&1
+diff <(strip "$work/killed") <(strip "$work/killed-one") || { echo "FAIL killed: trials differ"; exit 1; }
+[ "$(selection "$work/killed")" = "$(selection "$work/killed-one")" ] || { echo "FAIL killed: selection differs"; exit 1; }
+echo "ok killed rank: mpirun exit $rc, $kept trials kept, the rerun trained the other $((160 - kept)) = one process"
+"${launch[@]}" -n 2 "$bin" "${long[@]}" --out "$work/killed" > "$work/again.log" 2>&1 || { cat "$work/again.log"; exit 1; }
+grep -q "160 trials (0 trained now" "$work/again.log" && ! grep -q "idle" "$work/again.log" \
+  || { cat "$work/again.log"; echo "FAIL killed: a finished folder trained again or warned of idle ranks"; exit 1; }
+echo "ok finished folder: nothing trained, no idle-rank warning"
+# --- end of the killed-rank and idle-rank checks ----------------------------------------------
 if "${launch[@]}" -n 2 "$bin" "${common[@]}" --shard 0/2 --out "$work/shard" > "$work/shard.log" 2>&1; then
   echo "FAIL: --shard under mpirun was accepted"; exit 1
 fi

@@ -185,6 +185,27 @@ fn a_shard_of_another_search_is_refused_naming_it() {
 }
 
 #[test]
+fn a_shard_with_other_settings_than_its_siblings_is_refused_and_writes_nothing() {
+    let dir = Scratch::new("siblings");
+    let out = dir.0.join("out");
+    ok(run(&dir, &out, &["--shard", "0/2"]));
+    let before: Vec<_> = fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+    // Shard 1/2 of the same folder scored otherwise: another search, refused naming shard 0.
+    let o = run(&dir, &out, &["--shard", "1/2", "--score", "accuracy"]);
+    let e = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(!o.status.success() && e.contains("trials.0-of-2.json") && e.contains("search changed"), "{e}");
+    let after: Vec<_> = fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(before, after, "a refused shard wrote into {}", out.display());
+    // A shard of another count but the same search is welcome (the merge reads both).
+    ok(run(&dir, &out, &["--shard", "1/3"]));
+    // --force starts the shard over regardless; the merge then refuses the sibling until forced.
+    ok(run(&dir, &out, &["--shard", "1/2", "--score", "accuracy", "--force"]));
+    let o = run(&dir, &out, &["--score", "accuracy"]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("trials.0-of-2.csv"));
+    assert!(ok(run(&dir, &out, &["--score", "accuracy", "--force"])).contains("12 trials (12 trained now"));
+}
+
+#[test]
 fn units_are_numbered_across_grid_points() {
     let dir = Scratch::new("points");
     let out = dir.0.join("out");

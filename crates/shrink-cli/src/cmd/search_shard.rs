@@ -34,6 +34,21 @@ pub(crate) fn run_shard(plan: &Plan, shard: Shard, dir: &Path, force: bool) -> R
                 }
             }
         }
+        // The other shards in the folder: their merge would refuse this one's trials.
+        for other in Shard::logs_in(dir)?.into_iter().filter(|s| *s != shard) {
+            let file = other.settings_path(dir);
+            if let Ok(old) = std::fs::read_to_string(&file) {
+                if old != plan.fingerprint {
+                    bail!(
+                        "{} holds shard {other} of a search with other settings ({} changed); the shards of one \
+                         folder must run one search: use another --out, or pass --force to start this shard over \
+                         (the merge run then needs --force too, which drops the other shards' files)",
+                        file.display(),
+                        crate::cmd::search::changed_keys(&old, &plan.fingerprint)
+                    );
+                }
+            }
+        }
     }
     let _folder = shrink::files::OutputLock::acquire_shared(dir)?;
     let _mine =
