@@ -14,6 +14,7 @@
 //! The penalty is not part of the exchange: it is computed once, on identical weights, by every
 //! process after the data gradients are combined.
 
+use super::{parallelism, Model, Rows, Trainer};
 use crate::{Error, Float};
 use std::ops::Range;
 
@@ -29,6 +30,99 @@ pub trait Exchange<F: Float> {
     fn all_gather(&self, local: &[F], counts: &[usize], all: &mut [F]) -> Result<(), Error>;
     /// [`Exchange::all_gather`] for the losses and metric sums.
     fn all_gather_f64(&self, local: &[f64], counts: &[usize], all: &mut [f64]) -> Result<(), Error>;
+}
+
+impl<F: Float> Trainer<F> {
+    /// The step of a fit with micro-batches (or over several processes): each micro-batch this
+    /// process owns runs forward and backward alone, the gradients of all of them are gathered
+    /// and summed in micro-batch order ([`data_parallel`]), then the update is the usual one.
+    pub(super) fn step_micro(
+        &mut self,
+        model: &mut Model<F>,
+        rows: Rows<F>,
+        start: usize,
+        b: usize,
+        threads: usize,
+        micro: usize,
+    ) -> Result<(f64, f64), Error> {
+        let par = parallelism(&self.pool, threads);
+        let (wi, wo) = (rows.wi, rows.wo);
+        let (rank, size) = self.exchange.as_ref().map_or((0, 1), |e| (e.rank(), e.size()));
+        let parameters = model.parameter_count();
+        let stats = 1 + self.metrics.len();
+        let buf = &mut self.buffers;
+        buf.slabs.prepare(parameters, stats, micro, rank, size);
+        for (k, j) in owned(micro, rank, size).enumerate() {
+            let cut = micro_batch(b, micro, j);
+            let m = cut.len();
+            if m == 0 {
+                // Skipped in the sum; zeros keep the gathered buffer defined.
+                buf.slabs.local_stats[k * stats..(k + 1) * stats].fill(0.0);
+                continue;
+            }
+            buf.load(rows, start + cut.start..start + cut.end);
+            let stat = &mut buf.slabs.local_stats[k * stats..(k + 1) * stats];
+            let out = model.forward(&buf.x[..m * wi], m, true, par);
+            let loss = self.loss.value_and_grad(out, &buf.y[..m * wo], &mut buf.grad[..m * wo], wo);
+            let share = m as f64 / b as f64;
+            stat[0] = loss * share;
+            for (i, metric) in self.metrics.iter().enumerate() {
+                stat[1 + i] = metric.batch_sum(out, &buf.y[..m * wo], wo);
+            }
+            let scale = F::of(share);
+            buf.grad[..m * wo].iter_mut().for_each(|g| *g *= scale);
+            // A non-finite loss still takes part in the exchange (every process must), and
+            // shows in the sum on every process alike.
+            model.backward(&buf.x[..m * wi], &buf.grad[..m * wo], m, par);
+            let slab = &mut buf.slabs.local[k * parameters..(k + 1) * parameters];
+            let mut offset = 0;
+            model.for_each_param_mut(|_, p| {
+                slab[offset..offset + p.grad.len()].copy_from_slice(&p.grad);
+                offset += p.grad.len();
+            });
+        }
+        let slabs = &mut buf.slabs;
+        match &self.exchange {
+            Some(e) if size > 1 => {
+                e.all_gather(&slabs.local[..slabs.counts[rank]], &slabs.counts, &mut slabs.all[..micro * parameters])?;
+                e.all_gather_f64(&slabs.local_stats, &slabs.stat_counts, &mut slabs.all_stats)?;
+            }
+            _ => {
+                std::mem::swap(&mut slabs.local, &mut slabs.all);
+                std::mem::swap(&mut slabs.local_stats, &mut slabs.all_stats);
+            }
+        }
+        let used = micro.min(b);
+        let mut data_loss = 0.0;
+        for j in 0..used {
+            let stat = &slabs.all_stats[j * stats..(j + 1) * stats];
+            data_loss += stat[0];
+            for (sum, v) in buf.metric_sums.iter_mut().zip(&stat[1..]) {
+                *sum += v;
+            }
+        }
+        let all = &slabs.all;
+        let mut offset = 0;
+        model.for_each_param_mut(|_, p| {
+            let n = p.grad.len();
+            p.grad.copy_from_slice(&all[offset..offset + n]);
+            for j in 1..used {
+                let part = &all[j * parameters + offset..j * parameters + offset + n];
+                p.grad.iter_mut().zip(part).for_each(|(g, &v)| *g += v);
+            }
+            offset += n;
+        });
+        if size == 1 {
+            // Back where the next step expects them.
+            std::mem::swap(&mut slabs.local, &mut slabs.all);
+            std::mem::swap(&mut slabs.local_stats, &mut slabs.all_stats);
+        }
+        if !data_loss.is_finite() {
+            return Ok((data_loss, 0.0));
+        }
+        let penalty = Self::update(&mut self.optimizer, &mut self.buffers, model, 0.0, par);
+        Ok((data_loss, penalty))
+    }
 }
 
 /// Rows `start..start + len` of micro-batch `j` of a batch of `b` rows cut into `m`.
