@@ -31,7 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Reproduce the reference weight-regularization case study (two moons, MLP, L2 grid).
+    /// Reproduce the reference weight-regularization case study (two moons, MLP, an alpha grid of any penalty family; L2 the reference).
     CaseStudy(case_study::Args),
     /// Generate or convert data sets.
     #[command(subcommand)]

@@ -12,6 +12,7 @@
 //! `KeyboardInterrupt`) it sets the library's [`Interrupt`], which stops the fit — or every
 //! trial of a search — before its next batch, and raises that exception.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;

@@ -263,6 +263,7 @@ fn gemm_split<F: Float>(
         // product touches inside its slice; C is borrowed mutably, so it aliases neither.
         unsafe {
             F::gemm_raw(
+                crate::float::GEMM,
                 m,
                 k,
                 n,
@@ -300,6 +301,7 @@ fn gemm_split<F: Float>(
                     if by_rows {
                         let a_block = a.as_ptr().offset(start as isize * rsa);
                         F::gemm_raw(
+                            crate::float::GEMM,
                             width,
                             k,
                             n,
@@ -318,6 +320,7 @@ fn gemm_split<F: Float>(
                     } else {
                         let b_block = b.as_ptr().offset(start as isize * csb);
                         F::gemm_raw(
+                            crate::float::GEMM,
                             m,
                             k,
                             width,

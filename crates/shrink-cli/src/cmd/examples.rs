@@ -27,7 +27,7 @@ const SUNSPOTS: &[u8] = include_bytes!("../../data/sunspots_yearly.csv");
 
 #[derive(clap::Subcommand)]
 pub enum Example {
-    /// A small CNN on the 8×8 digits, with and without L2 on the convolution kernels.
+    /// A small CNN on the 8×8 digits, with and without a penalty family (default L2) on the convolution kernels.
     DigitsCnn(DigitsArgs),
     /// An LSTM forecaster of yearly sunspots with L1/L2 on the bias, input kernel or recurrent kernel.
     SunspotsLstm(SunspotsArgs),

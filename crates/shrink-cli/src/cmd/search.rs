@@ -23,7 +23,8 @@ pub struct Args {
     /// Validation table with the same columns (default: hold out 20 % of --data, or --cv).
     #[arg(long, conflicts_with = "cv")]
     test: Option<PathBuf>,
-    /// The parameters the penalty goes on: `dense_0.kernel`, `dense_0`, `*.kernel`, `*`.
+    /// The parameters the penalty goes on, a selector: a comma-separated list of globs over
+    /// `layer.role` names (`dense_0.kernel`, `dense_0`, `*.kernel`, `conv2d_*.kernel,dense_0.kernel`, `*`).
     #[arg(long)]
     param: String,
     /// Penalty family, the alpha of a trial sets its strength: l1, l2, l1l2 (alpha on both),

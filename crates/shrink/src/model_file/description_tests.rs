@@ -90,6 +90,7 @@ padding = "same"
 type = "average_pooling1d"
 pool_size = 2
 strides = 1
+padding = "same"
 [[layers]]
 type = "lstm"
 units = 3
@@ -98,6 +99,11 @@ unit_forget_bias = false
 kernel_penalty = { l2 = 1e-3 }
 recurrent_penalty = { l1 = 1e-4 }
 bias_penalty = { l2 = 1e-5 }
+[[layers]]
+type = "conv1d"
+filters = 2
+kernel_size = 1
+bias_penalty = { l1 = 1e-4 }
 [[layers]]
 type = "global_average_pooling1d"
 [[layers]]
@@ -112,6 +118,7 @@ units = 1
 type = "conv2d"
 filters = 2
 kernel_size = [2, 2]
+use_bias = false
 [[layers]]
 type = "average_pooling2d"
 pool_size = [2, 2]
@@ -349,4 +356,44 @@ fn format_1_files_keep_their_penalties_and_row_factors_from_the_metadata() {
     assert_eq!(param("dense_1.kernel").penalty, Some(l2));
     assert_eq!(param("dense_0.kernel").row_factors, Some(vec![0.5; 3]));
     std::fs::remove_dir_all(d).unwrap();
+}
+
+/// The options of a layer kind, as its config's `deny_unknown_fields` lists them when it meets
+/// a key it does not know (so an option added later is listed here without editing this test).
+fn options_of(kind: &str) -> Vec<String> {
+    let json = format!(r#"{{"type":"{kind}","no such option":0}}"#);
+    let e = serde_json::from_str::<LayerConfig>(&json).unwrap_err().to_string();
+    if e.contains("there are no fields") {
+        return Vec::new();
+    }
+    let listed = e.split("expected ").nth(1).unwrap_or_else(|| panic!("{kind}: {e}"));
+    let listed = listed.strip_prefix("one of ").unwrap_or(listed);
+    let listed = listed.split(" at line").next().unwrap();
+    listed.split(", ").map(|f| f.trim_matches('`').to_string()).collect()
+}
+
+/// [`NETWORKS`] sets every option of every layer kind (so the round trip above covers them):
+/// an option added to a config without a spec key there fails here, naming it.
+#[test]
+fn the_round_trip_networks_set_every_option_of_every_kind() {
+    let mut written: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for (_, layers) in NETWORKS {
+        let table: toml::Table = toml::from_str(layers).unwrap();
+        for layer in table["layers"].as_array().unwrap() {
+            let layer = layer.as_table().unwrap();
+            let keys = written.entry(layer["type"].as_str().unwrap().to_string()).or_default();
+            keys.extend(layer.keys().filter(|k| *k != "type").cloned());
+        }
+    }
+    assert_eq!(options_of("dense").len(), 10, "{:?}", options_of("dense"));
+    assert!(options_of("lstm").contains(&"unit_forget_bias".to_string()));
+    assert!(options_of("flatten").is_empty());
+    let unset: Vec<String> = written
+        .iter()
+        .flat_map(|(kind, keys)| {
+            options_of(kind).into_iter().filter(|o| !keys.contains(o)).map(move |o| format!("{kind}.{o}"))
+        })
+        .collect();
+    assert!(unset.is_empty(), "options not set in NETWORKS: {unset:?}");
+    assert_eq!(written.len(), 12, "{:?}", written.keys());
 }

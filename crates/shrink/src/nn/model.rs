@@ -241,7 +241,6 @@ impl<F: Float> Model<F> {
     /// this is how a fitted network gets a penalty without being rebuilt.
     pub fn set_penalty(&mut self, selector: &str, penalty: Option<Penalty>) -> Result<(), Error> {
         let ids = self.select(selector)?;
-        // Checked on copies first, so a refused penalty leaves every parameter as it was.
         // All checked first, so a refused penalty leaves every parameter as it was.
         for &id in &ids {
             self.param(id)
