@@ -243,13 +243,7 @@ impl<F: Float> Layer<F> for ConvCore<F> {
         }
     }
 
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn set_name(&mut self, name: String) {
-        self.name = name;
-    }
+    super::name_field!();
 
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>, Error> {
         let kind = self.kind_name();

@@ -203,17 +203,7 @@ impl<F: Float> From<DenseConfig> for Dense<F> {
 }
 
 impl<F: Float> Layer<F> for Dense<F> {
-    fn kind(&self) -> &'static str {
-        "dense"
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn set_name(&mut self, name: String) {
-        self.name = name;
-    }
+    super::name_field!("dense");
 
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>, Error> {
         let &[inputs] = input_shape else {

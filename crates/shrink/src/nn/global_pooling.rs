@@ -32,13 +32,7 @@ impl<F: Float> Layer<F> for GlobalAverageCore<F> {
         }
     }
 
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn set_name(&mut self, name: String) {
-        self.name = name;
-    }
+    super::name_field!();
 
     fn build(&mut self, input_shape: &[usize], _rng: &mut Rng) -> Result<Vec<usize>, Error> {
         let kind = if self.rank == 1 { "GlobalAveragePooling1D" } else { "GlobalAveragePooling2D" };

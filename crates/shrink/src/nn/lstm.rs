@@ -187,17 +187,7 @@ impl<F: Float> Lstm<F> {
 }
 
 impl<F: Float> Layer<F> for Lstm<F> {
-    fn kind(&self) -> &'static str {
-        "lstm"
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn set_name(&mut self, name: String) {
-        self.name = name;
-    }
+    super::name_field!("lstm");
 
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>, Error> {
         let &[timesteps, features] = input_shape else {

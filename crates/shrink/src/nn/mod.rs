@@ -290,3 +290,26 @@ macro_rules! delegate_layer {
     };
 }
 pub(crate) use delegate_layer;
+
+/// The [`Layer::name`] and [`Layer::set_name`] methods of a layer that keeps its name in a
+/// `name: String` field (every layer does); with a literal, also [`Layer::kind`] returning it.
+/// Used inside `impl Layer<F> for …`.
+macro_rules! name_field {
+    () => {
+        fn name(&self) -> &str {
+            &self.name
+        }
+
+        fn set_name(&mut self, name: String) {
+            self.name = name;
+        }
+    };
+    ($kind:literal) => {
+        fn kind(&self) -> &'static str {
+            $kind
+        }
+
+        super::name_field!();
+    };
+}
+pub(crate) use name_field;
