@@ -96,12 +96,6 @@ fn moons_csv(tmp: &TempDir) -> PathBuf {
     tmp.write("moons.csv", &stdout(&o))
 }
 
-fn train(spec: &Path, data: &Path, target: &str, out: &Path, extra: &[&str]) -> Output {
-    let mut a = args(&[&"train", &"--spec", &spec, &"--data", &data, &"--target", &target, &"--out", &out]);
-    a.extend(extra.iter().map(std::ffi::OsString::from));
-    shrink(a)
-}
-
 /// Trains `SPEC` (or `spec`) on the moons into `tmp/<name>`; returns (moons.csv, the model file).
 fn trained_with(tmp: &TempDir, spec: &str, name: &str) -> (PathBuf, PathBuf) {
     let moons = if tmp.join("moons.csv").exists() { tmp.join("moons.csv") } else { moons_csv(tmp) };

@@ -41,19 +41,7 @@ fn train_stops_early_restores_and_records_it() {
         ),
     );
     let out = tmp.join("out");
-    let o = shrink(os_args(&[
-        &"train",
-        &"--spec",
-        &spec,
-        &"--data",
-        &data,
-        &"--target",
-        &"y",
-        &"--val-split",
-        &"0.3",
-        &"--out",
-        &out,
-    ]));
+    let o = train(&spec, &data, "y", &out, &["--val-split", "0.3"]);
     assert_success(&o);
     let s = json(&out.join("stopping.json"));
     assert_eq!(s["stop"], "early_stopping", "{s}");
@@ -79,30 +67,18 @@ fn a_val_monitor_without_validation_data_is_refused_before_any_output() {
     let data = data("moons_100_0.2_seed1.csv");
     let spec = tmp.write("s.toml", &spec_text("", EARLY));
     let out = tmp.join("out");
-    let o = shrink(os_args(&[&"train", &"--spec", &spec, &"--data", &data, &"--target", &"y", &"--out", &out]));
+    let o = train(&spec, &data, "y", &out, &[]);
     assert_fails(&o, &["early_stopping.monitor: `val_loss` needs validation data", "--val"]);
     assert!(!out.exists());
     // A typo in the monitor is an error naming the key when the spec is read.
     let bad = tmp.write("bad.toml", &spec_text("", "\n[early_stopping]\nmonitor = \"val_acuracy\"\n"));
-    let o = shrink(os_args(&[
-        &"train",
-        &"--spec",
-        &bad,
-        &"--data",
-        &data,
-        &"--target",
-        &"y",
-        &"--val-split",
-        &"0.3",
-        &"--out",
-        &out,
-    ]));
+    let o = train(&bad, &data, "y", &out, &["--val-split", "0.3"]);
     assert_fails(&o, &["early_stopping.monitor: unknown quantity `val_acuracy`"]);
     let bad = tmp.write(
         "bad2.toml",
         &spec_text("lr_schedule = { name = \"exponential\", decay_steps = 10, decay_rate = -1 }", ""),
     );
-    let o = shrink(os_args(&[&"train", &"--spec", &bad, &"--data", &data, &"--target", &"y", &"--out", &out]));
+    let o = train(&bad, &data, "y", &out, &[]);
     assert_fails(&o, &["lr_schedule.decay_rate must be finite and > 0, got -1"]);
     assert!(!out.exists());
 }
@@ -115,19 +91,7 @@ fn the_lr_column_follows_the_schedule_and_fine_tune_uses_the_stored_keys() {
     let keys = "lr_schedule = { name = \"exponential\", decay_steps = 10, decay_rate = 0.5 }";
     let spec = tmp.write("s.toml", &spec_text(keys, EARLY).replacen("epochs = 200", "epochs = 12", 1));
     let out = tmp.join("out");
-    let o = shrink(os_args(&[
-        &"train",
-        &"--spec",
-        &spec,
-        &"--data",
-        &data,
-        &"--target",
-        &"y",
-        &"--val",
-        &data,
-        &"--out",
-        &out,
-    ]));
+    let o = train(&spec, &data, "y", &out, &["--val", data.to_str().unwrap()]);
     assert_success(&o);
     let (header, rows) = history(&out.join("history.csv"));
     let lr = header.iter().position(|h| h == "lr").unwrap();
@@ -189,7 +153,7 @@ fn lasso_recipe_converges_or_warns() {
     };
     let spec = tmp.write("lasso.toml", &recipe(100_000, "1e-9"));
     let out = tmp.join("out");
-    let o = shrink(os_args(&[&"train", &"--spec", &spec, &"--data", &data, &"--target", &"y", &"--out", &out]));
+    let o = train(&spec, &data, "y", &out, &[]);
     assert_success(&o);
     assert!(stdout(&o).contains("converged at epoch"), "{}", stdout(&o));
     let s = json(&out.join("stopping.json"));
@@ -203,7 +167,7 @@ fn lasso_recipe_converges_or_warns() {
 
     let spec = tmp.write("short.toml", &recipe(50, "1e-9"));
     let out = tmp.join("short");
-    let o = shrink(os_args(&[&"train", &"--spec", &spec, &"--data", &data, &"--target", &"y", &"--out", &out]));
+    let o = train(&spec, &data, "y", &out, &[]);
     assert_success(&o);
     assert!(stderr(&o).contains("warning: not converged: 50 epochs ran out"), "{}", stderr(&o));
     assert_eq!(json(&out.join("stopping.json"))["converged"], false);

@@ -33,17 +33,7 @@ activation = "softmax"
 fn train_penguins(dir: &TempDir, extra_spec: &str) -> PathBuf {
     let spec = dir.write("spec.toml", &format!("{extra_spec}\n{PENGUINS_SPEC}"));
     let out = dir.join("run");
-    let o = shrink(common::os_args(&[
-        &"train",
-        &"--spec",
-        &spec,
-        &"--data",
-        &data("penguins_small.csv"),
-        &"--target",
-        &"species",
-        &"--out",
-        &out,
-    ]));
+    let o = common::train(&spec, &data("penguins_small.csv"), "species", &out, &[]);
     assert_success(&o);
     out.join("model.safetensors")
 }
@@ -205,17 +195,7 @@ fn target_scaling_predicts_and_evaluates_in_the_targets_units() {
     let spec = dir.write("spec.toml", LINEAR_SPEC);
     let table = data("linear.csv");
     let out = dir.join("run");
-    assert_success(&shrink(common::os_args(&[
-        &"train",
-        &"--spec",
-        &spec,
-        &"--data",
-        &table,
-        &"--target",
-        &"y",
-        &"--out",
-        &out,
-    ])));
+    assert_success(&common::train(&spec, &table, "y", &out, &[]));
     let model = out.join("model.safetensors");
     let o = predict(&model, &table);
     assert_success(&o);
@@ -254,17 +234,7 @@ fn divide_scales_every_input_by_the_same_number() {
         "scaling = { divide = 255 }\nloss = \"binary_crossentropy\"\nepochs = 1\n[[layers]]\ntype = \"dense\"\nunits = 1\nactivation = \"sigmoid\"\n",
     );
     let out = dir.join("run");
-    assert_success(&shrink(common::os_args(&[
-        &"train",
-        &"--spec",
-        &spec,
-        &"--data",
-        &csv,
-        &"--target",
-        &"y",
-        &"--out",
-        &out,
-    ])));
+    assert_success(&common::train(&spec, &csv, "y", &out, &[]));
     let o = shrink(common::os_args(&[&"inspect", &"--model", &out.join("model.safetensors"), &"--json"]));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["scaling"], serde_json::json!({"divide": 255.0}));
@@ -282,17 +252,7 @@ fn prediction_names_never_collide_with_inputs() {
     let csv = dir.write("t.csv", "pred_y,b,y\n1,2,3\n2,1,4\n3,3,5\n");
     let spec = dir.write("spec.toml", "loss = \"mse\"\nepochs = 1\n[[layers]]\ntype = \"dense\"\nunits = 1\n");
     let out = dir.join("run");
-    assert_success(&shrink(common::os_args(&[
-        &"train",
-        &"--spec",
-        &spec,
-        &"--data",
-        &csv,
-        &"--target",
-        &"y",
-        &"--out",
-        &out,
-    ])));
+    assert_success(&common::train(&spec, &csv, "y", &out, &[]));
     let o = predict(&out.join("model.safetensors"), &csv);
     assert_success(&o);
     assert!(stdout(&o).starts_with("pred_y_2\n"), "{}", stdout(&o));
