@@ -1004,12 +1004,6 @@ fn inspect_table_json_and_plots_match_the_tensors() {
 // fine-tune
 // ---------------------------------------------------------------------------------------------
 
-fn fine_tune(model: &Path, data: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut a = args(&[&"fine-tune", &"--model", &model, &"--data", &data, &"--out", &out]);
-    a.extend(extra.iter().map(std::ffi::OsString::from));
-    shrink(a)
-}
-
 fn weights_only(t: &Tensors) -> Tensors {
     t.iter().filter(|(n, _)| !n.starts_with("optimizer.")).map(|(n, v)| (n.clone(), v.clone())).collect()
 }

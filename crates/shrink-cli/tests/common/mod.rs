@@ -148,6 +148,13 @@ pub fn train(spec: &Path, data: &Path, target: &str, out: &Path, extra: &[&str])
     shrink(a)
 }
 
+/// Runs `shrink fine-tune --model MODEL --data DATA --out OUT` and then `extra`.
+pub fn fine_tune(model: &Path, data: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut a = os_args(&[&"fine-tune", &"--model", &model, &"--data", &data, &"--out", &out]);
+    a.extend(extra.iter().map(std::ffi::OsString::from));
+    shrink(a)
+}
+
 /// Command-line arguments of mixed kinds (`&str`, paths) as one list.
 pub fn os_args(parts: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<std::ffi::OsString> {
     parts.iter().map(|p| p.as_ref().to_os_string()).collect()
