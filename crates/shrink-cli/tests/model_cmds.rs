@@ -25,59 +25,11 @@ const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n
 const SPEC: &str = include_str!("../../shrink/tests/data/moons_mlp.toml");
 
 /// `SPEC` as JSON, without the penalty.
-const SPEC_JSON_NO_PENALTY: &str = r#"{
-  "input_shape": [2],
-  "scaling": "standard",
-  "loss": "binary_crossentropy",
-  "metrics": ["accuracy"],
-  "epochs": 20,
-  "batch_size": 32,
-  "seed": 0,
-  "optimizer": {"name": "adam", "lr": 0.01},
-  "layers": [
-    {"type": "dense", "units": 16, "activation": "relu"},
-    {"type": "dense", "units": 1, "activation": "sigmoid"}
-  ]
-}
-"#;
+const SPEC_JSON_NO_PENALTY: &str = include_str!("data/moons_mlp_no_penalty.json");
 
-const DIGITS_SPEC: &str = r#"input_shape = [64]
-scaling = "minmax"
-loss = "categorical_crossentropy"
-metrics = ["accuracy"]
-epochs = 3
-batch_size = 64
-optimizer = { name = "adam", lr = 0.01 }
+const DIGITS_SPEC: &str = include_str!("data/digits_mlp.toml");
 
-[[layers]]
-type = "dense"
-units = 16
-activation = "relu"
-
-[[layers]]
-type = "dense"
-units = 10
-activation = "softmax"
-"#;
-
-const DIABETES_SPEC: &str = r#"input_shape = [10]
-scaling = "standard"
-loss = "mse"
-metrics = ["mae"]
-epochs = 5
-batch_size = 32
-optimizer = { name = "adam", lr = 0.01 }
-
-[[layers]]
-type = "dense"
-units = 8
-activation = "relu"
-kernel_penalty = { l2 = 1e-2 }
-
-[[layers]]
-type = "dense"
-units = 1
-"#;
+const DIABETES_SPEC: &str = include_str!("data/diabetes_mlp.toml");
 
 const TRAIN_HEADER: &str = "epoch,loss,data_loss,penalty,accuracy";
 const TRAIN_VAL_HEADER: &str = "epoch,loss,data_loss,penalty,accuracy,val_loss,val_data_loss,val_penalty,val_accuracy";

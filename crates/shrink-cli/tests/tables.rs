@@ -8,27 +8,7 @@ mod common;
 use common::{assert_fails, assert_success, data, shrink, stdout, TempDir};
 use std::path::{Path, PathBuf};
 
-const PENGUINS_SPEC: &str = r#"
-scaling = "standard"
-ignore = ["id", "date"]
-categorical = ["island", "year"]
-loss = "categorical_crossentropy"
-metrics = ["accuracy"]
-epochs = 60
-batch_size = 16
-optimizer = { name = "adam", lr = 0.01 }
-
-[[layers]]
-type = "dense"
-units = 8
-activation = "relu"
-kernel_penalty = { l2 = 1e-4 }
-
-[[layers]]
-type = "dense"
-units = 3
-activation = "softmax"
-"#;
+const PENGUINS_SPEC: &str = include_str!("data/penguins_mlp.toml");
 
 fn train_penguins(dir: &TempDir, extra_spec: &str) -> PathBuf {
     let spec = dir.write("spec.toml", &format!("{extra_spec}\n{PENGUINS_SPEC}"));
@@ -174,20 +154,7 @@ fn bad_table_keys_fail_before_anything_is_written() {
     );
 }
 
-const LINEAR_SPEC: &str = r#"
-input_shape = [2]
-scaling = "standard"
-target_scaling = "standard"
-loss = "mse"
-metrics = ["mse", "mae"]
-epochs = 300
-batch_size = 40
-optimizer = { name = "adam", lr = 0.05 }
-
-[[layers]]
-type = "dense"
-units = 1
-"#;
+const LINEAR_SPEC: &str = include_str!("data/linear_target_scaling.toml");
 
 #[test]
 fn target_scaling_predicts_and_evaluates_in_the_targets_units() {
