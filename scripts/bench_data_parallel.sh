@@ -8,16 +8,11 @@
 # Usage: scripts/bench_data_parallel.sh [batch sizes…]   (default: 64 256 1024)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target="${SHRINK_MPI_TARGET:-target/mpi}"
-CARGO_TARGET_DIR="$target" cargo build --release --features mpi --quiet
-bin="$PWD/$target/release/shrink"
-launch=(mpirun --oversubscribe --bind-to none)
-if [ "$(id -u)" = 0 ]; then launch+=(--allow-run-as-root); fi
+source scripts/lib.sh
+mpi_setup --bind-to none
 repeats="${REPEATS:-3}"
 batches=("$@")
 [ ${#batches[@]} -gt 0 ] || batches=(64 256 1024)
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
 { head -1 examples/data/mnist_1k.csv; for _ in 1 2 3 4; do tail -n +2 examples/data/mnist_1k.csv; done; } > "$work/rows.csv"
 rows=4000
 

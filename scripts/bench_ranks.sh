@@ -13,28 +13,10 @@ cd "$(dirname "$0")/.."
 repeats="${1:-20}"
 rounds="${2:-3}"
 epochs="${3:-400}"
-target="${SHRINK_MPI_TARGET:-target/mpi}"
-CARGO_TARGET_DIR="$target" cargo build --release --features mpi --quiet
-bin="$target/release/shrink"
-launch=(mpirun --oversubscribe)
-if [ "$(id -u)" = 0 ]; then launch+=(--allow-run-as-root); fi
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source scripts/lib.sh
+mpi_setup
 "$bin" data moons --n 200 --noise 0.2 --seed 1 > "$work/moons.csv"
-cat > "$work/spec.toml" <<TOML
-input_shape = [2]
-scaling = "standard"
-loss = "binary_crossentropy"
-epochs = $epochs
-[[layers]]
-type = "dense"
-units = 64
-activation = "relu"
-[[layers]]
-type = "dense"
-units = 1
-activation = "sigmoid"
-TOML
+moons_spec "$epochs" 64 > "$work/spec.toml"
 common=(search --spec "$work/spec.toml" --data "$work/moons.csv" --target y --param dense_0.kernel
   --penalty l2 --score accuracy --select best --force)
 full=(--alphas 1e-1:1e-5 --repeats "$repeats" --cv 5)

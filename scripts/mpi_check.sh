@@ -7,29 +7,10 @@
 # (Debian: openmpi-bin libopenmpi-dev libclang-dev). Usage: scripts/mpi_check.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target="${SHRINK_MPI_TARGET:-target/mpi}" # its own folder: the default build stays without MPI
-CARGO_TARGET_DIR="$target" cargo build --release --features mpi --quiet
-bin="$target/release/shrink"
-launch=(mpirun --oversubscribe)
-if [ "$(id -u)" = 0 ]; then launch+=(--allow-run-as-root); fi
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source scripts/lib.sh
+mpi_setup
 "$bin" data moons --n 120 --noise 0.25 --seed 2 > "$work/moons.csv"
-cat > "$work/model.toml" <<'TOML'
-input_shape = [2]
-scaling = "standard"
-loss = "binary_crossentropy"
-epochs = 40
-seed = 3
-[[layers]]
-type = "dense"
-units = 8
-activation = "relu"
-[[layers]]
-type = "dense"
-units = 1
-activation = "sigmoid"
-TOML
+moons_spec 40 8 3 > "$work/model.toml"
 common=(search --spec "$work/model.toml" --data "$work/moons.csv" --target y --param dense_0.kernel
   --penalty l1@proximal --alphas 1e-1:1e-4 --threads 1)
 strip() { sed 's/,[^,]*$//' "$1/trials.csv"; } # drop the seconds column

@@ -38,19 +38,7 @@ fn path_rows(tmp: &TempDir, out: &str) -> Vec<(f64, f64, f64)> {
         .collect()
 }
 
-const LASSO: &str = r#"
-input_shape = [8]
-scaling = "standard"
-loss = "mse"
-epochs = 100000               # a ceiling: tol ends each fit
-batch_size = 100              # full batch: proximal gradient descent, the Lasso's solution
-optimizer = { name = "sgd", lr = 0.2 }
-tol = 1e-10
-
-[[layers]]
-type = "dense"
-units = 1
-"#;
+const LASSO: &str = include_str!("data/lasso_path_spec.toml");
 
 #[test]
 fn the_automatic_lasso_path_is_scikit_learns() {
@@ -101,23 +89,7 @@ fn informative_table() -> String {
     text
 }
 
-const MLP: &str = r#"
-input_shape = [50]
-scaling = "standard"
-loss = "mse"
-epochs = 60
-batch_size = 32
-optimizer = { name = "adam", lr = 0.01 }
-
-[[layers]]
-type = "dense"
-units = 8
-activation = "relu"
-
-[[layers]]
-type = "dense"
-units = 1
-"#;
+const MLP: &str = include_str!("data/informative_mlp.toml");
 
 #[test]
 fn group_lasso_exits_rank_the_informative_inputs_first() {

@@ -805,38 +805,32 @@ fn nonexistent_file_error_is_not_repeated() {
     assert_eq!(err.matches("os error 2").count(), 1, "{err}");
 }
 
-#[test]
-fn rejects_test_file_with_a_different_number_of_columns() {
-    let tmp = TempDir::new_in("cli-test", "test_columns");
+/// Trains on `a,b,y` with a `--test` table: `refused` (a `name`d file without column `b`) is an
+/// error naming the file and `b`; `accepted` (another `name`d file) trains and scores.
+fn test_file_columns(test: &str, refused: (&str, &str), accepted: (&str, &str)) {
+    let tmp = TempDir::new_in("cli-test", test);
     let train = tmp.write("train.csv", "a,b,y\n1,2,0\n3,1,1\n");
     let ts = train.to_str().unwrap();
-    let test = tmp.write("fewer.csv", "a,y\n1,0\n");
+    fn with_test<'a>(ts: &'a str, test: &'a str) -> Vec<&'a str> {
+        [&TINY[..], &["--data", ts, "--target", "y", "--test", test]].concat()
+    }
+    let test = tmp.write(&format!("{}.csv", refused.0), refused.1);
     let es = test.to_str().unwrap();
-    assert_rejected(&tmp, &[&TINY[..], &["--data", ts, "--target", "y", "--test", es]].concat(), Some(1), &[es, "`b`"]);
+    assert_rejected(&tmp, &with_test(ts, es), Some(1), &[es, "`b`"]);
+    let test = tmp.write(&format!("{}.csv", accepted.0), accepted.1);
+    assert_success(&case_study(&tmp.join(accepted.0), &with_test(ts, test.to_str().unwrap())));
+}
+
+#[test]
+fn rejects_test_file_with_a_different_number_of_columns() {
     // An extra column is not an input of the trained columns: skipped, as by `predict`.
-    let test = tmp.write("more.csv", "a,b,c,y\n1,2,3,0\n");
-    let o = case_study(
-        &tmp.join("more"),
-        &[&TINY[..], &["--data", ts, "--target", "y", "--test", test.to_str().unwrap()]].concat(),
-    );
-    assert_success(&o);
+    test_file_columns("test_columns", ("fewer", "a,y\n1,0\n"), ("more", "a,b,c,y\n1,2,3,0\n"));
 }
 
 #[test]
 fn rejects_test_file_with_other_column_names() {
-    let tmp = TempDir::new_in("cli-test", "test_column_names");
-    let train = tmp.write("train.csv", "a,b,y\n1,2,0\n3,1,1\n");
-    let ts = train.to_str().unwrap();
-    let test = tmp.write("renamed.csv", "a,c,y\n1,2,0\n");
-    let es = test.to_str().unwrap();
-    assert_rejected(&tmp, &[&TINY[..], &["--data", ts, "--target", "y", "--test", es]].concat(), Some(1), &[es, "`b`"]);
     // Columns are picked by name, as `predict` does: another order is the same table.
-    let test = tmp.write("reordered.csv", "b,a,y\n2,1,0\n");
-    let o = case_study(
-        &tmp.join("reordered"),
-        &[&TINY[..], &["--data", ts, "--target", "y", "--test", test.to_str().unwrap()]].concat(),
-    );
-    assert_success(&o);
+    test_file_columns("test_column_names", ("renamed", "a,c,y\n1,2,0\n"), ("reordered", "b,a,y\n2,1,0\n"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,59 +25,11 @@ const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n
 const SPEC: &str = include_str!("../../shrink/tests/data/moons_mlp.toml");
 
 /// `SPEC` as JSON, without the penalty.
-const SPEC_JSON_NO_PENALTY: &str = r#"{
-  "input_shape": [2],
-  "scaling": "standard",
-  "loss": "binary_crossentropy",
-  "metrics": ["accuracy"],
-  "epochs": 20,
-  "batch_size": 32,
-  "seed": 0,
-  "optimizer": {"name": "adam", "lr": 0.01},
-  "layers": [
-    {"type": "dense", "units": 16, "activation": "relu"},
-    {"type": "dense", "units": 1, "activation": "sigmoid"}
-  ]
-}
-"#;
+const SPEC_JSON_NO_PENALTY: &str = include_str!("data/moons_mlp_no_penalty.json");
 
-const DIGITS_SPEC: &str = r#"input_shape = [64]
-scaling = "minmax"
-loss = "categorical_crossentropy"
-metrics = ["accuracy"]
-epochs = 3
-batch_size = 64
-optimizer = { name = "adam", lr = 0.01 }
+const DIGITS_SPEC: &str = include_str!("data/digits_mlp.toml");
 
-[[layers]]
-type = "dense"
-units = 16
-activation = "relu"
-
-[[layers]]
-type = "dense"
-units = 10
-activation = "softmax"
-"#;
-
-const DIABETES_SPEC: &str = r#"input_shape = [10]
-scaling = "standard"
-loss = "mse"
-metrics = ["mae"]
-epochs = 5
-batch_size = 32
-optimizer = { name = "adam", lr = 0.01 }
-
-[[layers]]
-type = "dense"
-units = 8
-activation = "relu"
-kernel_penalty = { l2 = 1e-2 }
-
-[[layers]]
-type = "dense"
-units = 1
-"#;
+const DIABETES_SPEC: &str = include_str!("data/diabetes_mlp.toml");
 
 const TRAIN_HEADER: &str = "epoch,loss,data_loss,penalty,accuracy";
 const TRAIN_VAL_HEADER: &str = "epoch,loss,data_loss,penalty,accuracy,val_loss,val_data_loss,val_penalty,val_accuracy";
@@ -94,12 +46,6 @@ fn moons_csv(tmp: &TempDir) -> PathBuf {
     let o = shrink(["data", "moons", "--n", "100", "--noise", "0.2", "--seed", "1"]);
     assert_success(&o);
     tmp.write("moons.csv", &stdout(&o))
-}
-
-fn train(spec: &Path, data: &Path, target: &str, out: &Path, extra: &[&str]) -> Output {
-    let mut a = args(&[&"train", &"--spec", &spec, &"--data", &data, &"--target", &target, &"--out", &out]);
-    a.extend(extra.iter().map(std::ffi::OsString::from));
-    shrink(a)
 }
 
 /// Trains `SPEC` (or `spec`) on the moons into `tmp/<name>`; returns (moons.csv, the model file).
@@ -1009,12 +955,6 @@ fn inspect_table_json_and_plots_match_the_tensors() {
 // ---------------------------------------------------------------------------------------------
 // fine-tune
 // ---------------------------------------------------------------------------------------------
-
-fn fine_tune(model: &Path, data: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut a = args(&[&"fine-tune", &"--model", &model, &"--data", &data, &"--out", &out]);
-    a.extend(extra.iter().map(std::ffi::OsString::from));
-    shrink(a)
-}
 
 fn weights_only(t: &Tensors) -> Tensors {
     t.iter().filter(|(n, _)| !n.starts_with("optimizer.")).map(|(n, v)| (n.clone(), v.clone())).collect()

@@ -23,19 +23,7 @@ fn penguins_table_with_strings_and_ids() {
     let dir = TempDir::new_in("own-data", "penguins");
     let (spec, data) = (repo("examples/penguins.toml"), repo("examples/data/penguins.csv"));
     let out = dir.join("penguins");
-    let o = shrink(os_args(&[
-        &"train",
-        &"--spec",
-        &spec,
-        &"--data",
-        &data,
-        &"--target",
-        &"species",
-        &"--val-split",
-        &"0.3",
-        &"--out",
-        &out,
-    ]));
+    let o = train(&spec, &data, "species", &out, &["--val-split", "0.3"]);
     assert_success(&o);
     let text = stdout(&o);
     assert!(number_after(&text, "validation: loss") < 0.2, "{text}");
@@ -78,19 +66,7 @@ fn raw_pixels_need_the_divisor() {
     let (spec, data) = (repo("examples/mnist_pixels.toml"), repo("examples/data/mnist_1k.csv"));
     let best = |spec: &Path, name: &str| {
         let out = dir.join(name);
-        let o = shrink(os_args(&[
-            &"train",
-            &"--spec",
-            &spec,
-            &"--data",
-            &data,
-            &"--target",
-            &"label",
-            &"--val-split",
-            &"0.2",
-            &"--out",
-            &out,
-        ]));
+        let o = train(spec, &data, "label", &out, &["--val-split", "0.2"]);
         assert_success(&o);
         number_after(&stdout(&o), "val_accuracy")
     };

@@ -4,6 +4,7 @@
 //! Small settings throughout (an 8-unit network, tens of epochs) so the file runs in seconds.
 
 mod common;
+use common::TempDir;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -22,29 +23,14 @@ fn spec(epochs: usize) -> String {
     )
 }
 
-/// A scratch folder removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, epochs: usize) -> Self {
-        let dir = std::env::temp_dir().join(format!("shrink-search-test-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("model.toml"), spec(epochs)).unwrap();
-        Scratch(dir)
-    }
-    fn out(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
+/// A scratch folder (removed on drop) holding `model.toml`, the spec of `epochs`.
+fn scratch(name: &str, epochs: usize) -> TempDir {
+    let dir = TempDir::new_in("search-test", name);
+    dir.write("model.toml", &spec(epochs));
+    dir
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn command(dir: &Scratch, out: &Path, extra: &[&str]) -> Command {
+fn command(dir: &TempDir, out: &Path, extra: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_shrink"));
     c.args(["search", "--target", "y"]);
     for (flag, default) in [("--data", MOONS), ("--param", "dense_0.kernel"), ("--penalty", "l2")] {
@@ -52,11 +38,11 @@ fn command(dir: &Scratch, out: &Path, extra: &[&str]) -> Command {
             c.args([flag, default]);
         }
     }
-    c.arg("--spec").arg(dir.0.join("model.toml")).arg("--out").arg(out).args(extra).stdin(Stdio::null());
+    c.arg("--spec").arg(dir.join("model.toml")).arg("--out").arg(out).args(extra).stdin(Stdio::null());
     c
 }
 
-fn run(dir: &Scratch, out: &Path, extra: &[&str]) -> Output {
+fn run(dir: &TempDir, out: &Path, extra: &[&str]) -> Output {
     command(dir, out, extra).output().unwrap()
 }
 
@@ -79,13 +65,13 @@ fn summary(out: &Path) -> serde_json::Value {
 
 #[test]
 fn run_json_lists_the_inputs_and_every_file_written() {
-    let dir = Scratch::new("manifest", 10);
-    let out = dir.out("run");
+    let dir = scratch("manifest", 10);
+    let out = dir.join("run");
     let o =
         run(&dir, &out, &["--alphas", "1e-1,1e-3", "--repeats", "1", "--path", "warm", "--compare-cold", "--refit"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let manifest = common::read_manifest(&out);
-    assert_eq!(common::manifest_inputs(&manifest), [dir.0.join("model.toml"), PathBuf::from(MOONS)]);
+    assert_eq!(common::manifest_inputs(&manifest), [dir.join("model.toml"), PathBuf::from(MOONS)]);
     let files = common::manifest_files(&manifest);
     for f in ["trials.csv", "search.json", "summary.json", "model.safetensors", "cold/trials.csv", "cold/search.json"] {
         assert!(files.iter().any(|g| g == f), "{f} not in {files:?}");
@@ -111,9 +97,9 @@ fn run_json_lists_the_inputs_and_every_file_written() {
 
 #[test]
 fn outputs_and_thread_independence() {
-    let dir = Scratch::new("threads", 20);
+    let dir = scratch("threads", 20);
     let args = ["--alphas", "1e-1:1e-3", "--repeats", "2", "--cv", "3", "--select", "1se", "--refine", "--refit"];
-    let (a, b) = (dir.out("a"), dir.out("b"));
+    let (a, b) = (dir.join("a"), dir.join("b"));
     let one = run(&dir, &a, &[&args[..], &["--threads", "1"]].concat());
     assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
     let two = run(&dir, &b, &[&args[..], &["--threads", "2"]].concat());
@@ -161,9 +147,9 @@ fn outputs_and_thread_independence() {
 
 #[test]
 fn a_changed_data_file_is_not_resumed() {
-    let dir = Scratch::new("changed", 20);
-    let out = dir.out("s");
-    let data = dir.out("moons.csv");
+    let dir = scratch("changed", 20);
+    let out = dir.join("s");
+    let data = dir.join("moons.csv");
     fs::copy(MOONS, &data).unwrap();
     let data_arg = data.to_str().unwrap();
     let args = ["--alphas", "1e-2", "--repeats", "1", "--data", data_arg];
@@ -182,11 +168,11 @@ fn a_changed_data_file_is_not_resumed() {
 
 #[test]
 fn resumes_after_a_kill_without_duplicate_or_lost_trials() {
-    let dir = Scratch::new("resume", 3000);
+    let dir = scratch("resume", 3000);
     let args = ["--alphas", "1e-1:1e-4", "--repeats", "4", "--threads", "1"];
-    let full = dir.out("full");
+    let full = dir.join("full");
     assert!(run(&dir, &full, &args).status.success());
-    let cut = dir.out("cut");
+    let cut = dir.join("cut");
     let mut child = command(&dir, &cut, &args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let start = Instant::now();
     let log = cut.join("trials.csv");
@@ -213,7 +199,7 @@ fn resumes_after_a_kill_without_duplicate_or_lost_trials() {
 
 #[test]
 fn bad_input_is_an_error_and_writes_nothing() {
-    let dir = Scratch::new("bad", 5);
+    let dir = scratch("bad", 5);
     for (extra, message) in [
         (&["--alphas", "1e-1:abc"][..], "--alphas"),
         (&["--alphas", "1e-2", "--param", "dense_9.kernel"][..], "no parameter matches `dense_9.kernel`"),
@@ -225,7 +211,7 @@ fn bad_input_is_an_error_and_writes_nothing() {
         (&["--alphas", "1e-2", "--path", "sideways"][..], "possible values: cold, warm, warm-reverse"),
         (&["--alphas", "1e-2", "--select", "2se"][..], "possible values: best, 1se"),
     ] {
-        let out = dir.out("never");
+        let out = dir.join("never");
         let o = run(&dir, &out, extra);
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(matches!(o.status.code(), Some(1 | 2)), "{extra:?}: {err}"); // 2: clap usage errors
@@ -243,8 +229,8 @@ fn bench_search_quick_prints_rates() {
 
 #[test]
 fn scores_auto_paths_and_an_old_trials_file() {
-    let dir = Scratch::new("scores", 20);
-    let out = dir.out("auc");
+    let dir = scratch("scores", 20);
+    let out = dir.join("auc");
     let o = run(
         &dir,
         &out,
@@ -260,19 +246,19 @@ fn scores_auto_paths_and_an_old_trials_file() {
     assert!((grid[2] / grid[0] - 1e-3).abs() < 1e-5, "{grid:?}");
     assert_eq!(s["input_exits"].as_array().unwrap().len(), 2);
     // A score the loss cannot give is refused before anything is written.
-    let bad = dir.out("bad");
+    let bad = dir.join("bad");
     let o = run(&dir, &bad, &["--alphas", "1e-2", "--score", "mse", "--alpha-ratio", "2"]);
     assert!(
         o.status.success(),
         "mse of probabilities (the Brier score) is allowed: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let o = run(&dir, &dir.out("bad2"), &["--alphas", "auto", "--alpha-ratio", "2"]);
+    let o = run(&dir, &dir.join("bad2"), &["--alphas", "auto", "--alpha-ratio", "2"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && err.contains("alpha-ratio"), "{err}");
-    assert!(!dir.out("bad2").join("trials.csv").exists());
+    assert!(!dir.join("bad2").join("trials.csv").exists());
     // A trials.csv of an earlier version (without the inputs columns) is refused with the way out.
-    let old = dir.out("old");
+    let old = dir.join("old");
     assert!(run(&dir, &old, &["--alphas", "1e-2", "--repeats", "1"]).status.success());
     let search_json = fs::read_to_string(old.join("search.json")).unwrap();
     fs::write(old.join("trials.csv"), "alpha,repeat,fold,seed,score,train_score,kernel_l2,zero_fraction,seconds\n")

@@ -1,43 +1,34 @@
 //! End-to-end tests of the grid flags of `shrink search`: mixes and widths as key columns,
 //! successive halving with the full-grid comparison and resume, the relaxed refit, bad flags.
 
+mod common;
+use common::TempDir;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 const MOONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shrink-data/tests/data/moons_100_0.2_seed1.csv");
 
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, epochs: usize) -> Self {
-        let dir = std::env::temp_dir().join(format!("shrink-search-grid-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        let spec = format!(
-            "input_shape = [2]\nscaling = \"standard\"\nloss = \"binary_crossentropy\"\nepochs = {epochs}\nseed = 3\n\
-             optimizer = {{ name = \"adam\", lr = 0.01 }}\n\
-             [[layers]]\ntype = \"dense\"\nunits = 8\nactivation = \"relu\"\n\
-             [[layers]]\ntype = \"dense\"\nunits = 1\nactivation = \"sigmoid\"\n"
-        );
-        fs::write(dir.join("model.toml"), spec).unwrap();
-        Scratch(dir)
-    }
+/// A scratch folder (removed on drop) holding `model.toml`, a moons spec of `epochs`.
+fn scratch(name: &str, epochs: usize) -> TempDir {
+    let dir = TempDir::new_in("search-grid", name);
+    let spec = format!(
+        "input_shape = [2]\nscaling = \"standard\"\nloss = \"binary_crossentropy\"\nepochs = {epochs}\nseed = 3\n\
+         optimizer = {{ name = \"adam\", lr = 0.01 }}\n\
+         [[layers]]\ntype = \"dense\"\nunits = 8\nactivation = \"relu\"\n\
+         [[layers]]\ntype = \"dense\"\nunits = 1\nactivation = \"sigmoid\"\n"
+    );
+    dir.write("model.toml", &spec);
+    dir
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn run(dir: &Scratch, out: &Path, extra: &[&str]) -> Output {
+fn run(dir: &TempDir, out: &Path, extra: &[&str]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_shrink"));
     c.args(["search", "--target", "y", "--data", MOONS, "--param", "dense_0.kernel"]);
     if !extra.contains(&"--penalty") {
         c.args(["--penalty", "l2"]);
     }
-    c.arg("--spec").arg(dir.0.join("model.toml")).arg("--out").arg(out).args(extra).stdin(Stdio::null());
+    c.arg("--spec").arg(dir.join("model.toml")).arg("--out").arg(out).args(extra).stdin(Stdio::null());
     c.output().unwrap()
 }
 
@@ -60,7 +51,7 @@ fn summary(out: &Path) -> serde_json::Value {
 
 #[test]
 fn mixes_and_widths_are_key_columns_and_chosen_jointly() {
-    let dir = Scratch::new("dims", 15);
+    let dir = scratch("dims", 15);
     let args = [
         "--penalty",
         "elastic-net@proximal",
@@ -77,7 +68,7 @@ fn mixes_and_widths_are_key_columns_and_chosen_jointly() {
         "--select",
         "1se",
     ];
-    let (a, b) = (dir.0.join("a"), dir.0.join("b"));
+    let (a, b) = (dir.join("a"), dir.join("b"));
     let text = ok(&run(&dir, &a, &[&args[..], &["--threads", "1"]].concat()));
     ok(&run(&dir, &b, &[&args[..], &["--threads", "2"]].concat()));
     let (header, rows) = trials(&a);
@@ -103,8 +94,8 @@ fn mixes_and_widths_are_key_columns_and_chosen_jointly() {
 
 #[test]
 fn halving_records_rungs_compares_with_the_full_grid_and_resumes() {
-    let dir = Scratch::new("halving", 27);
-    let out = dir.0.join("h");
+    let dir = scratch("halving", 27);
+    let out = dir.join("h");
     let args = ["--alphas", "1e-1:1e-6", "--repeats", "2", "--prune-trials", "halving", "--compare-full"];
     let text = ok(&run(&dir, &out, &args));
     let (header, rows) = trials(&out);
@@ -138,7 +129,7 @@ fn halving_records_rungs_compares_with_the_full_grid_and_resumes() {
     assert!(again.contains("(0 trained now"), "{again}");
     assert_eq!(summary(&out)["rungs"], s["rungs"]);
     // Half the epochs first and η = 2: 6 → 3 alphas go on.
-    let out = dir.0.join("eta2");
+    let out = dir.join("eta2");
     ok(&run(
         &dir,
         &out,
@@ -149,8 +140,8 @@ fn halving_records_rungs_compares_with_the_full_grid_and_resumes() {
 
 #[test]
 fn relax_refits_on_the_support_and_the_saved_model_predicts_from_the_original_columns() {
-    let dir = Scratch::new("relax", 40);
-    let out = dir.0.join("r");
+    let dir = scratch("relax", 40);
+    let out = dir.join("r");
     let args = ["--penalty", "group-columns@proximal", "--alphas", "0.03", "--repeats", "2", "--relax", "--refit"];
     let text = ok(&run(&dir, &out, &args));
     assert!(text.contains("Relaxed fit at alpha 0.03: penalized"), "{text}");
@@ -172,7 +163,7 @@ fn relax_refits_on_the_support_and_the_saved_model_predicts_from_the_original_co
 
 #[test]
 fn bad_grid_flags_are_errors_and_write_nothing() {
-    let dir = Scratch::new("bad", 9);
+    let dir = scratch("bad", 9);
     for (extra, message) in [
         (&["--alphas", "1e-2", "--penalty", "elastic-net", "--l1-ratios", "0.5,1.5"][..], "--l1-ratios"),
         (&["--alphas", "1e-2", "--l1-ratios", "0.5"][..], "l1-ratios must be used with a family that mixes"),
@@ -186,7 +177,7 @@ fn bad_grid_flags_are_errors_and_write_nothing() {
         (&["--alphas", "1e-2", "--prune-trials", "halving", "--path", "warm"][..], "prune-trials"),
         (&["--alphas", "1e-2", "--relax", "--path", "warm"][..], "--relax"),
     ] {
-        let out = dir.0.join("never");
+        let out = dir.join("never");
         let o = run(&dir, &out, extra);
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(matches!(o.status.code(), Some(1 | 2)), "{extra:?}: {err}");

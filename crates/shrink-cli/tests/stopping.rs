@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 use std::fs;
+use std::path::PathBuf;
 
 /// The moons MLP spec with `keys` before the first table and `tables` appended.
 fn spec_text(keys: &str, tables: &str) -> String {
@@ -13,6 +14,15 @@ fn spec_text(keys: &str, tables: &str) -> String {
         &format!("{keys}\n\n[[layers]]"),
         1,
     ) + tables
+}
+
+/// A scratch folder for test `name` with `spec` written to `s.toml` there, the moons table,
+/// that spec's path, and the output folder `out` (not created).
+fn setup(name: &str, spec: &str) -> (TempDir, PathBuf, PathBuf, PathBuf) {
+    let tmp = TempDir::new_in("stopping", name);
+    let spec = tmp.write("s.toml", spec);
+    let out = tmp.join("out");
+    (tmp, data("moons_100_0.2_seed1.csv"), spec, out)
 }
 
 fn json(path: &std::path::Path) -> serde_json::Value {
@@ -30,30 +40,9 @@ const EARLY: &str = "\n[early_stopping]\nmonitor = \"val_loss\"\npatience = 5\nr
 
 #[test]
 fn train_stops_early_restores_and_records_it() {
-    let tmp = TempDir::new_in("stopping", "train");
-    let data = data("moons_100_0.2_seed1.csv");
-    let spec = tmp.write(
-        "s.toml",
-        &spec_text("optimizer = { name = \"adam\", lr = 0.05 }", EARLY).replacen(
-            "optimizer = { name = \"adam\", lr = 0.01 }\n",
-            "",
-            1,
-        ),
-    );
-    let out = tmp.join("out");
-    let o = shrink(os_args(&[
-        &"train",
-        &"--spec",
-        &spec,
-        &"--data",
-        &data,
-        &"--target",
-        &"y",
-        &"--val-split",
-        &"0.3",
-        &"--out",
-        &out,
-    ]));
+    let text = spec_text("optimizer = { name = \"adam\", lr = 0.05 }", EARLY);
+    let (_tmp, data, spec, out) = setup("train", &text.replacen("optimizer = { name = \"adam\", lr = 0.01 }\n", "", 1));
+    let o = train(&spec, &data, "y", &out, &["--val-split", "0.3"]);
     assert_success(&o);
     let s = json(&out.join("stopping.json"));
     assert_eq!(s["stop"], "early_stopping", "{s}");
@@ -75,59 +64,29 @@ fn train_stops_early_restores_and_records_it() {
 
 #[test]
 fn a_val_monitor_without_validation_data_is_refused_before_any_output() {
-    let tmp = TempDir::new_in("stopping", "no-val");
-    let data = data("moons_100_0.2_seed1.csv");
-    let spec = tmp.write("s.toml", &spec_text("", EARLY));
-    let out = tmp.join("out");
-    let o = shrink(os_args(&[&"train", &"--spec", &spec, &"--data", &data, &"--target", &"y", &"--out", &out]));
+    let (tmp, data, spec, out) = setup("no-val", &spec_text("", EARLY));
+    let o = train(&spec, &data, "y", &out, &[]);
     assert_fails(&o, &["early_stopping.monitor: `val_loss` needs validation data", "--val"]);
     assert!(!out.exists());
     // A typo in the monitor is an error naming the key when the spec is read.
     let bad = tmp.write("bad.toml", &spec_text("", "\n[early_stopping]\nmonitor = \"val_acuracy\"\n"));
-    let o = shrink(os_args(&[
-        &"train",
-        &"--spec",
-        &bad,
-        &"--data",
-        &data,
-        &"--target",
-        &"y",
-        &"--val-split",
-        &"0.3",
-        &"--out",
-        &out,
-    ]));
+    let o = train(&bad, &data, "y", &out, &["--val-split", "0.3"]);
     assert_fails(&o, &["early_stopping.monitor: unknown quantity `val_acuracy`"]);
     let bad = tmp.write(
         "bad2.toml",
         &spec_text("lr_schedule = { name = \"exponential\", decay_steps = 10, decay_rate = -1 }", ""),
     );
-    let o = shrink(os_args(&[&"train", &"--spec", &bad, &"--data", &data, &"--target", &"y", &"--out", &out]));
+    let o = train(&bad, &data, "y", &out, &[]);
     assert_fails(&o, &["lr_schedule.decay_rate must be finite and > 0, got -1"]);
     assert!(!out.exists());
 }
 
 #[test]
 fn the_lr_column_follows_the_schedule_and_fine_tune_uses_the_stored_keys() {
-    let tmp = TempDir::new_in("stopping", "schedule");
-    let data = data("moons_100_0.2_seed1.csv");
     // 100 rows in batches of 32: 4 steps per epoch, so epoch e ends with step 4e − 1.
     let keys = "lr_schedule = { name = \"exponential\", decay_steps = 10, decay_rate = 0.5 }";
-    let spec = tmp.write("s.toml", &spec_text(keys, EARLY).replacen("epochs = 200", "epochs = 12", 1));
-    let out = tmp.join("out");
-    let o = shrink(os_args(&[
-        &"train",
-        &"--spec",
-        &spec,
-        &"--data",
-        &data,
-        &"--target",
-        &"y",
-        &"--val",
-        &data,
-        &"--out",
-        &out,
-    ]));
+    let (tmp, data, spec, out) = setup("schedule", &spec_text(keys, EARLY).replacen("epochs = 200", "epochs = 12", 1));
+    let o = train(&spec, &data, "y", &out, &["--val", data.to_str().unwrap()]);
     assert_success(&o);
     let (header, rows) = history(&out.join("history.csv"));
     let lr = header.iter().position(|h| h == "lr").unwrap();
@@ -139,36 +98,11 @@ fn the_lr_column_follows_the_schedule_and_fine_tune_uses_the_stored_keys() {
     // fine-tune keeps the model's stored training keys: the val monitor needs --val there too.
     let model = out.join("model.safetensors");
     let out2 = tmp.join("out2");
-    let o = shrink(os_args(&[
-        &"fine-tune",
-        &"--model",
-        &model,
-        &"--data",
-        &data,
-        &"--penalty",
-        &"dense_0.kernel=l2:1e-4",
-        &"--epochs",
-        &"5",
-        &"--out",
-        &out2,
-    ]));
+    let tune = ["--penalty", "dense_0.kernel=l2:1e-4", "--epochs", "5"];
+    let o = fine_tune(&model, &data, &out2, &tune);
     assert_fails(&o, &["early_stopping.monitor", "--val"]);
     assert!(!out2.exists());
-    let o = shrink(os_args(&[
-        &"fine-tune",
-        &"--model",
-        &model,
-        &"--data",
-        &data,
-        &"--val-split",
-        &"0.3",
-        &"--penalty",
-        &"dense_0.kernel=l2:1e-4",
-        &"--epochs",
-        &"5",
-        &"--out",
-        &out2,
-    ]));
+    let o = fine_tune(&model, &data, &out2, &[&["--val-split", "0.3"][..], &tune].concat());
     assert_success(&o);
     assert!(out2.join("stopping.json").is_file());
     let (header, _) = history(&out2.join("history.csv"));
@@ -189,7 +123,7 @@ fn lasso_recipe_converges_or_warns() {
     };
     let spec = tmp.write("lasso.toml", &recipe(100_000, "1e-9"));
     let out = tmp.join("out");
-    let o = shrink(os_args(&[&"train", &"--spec", &spec, &"--data", &data, &"--target", &"y", &"--out", &out]));
+    let o = train(&spec, &data, "y", &out, &[]);
     assert_success(&o);
     assert!(stdout(&o).contains("converged at epoch"), "{}", stdout(&o));
     let s = json(&out.join("stopping.json"));
@@ -203,7 +137,7 @@ fn lasso_recipe_converges_or_warns() {
 
     let spec = tmp.write("short.toml", &recipe(50, "1e-9"));
     let out = tmp.join("short");
-    let o = shrink(os_args(&[&"train", &"--spec", &spec, &"--data", &data, &"--target", &"y", &"--out", &out]));
+    let o = train(&spec, &data, "y", &out, &[]);
     assert_success(&o);
     assert!(stderr(&o).contains("warning: not converged: 50 epochs ran out"), "{}", stderr(&o));
     assert_eq!(json(&out.join("stopping.json"))["converged"], false);
@@ -213,10 +147,7 @@ fn lasso_recipe_converges_or_warns() {
 /// with a `val_` monitor is refused before any trial.
 #[test]
 fn search_trials_stop_early_and_refit_is_refused_with_a_val_monitor() {
-    let tmp = TempDir::new_in("stopping", "search");
-    let data = data("moons_100_0.2_seed1.csv");
-    let spec = tmp.write("s.toml", &spec_text("", EARLY));
-    let out = tmp.join("out");
+    let (tmp, data, spec, out) = setup("search", &spec_text("", EARLY));
     let args = |out: &std::path::Path, extra: &[&str]| {
         let mut a: Vec<std::ffi::OsString> = os_args(&[
             &"search",

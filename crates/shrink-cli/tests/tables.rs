@@ -8,42 +8,12 @@ mod common;
 use common::{assert_fails, assert_success, data, shrink, stdout, TempDir};
 use std::path::{Path, PathBuf};
 
-const PENGUINS_SPEC: &str = r#"
-scaling = "standard"
-ignore = ["id", "date"]
-categorical = ["island", "year"]
-loss = "categorical_crossentropy"
-metrics = ["accuracy"]
-epochs = 60
-batch_size = 16
-optimizer = { name = "adam", lr = 0.01 }
-
-[[layers]]
-type = "dense"
-units = 8
-activation = "relu"
-kernel_penalty = { l2 = 1e-4 }
-
-[[layers]]
-type = "dense"
-units = 3
-activation = "softmax"
-"#;
+const PENGUINS_SPEC: &str = include_str!("data/penguins_mlp.toml");
 
 fn train_penguins(dir: &TempDir, extra_spec: &str) -> PathBuf {
     let spec = dir.write("spec.toml", &format!("{extra_spec}\n{PENGUINS_SPEC}"));
     let out = dir.join("run");
-    let o = shrink(common::os_args(&[
-        &"train",
-        &"--spec",
-        &spec,
-        &"--data",
-        &data("penguins_small.csv"),
-        &"--target",
-        &"species",
-        &"--out",
-        &out,
-    ]));
+    let o = common::train(&spec, &data("penguins_small.csv"), "species", &out, &[]);
     assert_success(&o);
     out.join("model.safetensors")
 }
@@ -184,20 +154,7 @@ fn bad_table_keys_fail_before_anything_is_written() {
     );
 }
 
-const LINEAR_SPEC: &str = r#"
-input_shape = [2]
-scaling = "standard"
-target_scaling = "standard"
-loss = "mse"
-metrics = ["mse", "mae"]
-epochs = 300
-batch_size = 40
-optimizer = { name = "adam", lr = 0.05 }
-
-[[layers]]
-type = "dense"
-units = 1
-"#;
+const LINEAR_SPEC: &str = include_str!("data/linear_target_scaling.toml");
 
 #[test]
 fn target_scaling_predicts_and_evaluates_in_the_targets_units() {
@@ -205,17 +162,7 @@ fn target_scaling_predicts_and_evaluates_in_the_targets_units() {
     let spec = dir.write("spec.toml", LINEAR_SPEC);
     let table = data("linear.csv");
     let out = dir.join("run");
-    assert_success(&shrink(common::os_args(&[
-        &"train",
-        &"--spec",
-        &spec,
-        &"--data",
-        &table,
-        &"--target",
-        &"y",
-        &"--out",
-        &out,
-    ])));
+    assert_success(&common::train(&spec, &table, "y", &out, &[]));
     let model = out.join("model.safetensors");
     let o = predict(&model, &table);
     assert_success(&o);
@@ -254,17 +201,7 @@ fn divide_scales_every_input_by_the_same_number() {
         "scaling = { divide = 255 }\nloss = \"binary_crossentropy\"\nepochs = 1\n[[layers]]\ntype = \"dense\"\nunits = 1\nactivation = \"sigmoid\"\n",
     );
     let out = dir.join("run");
-    assert_success(&shrink(common::os_args(&[
-        &"train",
-        &"--spec",
-        &spec,
-        &"--data",
-        &csv,
-        &"--target",
-        &"y",
-        &"--out",
-        &out,
-    ])));
+    assert_success(&common::train(&spec, &csv, "y", &out, &[]));
     let o = shrink(common::os_args(&[&"inspect", &"--model", &out.join("model.safetensors"), &"--json"]));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["scaling"], serde_json::json!({"divide": 255.0}));
@@ -282,17 +219,7 @@ fn prediction_names_never_collide_with_inputs() {
     let csv = dir.write("t.csv", "pred_y,b,y\n1,2,3\n2,1,4\n3,3,5\n");
     let spec = dir.write("spec.toml", "loss = \"mse\"\nepochs = 1\n[[layers]]\ntype = \"dense\"\nunits = 1\n");
     let out = dir.join("run");
-    assert_success(&shrink(common::os_args(&[
-        &"train",
-        &"--spec",
-        &spec,
-        &"--data",
-        &csv,
-        &"--target",
-        &"y",
-        &"--out",
-        &out,
-    ])));
+    assert_success(&common::train(&spec, &csv, "y", &out, &[]));
     let o = predict(&out.join("model.safetensors"), &csv);
     assert_success(&o);
     assert!(stdout(&o).starts_with("pred_y_2\n"), "{}", stdout(&o));

@@ -217,16 +217,7 @@ fn parse_columns(bytes: &[u8], path: &Path, pick: Option<&[String]>) -> Result<T
     let names = records.names.clone();
     let wanted: Vec<usize> = match pick {
         None => (0..names.len()).collect(),
-        Some(columns) => columns
-            .iter()
-            .map(|c| {
-                names.iter().position(|n| n == c).ok_or_else(|| DataError::MissingColumn {
-                    path: path.to_path_buf(),
-                    column: c.clone(),
-                    available: summarize_list(&names),
-                })
-            })
-            .collect::<Result<_, _>>()?,
+        Some(columns) => column_positions(path, &names, columns)?,
     };
 
     let mut values = Vec::new();
@@ -237,14 +228,7 @@ fn parse_columns(bytes: &[u8], path: &Path, pick: Option<&[String]>) -> Result<T
         // j < record.len() = names.len(): `Records` checks every row's width.
         for &j in &wanted {
             let cell = &record[j];
-            values.push(parse_cell(cell).map_err(|reason| DataError::BadCell {
-                path: path.to_path_buf(),
-                line,
-                column: j + 1,
-                name: names[j].clone(),
-                value: cell.to_owned(),
-                reason,
-            })?);
+            values.push(parse_cell(cell).map_err(|reason| bad_cell(path, line, j, &names, cell, reason))?);
         }
     }
     if values.is_empty() {
@@ -252,6 +236,39 @@ fn parse_columns(bytes: &[u8], path: &Path, pick: Option<&[String]>) -> Result<T
     }
     let names = wanted.iter().map(|&j| names[j].clone()).collect();
     Ok(Table { names, values, lines: row_lines })
+}
+
+/// Where each of `columns` is among the header's `names`, or the error naming the first missing.
+pub(crate) fn column_positions(path: &Path, names: &[String], columns: &[String]) -> Result<Vec<usize>, DataError> {
+    columns
+        .iter()
+        .map(|c| {
+            names.iter().position(|n| n == c).ok_or_else(|| DataError::MissingColumn {
+                path: path.to_path_buf(),
+                column: c.clone(),
+                available: summarize_list(names),
+            })
+        })
+        .collect()
+}
+
+/// The error of `cell`, in column `j` (0-based) of line `line`: not a number for `reason`.
+pub(crate) fn bad_cell(
+    path: &Path,
+    line: u64,
+    j: usize,
+    names: &[String],
+    cell: &str,
+    reason: &'static str,
+) -> DataError {
+    DataError::BadCell {
+        path: path.to_path_buf(),
+        line,
+        column: j + 1,
+        name: names[j].clone(),
+        value: cell.to_owned(),
+        reason,
+    }
 }
 
 pub(crate) fn parse_header(path: &Path, header: &csv::StringRecord) -> Result<Vec<String>, DataError> {

@@ -78,18 +78,25 @@ pub fn group_norm_sum<F: Float>(weights: &[F], shape: &[usize], groups: Groups) 
     total + sq.sqrt()
 }
 
-/// Adds the group lasso's gradient `g·w_group/‖w_group‖` to `grad` (0 for a zero group, the
-/// minimum-norm subgradient).
-pub fn group_gradient<F: Float>(weights: &[F], grad: &mut [F], shape: &[usize], groups: Groups, g: f64) {
-    let (rows, cols) = matrix_dims(weights.len(), shape);
+/// The groups of a matrix of `len` weights of `shape`: how many (`outer`), the members of each
+/// (`inner`), and where member `k` of group `o` sits in the weights.
+fn group_layout(len: usize, shape: &[usize], groups: Groups) -> (usize, usize, impl Fn(usize, usize) -> usize) {
+    let (rows, cols) = matrix_dims(len, shape);
     let (outer, inner) = match groups {
         Groups::Rows => (rows, cols),
         Groups::Columns => (cols, rows),
     };
-    let index = |o: usize, k: usize| match groups {
+    let index = move |o: usize, k: usize| match groups {
         Groups::Rows => o * cols + k,
         Groups::Columns => k * cols + o,
     };
+    (outer, inner, index)
+}
+
+/// Adds the group lasso's gradient `g·w_group/‖w_group‖` to `grad` (0 for a zero group, the
+/// minimum-norm subgradient).
+pub fn group_gradient<F: Float>(weights: &[F], grad: &mut [F], shape: &[usize], groups: Groups, g: f64) {
+    let (outer, inner, index) = group_layout(weights.len(), shape, groups);
     for o in 0..outer {
         let norm = (0..inner).map(|k| weights[index(o, k)].f64().powi(2)).sum::<f64>().sqrt();
         if norm > 0.0 {
@@ -119,15 +126,7 @@ pub fn soft_threshold<F: Float>(weights: &mut [F], steps: &[F], t: F) {
 /// the mean of the group's per-coordinate steps (exact for SGD, whose steps are all equal; an
 /// approximation for adaptive optimizers, whose exact group step has no closed form).
 pub fn group_soft_threshold<F: Float>(weights: &mut [F], steps: &[F], shape: &[usize], groups: Groups, g: f64) {
-    let (rows, cols) = matrix_dims(weights.len(), shape);
-    let (outer, inner) = match groups {
-        Groups::Rows => (rows, cols),
-        Groups::Columns => (cols, rows),
-    };
-    let index = |o: usize, k: usize| match groups {
-        Groups::Rows => o * cols + k,
-        Groups::Columns => k * cols + o,
-    };
+    let (outer, inner, index) = group_layout(weights.len(), shape, groups);
     for o in 0..outer {
         let (mut sq, mut step) = (0.0f64, 0.0f64);
         for k in 0..inner {

@@ -169,22 +169,7 @@ mod tests {
     use ndarray::Array2;
     use shrink_data::{Scaler, Scaling};
 
-    const SPEC: &str = r#"
-input_shape = [4]
-loss = "binary_crossentropy"
-[[layers]]
-type = "dense"
-units = 6
-activation = "relu"
-[[layers]]
-type = "dense"
-units = 5
-activation = "sigmoid"
-[[layers]]
-type = "dense"
-units = 1
-activation = "sigmoid"
-"#;
+    const SPEC: &str = include_str!("../tests/data/prune_mlp.toml");
 
     #[test]
     fn pruned_model_predicts_the_same_and_says_what_it_removed() {

@@ -59,13 +59,30 @@ fn allocations(
     y: &Array2<f32>,
 ) -> usize {
     let metrics: &[Metric] = if loss == Loss::MeanSquaredError { &[] } else { &[Metric::Accuracy] };
-    let mut trainer = Trainer::new(loss, optimizer, metrics).unwrap();
+    fit_allocations(&mut model, Trainer::new(loss, optimizer, metrics).unwrap(), x, y)
+}
+
+/// Allocations on this thread made by `trainer`'s single-epoch fit in batches of 8.
+fn fit_allocations(model: &mut Model<f32>, mut trainer: Trainer<f32>, x: &Array2<f32>, y: &Array2<f32>) -> usize {
     let config = FitConfig { epochs: 1, batch_size: 8, ..FitConfig::default() };
     let before = ALLOCATIONS.with(Cell::get);
     COUNTING.with(|c| c.set(true));
-    trainer.fit(&mut model, x.view(), y.view(), None, &config, None).unwrap();
+    trainer.fit(model, x.view(), y.view(), None, &config, None).unwrap();
     COUNTING.with(|c| c.set(false));
     ALLOCATIONS.with(Cell::get) - before
+}
+
+/// [`allocations`] of `hidden` and a sigmoid output fitted to `rows` moons (binary cross-entropy).
+fn moons_allocations(rows: usize, hidden: [Dense<f32>; 2], optimizer: &OptimizerConfig) -> usize {
+    let (x, y) = moons(rows);
+    let [first, second] = hidden;
+    let model = Model::<f32>::builder(&[2])
+        .layer(first)
+        .layer(second)
+        .layer(Dense::new(1).activation(Activation::Sigmoid))
+        .build(0)
+        .unwrap();
+    allocations(model, Loss::BinaryCrossEntropy, optimizer, &x, &y)
 }
 
 /// Fits over 43 rows (6 steps) and 803 rows (101 steps) must allocate the same number of times.
@@ -88,14 +105,11 @@ fn dense_steps_allocate_nothing_after_the_first_batch() {
         OptimizerConfig::RmsProp { lr: 0.001, rho: 0.9, momentum: 0.5, epsilon: 1e-7 },
     ] {
         assert_step_allocation_free(&format!("dense, {optimizer:?}"), |rows| {
-            let (x, y) = moons(rows);
-            let model = Model::<f32>::builder(&[2])
-                .layer(Dense::new(64).activation(Activation::Relu).kernel_penalty(Penalty::l1_l2(1e-4, 1e-3).unwrap()))
-                .layer(Dense::new(16).activation(Activation::Tanh))
-                .layer(Dense::new(1).activation(Activation::Sigmoid))
-                .build(0)
-                .unwrap();
-            allocations(model, Loss::BinaryCrossEntropy, &optimizer, &x, &y)
+            let hidden = [
+                Dense::new(64).activation(Activation::Relu).kernel_penalty(Penalty::l1_l2(1e-4, 1e-3).unwrap()),
+                Dense::new(16).activation(Activation::Tanh),
+            ];
+            moons_allocations(rows, hidden, &optimizer)
         });
     }
 }
@@ -166,14 +180,11 @@ fn proximal_and_decoupled_steps_allocate_nothing_after_the_first_batch() {
         OptimizerConfig::RmsProp { lr: 0.001, rho: 0.9, momentum: 0.0, epsilon: 1e-7 },
     ] {
         assert_step_allocation_free(&format!("proximal dense, {optimizer:?}"), |rows| {
-            let (x, y) = moons(rows);
-            let model = Model::<f32>::builder(&[2])
-                .layer(Dense::new(32).activation(Activation::Relu).kernel_penalty(prox))
-                .layer(Dense::new(8).activation(Activation::Tanh).kernel_penalty(decoupled))
-                .layer(Dense::new(1).activation(Activation::Sigmoid))
-                .build(0)
-                .unwrap();
-            allocations(model, Loss::BinaryCrossEntropy, &optimizer, &x, &y)
+            let hidden = [
+                Dense::new(32).activation(Activation::Relu).kernel_penalty(prox),
+                Dense::new(8).activation(Activation::Tanh).kernel_penalty(decoupled),
+            ];
+            moons_allocations(rows, hidden, &optimizer)
         });
     }
 }
@@ -181,14 +192,11 @@ fn proximal_and_decoupled_steps_allocate_nothing_after_the_first_batch() {
 #[test]
 fn activity_penalty_steps_allocate_nothing_after_the_first_batch() {
     assert_step_allocation_free("dense with activity penalties", |rows| {
-        let (x, y) = moons(rows);
-        let model = Model::<f32>::builder(&[2])
-            .layer(Dense::new(32).activation(Activation::Relu).activity_penalty(Penalty::l1_l2(1e-4, 1e-3).unwrap()))
-            .layer(Dense::new(8).activation(Activation::Tanh).activity_penalty(Penalty::l2(1e-3).unwrap()))
-            .layer(Dense::new(1).activation(Activation::Sigmoid))
-            .build(0)
-            .unwrap();
-        allocations(model, Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &x, &y)
+        let hidden = [
+            Dense::new(32).activation(Activation::Relu).activity_penalty(Penalty::l1_l2(1e-4, 1e-3).unwrap()),
+            Dense::new(8).activation(Activation::Tanh).activity_penalty(Penalty::l2(1e-3).unwrap()),
+        ];
+        moons_allocations(rows, hidden, &OptimizerConfig::adam())
     });
 }
 
@@ -204,11 +212,6 @@ fn steps_checking_an_interrupt_allocate_nothing_after_the_first_batch() {
             .unwrap();
         let mut trainer = Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &[]).unwrap();
         trainer.set_interrupt(Some(interrupt.clone()));
-        let config = FitConfig { epochs: 1, batch_size: 8, ..FitConfig::default() };
-        let before = ALLOCATIONS.with(Cell::get);
-        COUNTING.with(|c| c.set(true));
-        trainer.fit(&mut model, x.view(), y.view(), None, &config, None).unwrap();
-        COUNTING.with(|c| c.set(false));
-        ALLOCATIONS.with(Cell::get) - before
+        fit_allocations(&mut model, trainer, &x, &y)
     });
 }

@@ -141,6 +141,20 @@ pub fn noise_input_spec(dir: &TempDir, epochs: usize, kernel: Option<&str>) -> P
     )
 }
 
+/// Runs `shrink train --spec SPEC --data DATA --target TARGET --out OUT` and then `extra`.
+pub fn train(spec: &Path, data: &Path, target: &str, out: &Path, extra: &[&str]) -> Output {
+    let mut a = os_args(&[&"train", &"--spec", &spec, &"--data", &data, &"--target", &target, &"--out", &out]);
+    a.extend(extra.iter().map(std::ffi::OsString::from));
+    shrink(a)
+}
+
+/// Runs `shrink fine-tune --model MODEL --data DATA --out OUT` and then `extra`.
+pub fn fine_tune(model: &Path, data: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut a = os_args(&[&"fine-tune", &"--model", &model, &"--data", &data, &"--out", &out]);
+    a.extend(extra.iter().map(std::ffi::OsString::from));
+    shrink(a)
+}
+
 /// Command-line arguments of mixed kinds (`&str`, paths) as one list.
 pub fn os_args(parts: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<std::ffi::OsString> {
     parts.iter().map(|p| p.as_ref().to_os_string()).collect()

@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use ndarray::Array2;
 
 use super::SeriesSpec;
-use crate::clip::summarize_list;
-use crate::csv_io::{parse_cell, Records};
+use crate::csv_io::{bad_cell, column_positions, parse_cell, Records};
 use crate::DataError;
 
 /// The series of a CSV, in file order.
@@ -50,17 +49,7 @@ impl SeriesSpec {
         let path = name;
         let records = Records::open(bytes, path)?;
         let names = records.names.clone();
-        let wanted = self
-            .columns()
-            .iter()
-            .map(|c| {
-                names.iter().position(|n| n == c).ok_or_else(|| DataError::MissingColumn {
-                    path: path.to_path_buf(),
-                    column: c.clone(),
-                    available: summarize_list(&names),
-                })
-            })
-            .collect::<Result<Vec<usize>, _>>()?;
+        let wanted = column_positions(path, &names, self.columns())?;
         let time_col = (0..names.len()).find(|j| !wanted.contains(j));
         let mut values = Vec::new();
         let mut row_lines = Vec::new();
@@ -70,14 +59,7 @@ impl SeriesSpec {
             row_lines.push(line);
             for &j in &wanted {
                 let cell = &record[j];
-                let bad = |reason| DataError::BadCell {
-                    path: path.to_path_buf(),
-                    line,
-                    column: j + 1,
-                    name: names[j].clone(),
-                    value: cell.to_owned(),
-                    reason,
-                };
+                let bad = |reason| bad_cell(path, line, j, &names, cell, reason);
                 let v = parse_cell(cell).map_err(bad)?;
                 if self.log() && v <= 0.0 {
                     return Err(bad("transform \"log\" needs every value > 0"));

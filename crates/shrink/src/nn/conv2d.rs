@@ -235,21 +235,7 @@ conv_options!(Conv2D, (usize, usize), |s| s);
 super::delegate_layer!(Conv2D);
 
 impl<F: Float> Layer<F> for ConvCore<F> {
-    fn kind(&self) -> &'static str {
-        if self.rank == 1 {
-            "conv1d"
-        } else {
-            "conv2d"
-        }
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn set_name(&mut self, name: String) {
-        self.name = name;
-    }
+    super::name_field!("conv1d", "conv2d");
 
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>, Error> {
         let kind = self.kind_name();

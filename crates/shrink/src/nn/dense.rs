@@ -123,62 +123,29 @@ impl<F: Float> Dense<F> {
         DenseConfig::new(units).into_layer()
     }
 
-    /// Sets the activation (default linear).
-    pub fn activation(mut self, activation: Activation) -> Self {
-        self.config.activation = activation;
-        self
-    }
-
-    /// Sets the kernel initializer (default glorot_uniform).
-    pub fn kernel_initializer(mut self, init: Initializer) -> Self {
-        self.config.kernel_initializer = init;
-        self
-    }
-
-    /// Drops the bias (default: a bias is used).
-    pub fn use_bias(mut self, use_bias: bool) -> Self {
-        self.config.use_bias = use_bias;
-        self
-    }
-
-    /// Penalizes the kernel.
-    pub fn kernel_penalty(mut self, penalty: Penalty) -> Self {
-        self.config.kernel_penalty = Some(penalty);
-        self
-    }
-
-    /// Per-input penalty factors on the kernel (glmnet's `penalty.factor`): input `i`'s row is
-    /// penalized with the kernel penalty times `factors[i]`; 0 never penalizes that input.
-    /// Checked at build: finite, ≥ 0, one per input, not with column groups.
-    pub fn kernel_row_factors(mut self, factors: Vec<f64>) -> Self {
-        self.config.kernel_row_factors = Some(factors);
-        self
-    }
-
-    /// Constrains the kernel after every step (Keras `kernel_constraint`); checked at build.
-    pub fn kernel_constraint(mut self, constraint: Constraint) -> Self {
-        self.config.kernel_constraint = Some(constraint);
-        self
-    }
-
-    /// Constrains the bias after every step (Keras `bias_constraint`); checked at build.
-    pub fn bias_constraint(mut self, constraint: Constraint) -> Self {
-        self.config.bias_constraint = Some(constraint);
-        self
-    }
-
-    /// Penalizes the bias (off by default, as in Keras).
-    pub fn bias_penalty(mut self, penalty: Penalty) -> Self {
-        self.config.bias_penalty = Some(penalty);
-        self
-    }
-
-    /// Penalizes the layer's outputs (Keras `activity_regularizer`): `(l1·Σ|a| + l2·Σa²)/batch`
-    /// over the batch's activations joins the loss once per step, and its gradient joins the
-    /// gradient at this layer's output. Gradient mode, L1/L2 only (checked at build).
-    pub fn activity_penalty(mut self, penalty: Penalty) -> Self {
-        self.config.activity_penalty = Some(penalty);
-        self
+    super::config_setters! {
+        /// Sets the activation (default linear).
+        activation(activation: Activation);
+        /// Sets the kernel initializer (default glorot_uniform).
+        kernel_initializer(init: Initializer);
+        /// Drops the bias (default: a bias is used).
+        use_bias(use_bias: bool);
+        /// Penalizes the kernel.
+        kernel_penalty(penalty: Penalty) => Some;
+        /// Per-input penalty factors on the kernel (glmnet's `penalty.factor`): input `i`'s row is
+        /// penalized with the kernel penalty times `factors[i]`; 0 never penalizes that input.
+        /// Checked at build: finite, ≥ 0, one per input, not with column groups.
+        kernel_row_factors(factors: Vec<f64>) => Some;
+        /// Constrains the kernel after every step (Keras `kernel_constraint`); checked at build.
+        kernel_constraint(constraint: Constraint) => Some;
+        /// Constrains the bias after every step (Keras `bias_constraint`); checked at build.
+        bias_constraint(constraint: Constraint) => Some;
+        /// Penalizes the bias (off by default, as in Keras).
+        bias_penalty(penalty: Penalty) => Some;
+        /// Penalizes the layer's outputs (Keras `activity_regularizer`): `(l1·Σ|a| + l2·Σa²)/batch`
+        /// over the batch's activations joins the loss once per step, and its gradient joins the
+        /// gradient at this layer's output. Gradient mode, L1/L2 only (checked at build).
+        activity_penalty(penalty: Penalty) => Some;
     }
 
     /// The activation in use.
@@ -203,17 +170,7 @@ impl<F: Float> From<DenseConfig> for Dense<F> {
 }
 
 impl<F: Float> Layer<F> for Dense<F> {
-    fn kind(&self) -> &'static str {
-        "dense"
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn set_name(&mut self, name: String) {
-        self.name = name;
-    }
+    super::name_field!("dense");
 
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>, Error> {
         let &[inputs] = input_shape else {

@@ -72,17 +72,7 @@ impl<F: Float> Dropout<F> {
 }
 
 impl<F: Float> Layer<F> for Dropout<F> {
-    fn kind(&self) -> &'static str {
-        "dropout"
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn set_name(&mut self, name: String) {
-        self.name = name;
-    }
+    super::name_field!("dropout");
 
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>, Error> {
         DropoutConfig { rate: self.rate }

@@ -34,17 +34,7 @@ impl<F: Float> Flatten<F> {
 }
 
 impl<F: Float> Layer<F> for Flatten<F> {
-    fn kind(&self) -> &'static str {
-        "flatten"
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn set_name(&mut self, name: String) {
-        self.name = name;
-    }
+    super::name_field!("flatten");
 
     fn build(&mut self, input_shape: &[usize], _rng: &mut Rng) -> Result<Vec<usize>, Error> {
         self.size = input_shape.iter().product();

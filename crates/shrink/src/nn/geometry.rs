@@ -89,6 +89,40 @@ impl Window {
     pub fn positions(&self) -> usize {
         self.rows.output * self.cols.output
     }
+
+    /// Calls `f` for every window of `batch` samples in output order (sample, output row,
+    /// output column); `pos` counts the windows over the whole batch.
+    #[inline(always)]
+    pub fn each(&self, batch: usize, mut f: impl FnMut(WindowAt)) {
+        let (rows, cols) = (self.rows, self.cols);
+        let in_len = self.input_len();
+        let mut pos = 0;
+        for b in 0..batch {
+            let base = b * in_len;
+            for oy in 0..rows.output {
+                let ky = rows.valid_offsets(oy);
+                let iy0 = oy * rows.stride + ky.start - rows.pad_before;
+                for ox in 0..cols.output {
+                    let kx = cols.valid_offsets(ox);
+                    let ix0 = ox * cols.stride + kx.start - cols.pad_before;
+                    f(WindowAt { pos, base, iy0, ky: ky.len(), ix0, kx: kx.len() });
+                    pos += 1;
+                }
+            }
+        }
+    }
+}
+
+/// One window of [`Window::each`]: the part of it inside the input is rows `iy0..iy0 + ky` and
+/// columns `ix0..ix0 + kx` of the sample that starts at element `base` of the batch.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WindowAt {
+    pub pos: usize,
+    pub base: usize,
+    pub iy0: usize,
+    pub ky: usize,
+    pub ix0: usize,
+    pub kx: usize,
 }
 
 /// The `[height, width, channels]` of a per-sample shape of rank `rank` (1: `[steps, channels]`,

@@ -24,21 +24,7 @@ impl<F: Float> GlobalAverageCore<F> {
 }
 
 impl<F: Float> Layer<F> for GlobalAverageCore<F> {
-    fn kind(&self) -> &'static str {
-        if self.rank == 1 {
-            "global_average_pooling1d"
-        } else {
-            "global_average_pooling2d"
-        }
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn set_name(&mut self, name: String) {
-        self.name = name;
-    }
+    super::name_field!("global_average_pooling1d", "global_average_pooling2d");
 
     fn build(&mut self, input_shape: &[usize], _rng: &mut Rng) -> Result<Vec<usize>, Error> {
         let kind = if self.rank == 1 { "GlobalAveragePooling1D" } else { "GlobalAveragePooling2D" };
@@ -103,44 +89,43 @@ multiversion! {
     }
 }
 
-/// The channel-wise mean over all steps of `[steps, channels]` samples (Keras
-/// `GlobalAveragePooling1D`); outputs `[channels]`.
-#[derive(Debug, Clone)]
-pub struct GlobalAveragePooling1D<F>(GlobalAverageCore<F>);
+/// A public global-average-pooling type of rank `$rank` over its core: `new`, `Default` and
+/// [`Layer`] by delegation.
+macro_rules! global_average_type {
+    ($(#[$meta:meta])* $ty:ident, $rank:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $ty<F>(GlobalAverageCore<F>);
 
-impl<F: Float> GlobalAveragePooling1D<F> {
-    /// The layer (it has no options).
-    pub fn new() -> Self {
-        GlobalAveragePooling1D(GlobalAverageCore::new(1))
-    }
+        impl<F: Float> $ty<F> {
+            /// The layer (it has no options).
+            pub fn new() -> Self {
+                $ty(GlobalAverageCore::new($rank))
+            }
+        }
+
+        impl<F: Float> Default for $ty<F> {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        super::delegate_layer!($ty);
+    };
 }
 
-impl<F: Float> Default for GlobalAveragePooling1D<F> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// The channel-wise mean over all positions of `[height, width, channels]` samples (Keras
-/// `GlobalAveragePooling2D`); outputs `[channels]`.
-#[derive(Debug, Clone)]
-pub struct GlobalAveragePooling2D<F>(GlobalAverageCore<F>);
-
-impl<F: Float> GlobalAveragePooling2D<F> {
-    /// The layer (it has no options).
-    pub fn new() -> Self {
-        GlobalAveragePooling2D(GlobalAverageCore::new(2))
-    }
-}
-
-impl<F: Float> Default for GlobalAveragePooling2D<F> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-super::delegate_layer!(GlobalAveragePooling1D);
-super::delegate_layer!(GlobalAveragePooling2D);
+global_average_type!(
+    /// The channel-wise mean over all steps of `[steps, channels]` samples (Keras
+    /// `GlobalAveragePooling1D`); outputs `[channels]`.
+    GlobalAveragePooling1D,
+    1
+);
+global_average_type!(
+    /// The channel-wise mean over all positions of `[height, width, channels]` samples (Keras
+    /// `GlobalAveragePooling2D`); outputs `[channels]`.
+    GlobalAveragePooling2D,
+    2
+);
 
 #[cfg(test)]
 mod tests {

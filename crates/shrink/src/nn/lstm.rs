@@ -145,35 +145,18 @@ impl<F: Float> Lstm<F> {
         LstmConfig::new(units).into_layer()
     }
 
-    /// Outputs every hidden state (`[timesteps, units]` per sample) instead of the last one;
-    /// needed to stack another recurrent layer on top. Default false.
-    pub fn return_sequences(mut self, yes: bool) -> Self {
-        self.config.return_sequences = yes;
-        self
-    }
-
-    /// Initializes the forget gate's bias to 1 (default true, as in Keras).
-    pub fn unit_forget_bias(mut self, yes: bool) -> Self {
-        self.config.unit_forget_bias = yes;
-        self
-    }
-
-    /// Penalizes the input kernel.
-    pub fn kernel_penalty(mut self, penalty: Penalty) -> Self {
-        self.config.kernel_penalty = Some(penalty);
-        self
-    }
-
-    /// Penalizes the recurrent kernel.
-    pub fn recurrent_penalty(mut self, penalty: Penalty) -> Self {
-        self.config.recurrent_penalty = Some(penalty);
-        self
-    }
-
-    /// Penalizes the bias (off by default, as in Keras).
-    pub fn bias_penalty(mut self, penalty: Penalty) -> Self {
-        self.config.bias_penalty = Some(penalty);
-        self
+    super::config_setters! {
+        /// Outputs every hidden state (`[timesteps, units]` per sample) instead of the last one;
+        /// needed to stack another recurrent layer on top. Default false.
+        return_sequences(yes: bool);
+        /// Initializes the forget gate's bias to 1 (default true, as in Keras).
+        unit_forget_bias(yes: bool);
+        /// Penalizes the input kernel.
+        kernel_penalty(penalty: Penalty) => Some;
+        /// Penalizes the recurrent kernel.
+        recurrent_penalty(penalty: Penalty) => Some;
+        /// Penalizes the bias (off by default, as in Keras).
+        bias_penalty(penalty: Penalty) => Some;
     }
 
     /// Number of cells.
@@ -187,17 +170,7 @@ impl<F: Float> Lstm<F> {
 }
 
 impl<F: Float> Layer<F> for Lstm<F> {
-    fn kind(&self) -> &'static str {
-        "lstm"
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn set_name(&mut self, name: String) {
-        self.name = name;
-    }
+    super::name_field!("lstm");
 
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>, Error> {
         let &[timesteps, features] = input_shape else {

@@ -290,3 +290,54 @@ macro_rules! delegate_layer {
     };
 }
 pub(crate) use delegate_layer;
+
+/// The [`Layer::name`] and [`Layer::set_name`] methods of a layer that keeps its name in a
+/// `name: String` field (every layer does); with a literal, also [`Layer::kind`] returning it;
+/// with two, [`Layer::kind`] is the first when the `rank` field is 1 and the second otherwise.
+/// Used inside `impl Layer<F> for …`.
+macro_rules! name_field {
+    () => {
+        fn name(&self) -> &str {
+            &self.name
+        }
+
+        fn set_name(&mut self, name: String) {
+            self.name = name;
+        }
+    };
+    ($kind:literal) => {
+        fn kind(&self) -> &'static str {
+            $kind
+        }
+
+        super::name_field!();
+    };
+    ($rank1:literal, $rank2:literal) => {
+        fn kind(&self) -> &'static str {
+            if self.rank == 1 {
+                $rank1
+            } else {
+                $rank2
+            }
+        }
+
+        super::name_field!();
+    };
+}
+pub(crate) use name_field;
+
+/// Builder methods of a layer that each set the field of its config of the same name and
+/// return the layer, keeping their doc comments: `name(arg: T);` sets `self.config.name` to
+/// `arg`, `name(arg: T) => Some;` to `Some(arg)`. Used inside `impl Layer { … }`.
+macro_rules! config_setters {
+    ($($(#[$doc:meta])* $name:ident($arg:ident: $ty:ty) $(=> $wrap:ident)?;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, $arg: $ty) -> Self {
+                self.config.$name = $($wrap)?($arg);
+                self
+            }
+        )*
+    };
+}
+pub(crate) use config_setters;

@@ -1,4 +1,4 @@
-use super::geometry::{spatial_input, window, Padding, Window};
+use super::geometry::{spatial_input, window, Padding, Window, WindowAt};
 use super::{ensure_len, Layer, LayerConfig};
 use crate::kernels::{multiversion, Parallelism};
 use crate::rng::Rng;
@@ -46,33 +46,27 @@ impl<F: Float> PoolCore<F> {
         }
     }
 
-    fn kind_name(&self) -> &'static str {
+    /// The layer's kind (as specs write it) and its Keras class name (as messages write it).
+    fn names(&self) -> (&'static str, &'static str) {
         match (self.mode, self.rank) {
-            (Mode::Max, 1) => "MaxPooling1D",
-            (Mode::Max, _) => "MaxPooling2D",
-            (Mode::Average, 1) => "AveragePooling1D",
-            (Mode::Average, _) => "AveragePooling2D",
+            (Mode::Max, 1) => ("max_pooling1d", "MaxPooling1D"),
+            (Mode::Max, _) => ("max_pooling2d", "MaxPooling2D"),
+            (Mode::Average, 1) => ("average_pooling1d", "AveragePooling1D"),
+            (Mode::Average, _) => ("average_pooling2d", "AveragePooling2D"),
         }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        self.names().1
     }
 }
 
 impl<F: Float> Layer<F> for PoolCore<F> {
     fn kind(&self) -> &'static str {
-        match (self.mode, self.rank) {
-            (Mode::Max, 1) => "max_pooling1d",
-            (Mode::Max, _) => "max_pooling2d",
-            (Mode::Average, 1) => "average_pooling1d",
-            (Mode::Average, _) => "average_pooling2d",
-        }
+        self.names().0
     }
 
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn set_name(&mut self, name: String) {
-        self.name = name;
-    }
+    super::name_field!();
 
     fn build(&mut self, input_shape: &[usize], _rng: &mut Rng) -> Result<Vec<usize>, Error> {
         let kind = self.kind_name();
@@ -155,74 +149,52 @@ multiversion! {
     /// Channel-wise maximum of every window, remembering where in its sample each came from
     /// (the first maximum in window order).
     fn max_forward<F: Float>(input: &[F], out: &mut [F], argmax: &mut [u32], batch: usize, w: Window) {
-        let (rows, cols, c) = (w.rows, w.cols, w.channels);
+        let (width, c) = (w.cols.input, w.channels);
         let in_len = w.input_len();
-        let mut pos = 0;
-        for b in 0..batch {
-            let sample = &input[b * in_len..(b + 1) * in_len];
-            for oy in 0..rows.output {
-                let ky = rows.valid_offsets(oy);
-                let iy0 = oy * rows.stride + ky.start - rows.pad_before;
-                for ox in 0..cols.output {
-                    let kx = cols.valid_offsets(ox);
-                    let ix0 = ox * cols.stride + kx.start - cols.pad_before;
-                    let best = &mut out[pos * c..(pos + 1) * c];
-                    let arg = &mut argmax[pos * c..(pos + 1) * c];
-                    let first = (iy0 * cols.input + ix0) * c;
-                    best.copy_from_slice(&sample[first..first + c]);
-                    for (ci, a) in arg.iter_mut().enumerate() {
-                        *a = (first + ci) as u32;
+        w.each(batch, |WindowAt { pos, base, iy0, ky, ix0, kx }| {
+            let sample = &input[base..base + in_len];
+            let best = &mut out[pos * c..(pos + 1) * c];
+            let arg = &mut argmax[pos * c..(pos + 1) * c];
+            let first = (iy0 * width + ix0) * c;
+            best.copy_from_slice(&sample[first..first + c]);
+            for (ci, a) in arg.iter_mut().enumerate() {
+                *a = (first + ci) as u32;
+            }
+            for dy in 0..ky {
+                for dx in usize::from(dy == 0)..kx {
+                    let at = ((iy0 + dy) * width + ix0 + dx) * c;
+                    let at32 = at as u32;
+                    let x = &sample[at..at + c];
+                    // Branch-free selects, so the channel loop vectorizes.
+                    for (ci, ((m, a), &x)) in best.iter_mut().zip(arg.iter_mut()).zip(x).enumerate() {
+                        let take = x > *m;
+                        *m = if take { x } else { *m };
+                        *a = if take { at32 + ci as u32 } else { *a };
                     }
-                    for dy in 0..ky.len() {
-                        for dx in usize::from(dy == 0)..kx.len() {
-                            let at = ((iy0 + dy) * cols.input + ix0 + dx) * c;
-                            let at32 = at as u32;
-                            let x = &sample[at..at + c];
-                            // Branch-free selects, so the channel loop vectorizes.
-                            for (ci, ((m, a), &x)) in best.iter_mut().zip(arg.iter_mut()).zip(x).enumerate() {
-                                let take = x > *m;
-                                *m = if take { x } else { *m };
-                                *a = if take { at32 + ci as u32 } else { *a };
-                            }
-                        }
-                    }
-                    pos += 1;
                 }
             }
-        }
+        });
     }
 }
 
 multiversion! {
     /// Channel-wise mean of the input elements under every window.
     fn average_forward<F: Float>(input: &[F], out: &mut [F], batch: usize, w: Window) {
-        let (rows, cols, c) = (w.rows, w.cols, w.channels);
-        let in_len = w.input_len();
-        let mut pos = 0;
-        for b in 0..batch {
-            let base = b * in_len;
-            for oy in 0..rows.output {
-                let ky = rows.valid_offsets(oy);
-                let iy0 = oy * rows.stride + ky.start - rows.pad_before;
-                for ox in 0..cols.output {
-                    let kx = cols.valid_offsets(ox);
-                    let ix0 = ox * cols.stride + kx.start - cols.pad_before;
-                    let sum = &mut out[pos * c..(pos + 1) * c];
-                    sum.fill(F::zero());
-                    for dy in 0..ky.len() {
-                        let at = base + ((iy0 + dy) * cols.input + ix0) * c;
-                        for x in input[at..at + kx.len() * c].chunks_exact(c) {
-                            for (s, &x) in sum.iter_mut().zip(x) {
-                                *s += x;
-                            }
-                        }
+        let (width, c) = (w.cols.input, w.channels);
+        w.each(batch, |WindowAt { pos, base, iy0, ky, ix0, kx }| {
+            let sum = &mut out[pos * c..(pos + 1) * c];
+            sum.fill(F::zero());
+            for dy in 0..ky {
+                let at = base + ((iy0 + dy) * width + ix0) * c;
+                for x in input[at..at + kx * c].chunks_exact(c) {
+                    for (s, &x) in sum.iter_mut().zip(x) {
+                        *s += x;
                     }
-                    let inv = F::one() / F::of((ky.len() * kx.len()) as f64);
-                    sum.iter_mut().for_each(|s| *s *= inv);
-                    pos += 1;
                 }
             }
-        }
+            let inv = F::one() / F::of((ky * kx) as f64);
+            sum.iter_mut().for_each(|s| *s *= inv);
+        });
     }
 }
 
@@ -230,32 +202,20 @@ multiversion! {
     /// The adjoint of [`average_forward`]: each output gradient, divided by its window's count,
     /// added to every input element under the window.
     fn average_backward<F: Float>(grad: &[F], dx: &mut [F], batch: usize, w: Window) {
-        let (rows, cols, c) = (w.rows, w.cols, w.channels);
-        let in_len = w.input_len();
+        let (width, c) = (w.cols.input, w.channels);
         dx.fill(F::zero());
-        let mut pos = 0;
-        for b in 0..batch {
-            let base = b * in_len;
-            for oy in 0..rows.output {
-                let ky = rows.valid_offsets(oy);
-                let iy0 = oy * rows.stride + ky.start - rows.pad_before;
-                for ox in 0..cols.output {
-                    let kx = cols.valid_offsets(ox);
-                    let ix0 = ox * cols.stride + kx.start - cols.pad_before;
-                    let inv = F::one() / F::of((ky.len() * kx.len()) as f64);
-                    let g = &grad[pos * c..(pos + 1) * c];
-                    for dy in 0..ky.len() {
-                        let at = base + ((iy0 + dy) * cols.input + ix0) * c;
-                        for d in dx[at..at + kx.len() * c].chunks_exact_mut(c) {
-                            for (d, &g) in d.iter_mut().zip(g) {
-                                *d += g * inv;
-                            }
-                        }
+        w.each(batch, |WindowAt { pos, base, iy0, ky, ix0, kx }| {
+            let inv = F::one() / F::of((ky * kx) as f64);
+            let g = &grad[pos * c..(pos + 1) * c];
+            for dy in 0..ky {
+                let at = base + ((iy0 + dy) * width + ix0) * c;
+                for d in dx[at..at + kx * c].chunks_exact_mut(c) {
+                    for (d, &g) in d.iter_mut().zip(g) {
+                        *d += g * inv;
                     }
-                    pos += 1;
                 }
             }
-        }
+        });
     }
 }
 

@@ -59,41 +59,10 @@ impl<F: Float> Optimizer<F> for Adam<F> {
         super::per_coordinate(&self.v, slot, out, F::of(self.current_lr), |v| alpha / (v.sqrt() + eps));
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.current_lr
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.current_lr = lr;
-    }
-
-    fn iterations(&self) -> u64 {
-        self.iterations
-    }
-
-    fn set_iterations(&mut self, iterations: u64) {
-        self.iterations = iterations;
-    }
+    super::common_methods!("m" => m, "v" => v);
 
     fn config(&self) -> OptimizerConfig {
         OptimizerConfig::Adam { lr: self.lr, beta1: self.beta1, beta2: self.beta2, epsilon: self.epsilon }
-    }
-
-    fn state_names(&self) -> &'static [&'static str] {
-        &["m", "v"]
-    }
-
-    fn state(&self) -> Vec<(usize, &'static str, &[F])> {
-        super::named(&self.m, "m").chain(super::named(&self.v, "v")).collect()
-    }
-
-    fn set_state(&mut self, slot: usize, name: &str, values: Vec<F>) -> bool {
-        match name {
-            "m" => super::put(&mut self.m, slot, values),
-            "v" => super::put(&mut self.v, slot, values),
-            _ => return false,
-        }
-        true
     }
 }
 

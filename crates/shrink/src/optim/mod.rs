@@ -61,6 +61,48 @@ pub trait Optimizer<F: Float>: Send {
     fn set_state(&mut self, slot: usize, name: &str, values: Vec<F>) -> bool;
 }
 
+/// The [`Optimizer`] methods every optimizer implements the same way, over its fields
+/// `current_lr` and `iterations` and its per-slot state vectors: `learning_rate`,
+/// `set_learning_rate`, `iterations`, `set_iterations`, `state_names`, `state` and `set_state`,
+/// each state vector saved under its name (`"m" => m` keeps field `m` as `"m"`), in the order
+/// given. Used inside `impl Optimizer<F> for …`.
+macro_rules! common_methods {
+    ($($name:literal => $field:ident),+) => {
+        fn learning_rate(&self) -> f64 {
+            self.current_lr
+        }
+
+        fn set_learning_rate(&mut self, lr: f64) {
+            self.current_lr = lr;
+        }
+
+        fn iterations(&self) -> u64 {
+            self.iterations
+        }
+
+        fn set_iterations(&mut self, iterations: u64) {
+            self.iterations = iterations;
+        }
+
+        fn state_names(&self) -> &'static [&'static str] {
+            &[$($name),+]
+        }
+
+        fn state(&self) -> Vec<(usize, &'static str, &[F])> {
+            std::iter::empty()$(.chain(super::named(&self.$field, $name)))+.collect()
+        }
+
+        fn set_state(&mut self, slot: usize, name: &str, values: Vec<F>) -> bool {
+            match name {
+                $($name => super::put(&mut self.$field, slot, values),)+
+                _ => return false,
+            }
+            true
+        }
+    };
+}
+pub(crate) use common_methods;
+
 /// The state vectors of `states` under one name, skipping slots never used.
 pub(crate) fn named<'a, F>(
     states: &'a [Vec<F>],

@@ -53,40 +53,9 @@ impl<F: Float> Optimizer<F> for RmsProp<F> {
         super::per_coordinate(&self.v, slot, out, lr, |v| lr / (v + eps).sqrt());
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.current_lr
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.current_lr = lr;
-    }
-
-    fn iterations(&self) -> u64 {
-        self.iterations
-    }
-
-    fn set_iterations(&mut self, iterations: u64) {
-        self.iterations = iterations;
-    }
+    super::common_methods!("v" => v, "momentum" => mom);
 
     fn config(&self) -> OptimizerConfig {
         OptimizerConfig::RmsProp { lr: self.lr, rho: self.rho, momentum: self.momentum, epsilon: self.epsilon }
-    }
-
-    fn state_names(&self) -> &'static [&'static str] {
-        &["v", "momentum"]
-    }
-
-    fn state(&self) -> Vec<(usize, &'static str, &[F])> {
-        super::named(&self.v, "v").chain(super::named(&self.mom, "momentum")).collect()
-    }
-
-    fn set_state(&mut self, slot: usize, name: &str, values: Vec<F>) -> bool {
-        match name {
-            "v" => super::put(&mut self.v, slot, values),
-            "momentum" => super::put(&mut self.mom, slot, values),
-            _ => return false,
-        }
-        true
     }
 }

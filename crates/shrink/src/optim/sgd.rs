@@ -46,38 +46,9 @@ impl<F: Float> Optimizer<F> for Sgd<F> {
         out.fill(F::of(self.current_lr));
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.current_lr
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.current_lr = lr;
-    }
-
-    fn iterations(&self) -> u64 {
-        self.iterations
-    }
-
-    fn set_iterations(&mut self, iterations: u64) {
-        self.iterations = iterations;
-    }
+    super::common_methods!("velocity" => velocity);
 
     fn config(&self) -> OptimizerConfig {
         OptimizerConfig::Sgd { lr: self.lr, momentum: self.momentum, nesterov: self.nesterov }
-    }
-
-    fn state_names(&self) -> &'static [&'static str] {
-        &["velocity"]
-    }
-
-    fn state(&self) -> Vec<(usize, &'static str, &[F])> {
-        super::named(&self.velocity, "velocity").collect()
-    }
-
-    fn set_state(&mut self, slot: usize, name: &str, values: Vec<F>) -> bool {
-        name == "velocity" && {
-            super::put(&mut self.velocity, slot, values);
-            true
-        }
     }
 }

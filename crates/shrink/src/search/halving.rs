@@ -292,27 +292,10 @@ fn train(
     let (measured, state) =
         match trainer.fit(&mut model, fold.x_train.view(), fold.y_train.view(), validation, &fit, None) {
             Ok(_) => (measure(spec, config, &mut model, &mut trainer, fold)?, exact.then_some((model, trainer))),
-            Err(Error::Diverged { .. }) => (Measured { values: [f64::NAN; 4], inputs: None }, None),
+            Err(Error::Diverged { .. }) => (Measured::DIVERGED, None),
             Err(e) => return Err(e),
         };
-    let values = measured.values;
-    let (inputs_used, input_mask) = measured.inputs.map_or((None, String::new()), |(n, m)| (Some(n), m));
-    let record = TrialRecord {
-        alpha,
-        repeat: job.repeat,
-        fold: job.fold,
-        seed,
-        score: values[0],
-        train_score: values[1],
-        kernel_l2: values[2],
-        zero_fraction: values[3],
-        inputs_used,
-        input_mask,
-        seconds: start.elapsed().as_secs_f64(),
-        l1_ratio: None,
-        units: None,
-        rung: None,
-    };
+    let record = measured.record(alpha, job.repeat, job.fold, seed, start);
     Ok((record, state))
 }
 

@@ -7,67 +7,31 @@
 //! networks that fit fastest (the weakest penalties) first, and halving keeps the wrong ones
 //! (README, "Successive halving"). The test pins what the code guarantees.
 
+use super::test_support::{l2_config, moons_spec, run_collecting, without_time};
 use super::*;
 use crate::spec::ModelSpec;
-use std::sync::Mutex;
-
-const SPEC: &str = r#"
-input_shape = [2]
-scaling = "standard"
-loss = "binary_crossentropy"
-epochs = 270
-seed = 2
-optimizer = { name = "adam", lr = 0.01 }
-
-[[layers]]
-type = "dense"
-units = 64
-activation = "relu"
-
-[[layers]]
-type = "dense"
-units = 1
-activation = "sigmoid"
-"#;
 
 fn setup(halving: bool, threads: usize) -> (ModelSpec, SearchConfig, Vec<Fold>) {
-    let spec = ModelSpec::from_toml(SPEC).unwrap();
+    let spec = moons_spec("epochs = 270\nseed = 2\noptimizer = { name = \"adam\", lr = 0.01 }", 64);
     // The case study's data: make_moons(100, 0.2, 1), 30 rows to train on, 70 to score.
     let data = shrink_data::moons(100, 0.2, 1).unwrap();
     let rows = |r: std::ops::Range<usize>| data.select(&r.collect::<Vec<_>>());
     let folds = make_folds(&spec, &rows(0..30), &Validation::Test(rows(30..100))).unwrap();
     let config = SearchConfig {
-        param: "dense_0.kernel".into(),
-        penalty: crate::penalty::Family::L2,
         alphas: vec![1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6],
-        refine: false,
         repeats: 3,
-        rule: Rule::Best,
         score: crate::search::ScoreKind::Accuracy,
-        path: PathKind::Cold,
-        warm_epochs: 10,
-        dimensions: Dimensions::default(),
         halving: halving.then(|| Halving::default_for(spec.epochs)),
-        shard: None,
         threads,
-        interrupt: None,
+        ..l2_config()
     };
     (spec, config, folds)
 }
 
 fn search(halving: bool, threads: usize, done: Vec<TrialRecord>) -> (SearchOutcome, usize) {
     let (spec, config, folds) = setup(halving, threads);
-    let new = Mutex::new(0);
-    let sink = |_: &TrialRecord| {
-        *new.lock().unwrap() += 1;
-        Ok(())
-    };
-    let outcome = run_search(&spec, &config, &folds, done, &sink, &|_, _| {}).unwrap();
-    (outcome, new.into_inner().unwrap())
-}
-
-fn without_time(records: &[TrialRecord]) -> Vec<TrialRecord> {
-    records.iter().map(|r| TrialRecord { seconds: 0.0, ..r.clone() }).collect()
+    let (outcome, new) = run_collecting(&spec, &config, &folds, done);
+    (outcome, new.len())
 }
 
 #[test]

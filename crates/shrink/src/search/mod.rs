@@ -158,6 +158,9 @@ mod tests {
 }
 
 #[cfg(test)]
+mod test_support;
+
+#[cfg(test)]
 mod search_tests;
 
 #[cfg(test)]

@@ -420,6 +420,34 @@ pub struct Measured {
     pub inputs: Option<(usize, String)>,
 }
 
+impl Measured {
+    /// What a diverged fit measures: every value NaN, no inputs.
+    pub const DIVERGED: Measured = Measured { values: [f64::NAN; 4], inputs: None };
+
+    /// The trial log's record of this measurement of the trial (`alpha`, `repeat`, `fold`) with
+    /// `seed`, timed from `start`; not yet tagged with a grid point or a halving rung.
+    pub fn record(self, alpha: f64, repeat: usize, fold: usize, seed: u64, start: Instant) -> TrialRecord {
+        let values = self.values;
+        let (inputs_used, input_mask) = self.inputs.map_or((None, String::new()), |(n, m)| (Some(n), m));
+        TrialRecord {
+            alpha,
+            repeat,
+            fold,
+            seed,
+            score: values[0],
+            train_score: values[1],
+            kernel_l2: values[2],
+            zero_fraction: values[3],
+            inputs_used,
+            input_mask,
+            seconds: start.elapsed().as_secs_f64(),
+            l1_ratio: None,
+            units: None,
+            rung: None,
+        }
+    }
+}
+
 /// Scores a trained model: validation and training score, the searched parameters' size and
 /// which rows (inputs) of the first searched 2-D kernel are still in use.
 pub fn measure(

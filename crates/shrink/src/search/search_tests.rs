@@ -1,63 +1,22 @@
 //! The search on a small problem: warm paths against cold trials, and resuming a warm path.
 
+use super::test_support::{l2_config, moons_spec, run_collecting, without_time};
 use super::*;
 use crate::spec::ModelSpec;
 use std::sync::Mutex;
 
-const SPEC: &str = r#"
-input_shape = [2]
-scaling = "standard"
-loss = "binary_crossentropy"
-epochs = 40
-seed = 5
-
-[[layers]]
-type = "dense"
-units = 8
-activation = "relu"
-
-[[layers]]
-type = "dense"
-units = 1
-activation = "sigmoid"
-"#;
-
 fn setup(path: PathKind) -> (ModelSpec, SearchConfig, Vec<Fold>) {
-    let spec = ModelSpec::from_toml(SPEC).unwrap();
+    let spec = moons_spec("epochs = 40\nseed = 5", 8);
     let data = shrink_data::moons(60, 0.2, 1).unwrap();
     let folds = make_folds(&spec, &data, &Validation::Folds(3)).unwrap();
-    let config = SearchConfig {
-        param: "dense_0.kernel".into(),
-        penalty: crate::penalty::Family::L2,
-        alphas: vec![1e-1, 1e-2, 1e-3],
-        refine: false,
-        repeats: 2,
-        rule: Rule::OneSe,
-        score: ScoreKind::LogLoss,
-        path,
-        warm_epochs: 10,
-        dimensions: Dimensions::default(),
-        halving: None,
-        shard: None,
-        threads: 2,
-        interrupt: None,
-    };
+    let config =
+        SearchConfig { alphas: vec![1e-1, 1e-2, 1e-3], repeats: 2, rule: Rule::OneSe, path, threads: 2, ..l2_config() };
     (spec, config, folds)
 }
 
 fn search(path: PathKind, done: Vec<TrialRecord>) -> (SearchOutcome, Vec<TrialRecord>) {
     let (spec, config, folds) = setup(path);
-    let new = Mutex::new(Vec::new());
-    let sink = |r: &TrialRecord| {
-        new.lock().unwrap().push(r.clone());
-        Ok(())
-    };
-    let outcome = run_search(&spec, &config, &folds, done, &sink, &|_, _| {}).unwrap();
-    (outcome, new.into_inner().unwrap())
-}
-
-fn without_time(records: &[TrialRecord]) -> Vec<TrialRecord> {
-    records.iter().map(|r| TrialRecord { seconds: 0.0, ..r.clone() }).collect()
+    run_collecting(&spec, &config, &folds, done)
 }
 
 #[test]

@@ -101,28 +101,11 @@ pub fn run_chain(
                 state = Some((model, trainer));
                 v
             }
-            Err(Error::Diverged { .. }) => Measured { values: [f64::NAN; 4], inputs: None },
+            Err(Error::Diverged { .. }) => Measured::DIVERGED,
             Err(e) => return Err(e),
         };
         if !done {
-            let values = measured.values;
-            let (inputs_used, input_mask) = measured.inputs.map_or((None, String::new()), |(n, m)| (Some(n), m));
-            sink(&TrialRecord {
-                alpha,
-                repeat: chain.repeat,
-                fold: chain.fold,
-                seed,
-                score: values[0],
-                train_score: values[1],
-                kernel_l2: values[2],
-                zero_fraction: values[3],
-                inputs_used,
-                input_mask,
-                seconds: start.elapsed().as_secs_f64(),
-                l1_ratio: None,
-                units: None,
-                rung: None,
-            })?;
+            sink(&measured.record(alpha, chain.repeat, chain.fold, seed, start))?;
         }
     }
     Ok(())

@@ -1,25 +1,7 @@
 use super::*;
 use crate::{Constraint, Penalty};
 
-const SPEC: &str = r#"
-input_shape = [2]
-scaling = "standard"
-loss = "binary_crossentropy"
-metrics = ["accuracy"]
-epochs = 10
-optimizer = { name = "adam", lr = 0.01 }
-
-[[layers]]
-type = "dense"
-units = 8
-activation = "relu"
-kernel_penalty = { l2 = 1e-3 }
-
-[[layers]]
-type = "dense"
-units = 1
-activation = "sigmoid"
-"#;
+const SPEC: &str = include_str!("../../tests/data/moons_l2_mlp.toml");
 
 #[test]
 fn parses_builds_and_round_trips() {
@@ -234,23 +216,7 @@ fn penalties_by_selector_and_in_text_form() {
     assert!(e.contains("must be finite and ≥ 0") && e.contains("line 22,"), "{e}");
 }
 
-const SERIES_SPEC: &str = r#"loss = "mse"
-epochs = 3
-
-[series]
-column = "passengers"
-window = 12
-transform = ["log", "difference"]
-season = 12
-
-[[layers]]
-type = "lstm"
-units = 8
-
-[[layers]]
-type = "dense"
-units = 1
-"#;
+const SERIES_SPEC: &str = include_str!("../../tests/data/series_mlp.toml");
 
 #[test]
 fn series_spec_infers_input_shape_and_round_trips() {

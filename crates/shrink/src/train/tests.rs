@@ -15,10 +15,43 @@ fn random(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
     Array2::from_shape_fn((rows, cols), |_| rng.uniform(-1.0, 1.0))
 }
 
+/// Checks `analytic` (every parameter's gradient, in `model.params()` order) against central
+/// differences of `objective`, skipping weights near the kink of an L1 penalty; returns how
+/// many coordinates it checked. `what` names the case in a failure.
+#[allow(clippy::needless_range_loop)]
+fn check_finite_differences(
+    model: &mut Model<f64>,
+    analytic: &[Vec<f64>],
+    objective: impl Fn(&mut Model<f64>) -> f64,
+    what: &str,
+) -> usize {
+    let ids: Vec<_> = model.select("*").unwrap();
+    let mut checked = 0;
+    for (pi, id) in ids.iter().enumerate() {
+        for k in 0..model.param(*id).value.len() {
+            let w = model.param(*id).value[k];
+            if w.abs() < 1e-4 && model.param(*id).penalty.is_some_and(|p| p.l1_strength() > 0.0) {
+                continue; // |w| is not differentiable at 0
+            }
+            let h = 1e-6;
+            model.param_mut(*id).value[k] = w + h;
+            let up = objective(model);
+            model.param_mut(*id).value[k] = w - h;
+            let down = objective(model);
+            model.param_mut(*id).value[k] = w;
+            let fd = (up - down) / (2.0 * h);
+            let a = analytic[pi][k];
+            let err = (fd - a).abs() / fd.abs().max(a.abs()).max(1e-7);
+            assert!(err < 1e-6 || (fd - a).abs() < 1e-10, "{what} param {pi}[{k}]: fd {fd} vs {a}");
+            checked += 1;
+        }
+    }
+    checked
+}
+
 /// Back-propagated gradient (data + penalty, as a step computes it) of every parameter of a
 /// multi-layer network versus central differences, in f64, for every loss/activation pairing.
 #[test]
-#[allow(clippy::needless_range_loop)]
 fn dense_network_gradients_match_finite_differences() {
     let cases: [(Activation, Loss, usize); 4] = [
         (Activation::Sigmoid, Loss::BinaryCrossEntropy, 1),
@@ -57,27 +90,8 @@ fn dense_network_gradients_match_finite_differences() {
             }
         });
         let analytic: Vec<Vec<f64>> = model.params().map(|(_, p)| p.grad.clone()).collect();
-        let ids: Vec<_> = model.select("*").unwrap();
-        let mut checked = 0;
-        for (pi, id) in ids.iter().enumerate() {
-            for k in 0..model.param(*id).value.len() {
-                let w = model.param(*id).value[k];
-                if w.abs() < 1e-4 && model.param(*id).penalty.is_some_and(|p| p.l1_strength() > 0.0) {
-                    continue; // |w| is not differentiable at 0
-                }
-                let h = 1e-6;
-                model.param_mut(*id).value[k] = w + h;
-                let up = objective(&mut model, loss, &x, &y);
-                model.param_mut(*id).value[k] = w - h;
-                let down = objective(&mut model, loss, &x, &y);
-                model.param_mut(*id).value[k] = w;
-                let fd = (up - down) / (2.0 * h);
-                let a = analytic[pi][k];
-                let err = (fd - a).abs() / fd.abs().max(a.abs()).max(1e-7);
-                assert!(err < 1e-6 || (fd - a).abs() < 1e-10, "{loss:?}/{out_act:?} param {pi}[{k}]: fd {fd} vs {a}");
-                checked += 1;
-            }
-        }
+        let what = format!("{loss:?}/{out_act:?}");
+        let checked = check_finite_differences(&mut model, &analytic, |m| objective(m, loss, &x, &y), &what);
         assert!(checked > 50);
     }
 }
@@ -85,7 +99,6 @@ fn dense_network_gradients_match_finite_differences() {
 /// Activity penalties (Keras `activity_regularizer`): the back-propagated gradient of
 /// mean data loss + `Σ_layers (l1·Σ|a| + l2·Σa²)/batch` matches central differences in f64.
 #[test]
-#[allow(clippy::needless_range_loop)]
 fn activity_penalty_gradients_match_finite_differences() {
     let rows = 7;
     let mut model = Model::<f64>::builder(&[4])
@@ -109,24 +122,7 @@ fn activity_penalty_gradients_match_finite_differences() {
     assert!(activity > 0.0);
     model.backward(x.as_slice().unwrap(), &g, rows, Parallelism::Sequential);
     let analytic: Vec<Vec<f64>> = model.params().map(|(_, p)| p.grad.clone()).collect();
-    let ids: Vec<_> = model.select("*").unwrap();
-    let mut checked = 0;
-    for (pi, id) in ids.iter().enumerate() {
-        for k in 0..model.param(*id).value.len() {
-            let w = model.param(*id).value[k];
-            let h = 1e-6;
-            model.param_mut(*id).value[k] = w + h;
-            let up = objective(&mut model);
-            model.param_mut(*id).value[k] = w - h;
-            let down = objective(&mut model);
-            model.param_mut(*id).value[k] = w;
-            let fd = (up - down) / (2.0 * h);
-            let a = analytic[pi][k];
-            let err = (fd - a).abs() / fd.abs().max(a.abs()).max(1e-7);
-            assert!(err < 1e-6 || (fd - a).abs() < 1e-10, "param {pi}[{k}]: fd {fd} vs {a}");
-            checked += 1;
-        }
-    }
+    let checked = check_finite_differences(&mut model, &analytic, objective, "activity");
     assert_eq!(checked, 4 * 6 + 6 + 6 * 5 + 5 + 5 * 2 + 2);
     // Without the activity term the gradients differ (the penalty really enters backward).
     let mut plain = Model::<f64>::builder(&[4])
