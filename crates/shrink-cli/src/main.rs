@@ -12,6 +12,8 @@ mod manifest;
 mod ranks;
 #[cfg(feature = "mpi")]
 mod ranks_train;
+#[cfg(feature = "mpi")]
+mod ranks_units;
 mod study_out;
 mod tables;
 
