@@ -8,6 +8,7 @@ mod cmd;
 mod fit;
 mod load;
 mod manifest;
+mod progress;
 #[cfg(feature = "mpi")]
 mod ranks;
 #[cfg(feature = "mpi")]

@@ -8,7 +8,7 @@ mod plan;
 use crate::cmd::search_alphas::PathReport;
 use crate::cmd::search_report::{print_report, write_plots, write_summary, Comparison};
 use anyhow::{bail, Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 pub(crate) use plan::{changed_keys, plan, Plan};
 use shrink::penalty::Family;
 use shrink::search::{run_search_with, PathKind, SearchConfig, SearchOutcome, TrialLog};
@@ -179,14 +179,7 @@ fn search_into(
 
 /// The progress bar of a search, labelled.
 pub(crate) fn progress_bar(label: &str) -> ProgressBar {
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} trials, {elapsed} elapsed, ETA {eta}")
-            .expect("the template is valid")
-            .progress_chars("=> "),
-    );
-    bar.set_message(label.to_string());
-    bar
+    crate::progress::bar(0, label, "trials")
 }
 
 pub fn run(args: Args) -> Result<()> {
