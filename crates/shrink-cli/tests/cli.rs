@@ -739,6 +739,32 @@ fn rejects_huge_repeats_at_once_without_allocating() {
 }
 
 #[test]
+fn threads_beyond_the_cores_are_capped_and_a_huge_window_is_refused() {
+    let tmp = TempDir::new_in("cli-test", "huge_flags");
+    let (data, spec) = (noise_input_csv(&tmp), noise_input_spec(&tmp, 2, None));
+    let out = tmp.join("threads");
+    let o = shrink(os_args(&[
+        &"train",
+        &"--spec",
+        &spec,
+        &"--data",
+        &data,
+        &"--target",
+        &"y",
+        &"--threads",
+        &"20000",
+        &"--out",
+        &out,
+    ]));
+    assert_success(&o);
+    assert!(stderr(&o).contains("--threads 20000 is more than the"), "{}", stderr(&o));
+    let out = tmp.join("window");
+    let o = shrink(os_args(&[&"example", &"sunspots-lstm", &"--window", &"18446744073709551615", &"--out", &out]));
+    assert_fails(&o, &["--window", "18446744073709551615", "exceeds 268435456 inputs per sample"]);
+    assert!(!out.exists(), "a refused --window created {}", out.display());
+}
+
+#[test]
 fn rejects_zero_epochs_before_writing() {
     let tmp = TempDir::new_in("cli-test", "zero_epochs");
     assert_rejected(&tmp, &["--epochs", "0", "--repeats", "2", "--alphas", "1e-1"], Some(1), &["epochs"]);
