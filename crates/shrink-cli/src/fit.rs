@@ -1,7 +1,7 @@
 //! Training with a progress bar and writing what `train` and `fine-tune` produce.
 
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use shrink::data::Dataset;
 use shrink::model_file::SavedModel;
 use shrink::nn::Model;
@@ -21,12 +21,7 @@ struct Progress<'a> {
 
 impl<'a> Progress<'a> {
     fn new(epochs: usize, schedule: Option<&'a mut PenaltySchedule>) -> Self {
-        let bar = ProgressBar::new(epochs as u64);
-        bar.set_style(
-            ProgressStyle::with_template("training [{bar:40}] epoch {pos}/{len}, {msg} ETA {eta}")
-                .expect("the template is valid")
-                .progress_chars("=> "),
-        );
+        let bar = crate::progress::bar(epochs as u64, "training", "epochs");
         Progress { bar, schedule }
     }
 }

@@ -8,10 +8,13 @@ mod cmd;
 mod fit;
 mod load;
 mod manifest;
+mod progress;
 #[cfg(feature = "mpi")]
 mod ranks;
 #[cfg(feature = "mpi")]
 mod ranks_train;
+#[cfg(feature = "mpi")]
+mod ranks_units;
 mod study_out;
 mod tables;
 

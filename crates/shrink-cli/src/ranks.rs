@@ -8,11 +8,12 @@
 //! second thread through the `local` closure the [`Runner`] receives, which reports each unit's
 //! end over a channel. While that thread trains, the main thread polls for workers' messages
 //! (`immediate_matched_probe`) and for the channel, sleeping between polls — a quarter of a cap
-//! first, doubling up to the cap. The cap balances a worker's wait for its reply (half the cap
-//! on average) against the core the polls take (a poll costs ~15 µs of CPU on this 2-core VM):
+//! first, doubling up to the cap. The cap balances a worker's wait for its reply (half the cap on
+//! average) against the core the polls take (a poll costs ~15 µs of CPU on this 2-core VM):
 //! √(2 · 15 µs · t) for units of t seconds on average (0.39 ms for 5 ms trials: ~4% each way;
-//! 5.5 ms for 1 s trials: 0.3%), t at least the time the unit in training has taken so far. Otherwise it waits in a blocking receive. A worker's next
-//! unit is sent before its records are appended (each append is a synced write).
+//! 5.5 ms for 1 s trials: 0.3%), t at least the time the unit in training has taken so far.
+//! Otherwise it waits in a blocking receive. A worker's next unit is sent before its records are
+//! appended (each append is a synced write).
 //!
 //! Every rank parses the same command line and builds the same plan (spec, data, folds); a
 //! worker's first message is its plan's fingerprint, which must equal rank 0's, so ranks that
@@ -22,19 +23,20 @@
 //!   the next) or `E\n<error>`; a worker sends one message and then waits for the reply;
 //! - 0 → worker: `U\n<unit>` (train it) or `S` (stop).
 //!
-//! Units and records travel as exact text (floats as bit patterns or shortest round-trip), so
-//! a record is the same bits as one trained by rank 0 itself; records are appended to
-//! `trials.csv` as they arrive and the finished file is rewritten in trial order, so it is the
-//! same bytes (bar the seconds) as a one-process run. Rank 0 ends every worker with `S`
+//! Units (`ranks_units.rs`) and records travel as exact text (floats as bit patterns or shortest
+//! round-trip), so a record is the same bits as one trained by rank 0 itself; records are
+//! appended to `trials.csv` as they arrive and the finished file is rewritten in trial order, so
+//! it is the same bytes (bar the seconds) as a one-process run. Rank 0 ends every worker with `S`
 //! whatever happens (an error included), after draining a busy one's reply, so no rank waits
-//! forever. A rank that dies makes the launcher end the job (Open MPI kills every rank);
-//! trials rank 0 appended before are in `trials.csv`, and the next run resumes from them
+//! forever. A rank that dies makes the launcher end the job (Open MPI kills every rank); trials
+//! rank 0 appended before are in `trials.csv`, and the next run resumes from them
 //! (`scripts/mpi_check.sh` kills a worker to check it).
 //!
 //! `--threads` adds no trainers under mpirun (start one rank per core); successive halving
 //! (`--prune-trials halving`) trains on rank 0 alone.
 
 use crate::cmd::search::{self, Args};
+use crate::ranks_units::{decode_unit, encode_unit};
 use anyhow::{bail, Result};
 use mpi::point_to_point::{Destination, MatchedReceiveVec, Source};
 use mpi::topology::{Communicator, SimpleCommunicator};
@@ -357,49 +359,4 @@ fn train(plan: &search::Plan, unit: &str) -> Result<String, shrink::Error> {
     };
     shrink::search::run_unit(&plan.spec, &plan.config, &plan.folds, &point, &chain, &sink)?;
     lines.into_inner().map_err(|_| failed("poisoned".into()))
-}
-
-/// `l1_ratio bits|-  units|-  repeat  fold  alpha bits,…  done flags` (tab-separated).
-fn encode_unit(point: &Point, chain: &Chain) -> String {
-    let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
-    let alphas: Vec<String> = chain.alphas.iter().map(|a| a.to_bits().to_string()).collect();
-    let done: String = chain.done.iter().map(|&d| if d { '1' } else { '0' }).collect();
-    format!(
-        "{}\t{}\t{}\t{}\t{}\t{done}",
-        opt(point.l1_ratio.map(f64::to_bits)),
-        opt(point.units.map(|u| u as u64)),
-        chain.repeat,
-        chain.fold,
-        alphas.join(",")
-    )
-}
-
-fn decode_unit(text: &str) -> Option<(Point, Chain)> {
-    let f: Vec<&str> = text.split('\t').collect();
-    if f.len() != 6 {
-        return None;
-    }
-    let opt = |t: &str| if t == "-" { Some(None) } else { t.parse::<u64>().ok().map(Some) };
-    let point = Point { l1_ratio: opt(f[0])?.map(f64::from_bits), units: opt(f[1])?.map(|u| u as usize) };
-    let alphas: Vec<f64> = f[4].split(',').map(|a| a.parse().ok().map(f64::from_bits)).collect::<Option<_>>()?;
-    let done: Vec<bool> = f[5].chars().map(|c| c == '1').collect();
-    let chain = Chain { repeat: f[2].parse().ok()?, fold: f[3].parse().ok()?, alphas, done };
-    Some((point, chain))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn units_round_trip_exactly() {
-        let point = Point { l1_ratio: Some(0.1 + 0.2), units: Some(64) };
-        let chain = Chain { repeat: 2, fold: 1, alphas: vec![1e-3, 0.1 / 3.0], done: vec![true, false] };
-        let (p, c) = decode_unit(&encode_unit(&point, &chain)).unwrap();
-        assert_eq!(p, point);
-        assert_eq!((c.repeat, c.fold, c.alphas, c.done), (2, 1, chain.alphas.clone(), chain.done.clone()));
-        let (p, _) = decode_unit(&encode_unit(&Point::default(), &chain)).unwrap();
-        assert_eq!(p, Point::default());
-        assert!(decode_unit("1\t2").is_none());
-    }
 }

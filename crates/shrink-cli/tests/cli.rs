@@ -715,6 +715,56 @@ fn rejects_zero_repeats_and_zero_threads() {
 }
 
 #[test]
+fn rejects_huge_repeats_at_once_without_allocating() {
+    // These once grew to gigabytes listing 10^12 fits before the first one trained.
+    let tmp = TempDir::new_in("cli-test", "huge_repeats");
+    let needles = ["configurations × repeats × folds", "at most 10 000 000 fits", "1000000000000"];
+    assert_rejected(&tmp, &["--repeats", "1000000000000", "--alphas", "1e-1"], Some(1), &needles);
+    for example in
+        [&["digits-cnn"][..], &["sunspots-lstm"], &["breast-cancer"], &["breast-cancer", "--repeats", "1", "--folds"]]
+    {
+        let out = tmp.join(&example.join("-"));
+        let mut args = vec!["example"];
+        args.extend(example);
+        if example.len() == 1 {
+            args.push("--repeats");
+        }
+        args.extend(["1000000000000", "--out", out.to_str().unwrap()]);
+        let o = shrink(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(needles.iter().all(|n| err.contains(n)) && err.contains("--repeats"), "{args:?}: {err}");
+        assert!(!out.exists(), "{args:?} created {}", out.display());
+    }
+}
+
+#[test]
+fn threads_beyond_the_cores_are_capped_and_a_huge_window_is_refused() {
+    let tmp = TempDir::new_in("cli-test", "huge_flags");
+    let (data, spec) = (noise_input_csv(&tmp), noise_input_spec(&tmp, 2, None));
+    let out = tmp.join("threads");
+    let o = shrink(os_args(&[
+        &"train",
+        &"--spec",
+        &spec,
+        &"--data",
+        &data,
+        &"--target",
+        &"y",
+        &"--threads",
+        &"20000",
+        &"--out",
+        &out,
+    ]));
+    assert_success(&o);
+    assert!(stderr(&o).contains("--threads 20000 is more than the"), "{}", stderr(&o));
+    let out = tmp.join("window");
+    let o = shrink(os_args(&[&"example", &"sunspots-lstm", &"--window", &"18446744073709551615", &"--out", &out]));
+    assert_fails(&o, &["--window", "18446744073709551615", "exceeds 268435456 inputs per sample"]);
+    assert!(!out.exists(), "a refused --window created {}", out.display());
+}
+
+#[test]
 fn rejects_zero_epochs_before_writing() {
     let tmp = TempDir::new_in("cli-test", "zero_epochs");
     assert_rejected(&tmp, &["--epochs", "0", "--repeats", "2", "--alphas", "1e-1"], Some(1), &["epochs"]);

@@ -206,6 +206,7 @@ impl CaseStudyConfig {
         for &a in config.alphas.iter().chain([&config.reference_alpha]) {
             config.family.at(a)?;
         }
+        Plan::new(arms(config), config.repeats, config.threads.max(1)).check()?;
         FitConfig { batch_size: config.batch_size, threads: config.threads, ..FitConfig::default() }.validate()
     }
 }

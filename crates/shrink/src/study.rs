@@ -59,6 +59,25 @@ impl Plan {
         Plan { arms, repeats, folds: 1, threads }
     }
 
+    /// Checks the counts before anything is allocated: repeats, folds and threads ≥ 1, and at
+    /// most [`MAX_TRIALS`](crate::search::run::MAX_TRIALS) fits in all (arms × repeats × folds).
+    pub fn check(&self) -> Result<(), Error> {
+        for (name, value) in [("repeats", self.repeats), ("folds", self.folds), ("threads", self.threads)] {
+            if value == 0 {
+                return Err(Error::invalid(name, "≥ 1", 0));
+            }
+        }
+        let fits = self.arms.len().checked_mul(self.repeats).and_then(|f| f.checked_mul(self.folds));
+        if fits.is_none_or(|f| f > crate::search::run::MAX_TRIALS) {
+            return Err(Error::invalid(
+                "configurations × repeats × folds",
+                "at most 10 000 000 fits",
+                format!("{} × {} × {}", self.arms.len(), self.repeats, self.folds),
+            ));
+        }
+        Ok(())
+    }
+
     /// Every trial, arm by arm, then repeat, then fold.
     pub fn trials(&self) -> Vec<Trial> {
         (0..self.arms.len())
@@ -75,11 +94,7 @@ impl Plan {
         fit: impl Fn(&Arm, Trial) -> Result<R, Error> + Sync,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Vec<(Trial, R)>, Error> {
-        for (name, value) in [("repeats", self.repeats), ("folds", self.folds), ("threads", self.threads)] {
-            if value == 0 {
-                return Err(Error::invalid(name, "≥ 1", 0));
-            }
-        }
+        self.check()?;
         let trials = self.trials();
         let done = AtomicUsize::new(0);
         let results = run_trials(
@@ -193,5 +208,14 @@ mod tests {
         let e = plan.run(|_, t| if t.arm == 1 { Err(Error::invalid("x", "y", 1)) } else { Ok(()) }, &|_, _| {});
         assert!(e.is_err());
         assert!(Plan { repeats: 0, ..plan }.run(|_, _| Ok(()), &|_, _| {}).is_err());
+    }
+
+    #[test]
+    fn huge_counts_are_refused_before_the_trials_are_listed() {
+        let plan = Plan { arms: vec![Arm::new("a", 0.0); 7], repeats: 1_000_000_000_000, folds: 1, threads: 1 };
+        let e = plan.run(|_, _| Ok(()), &|_, _| {}).unwrap_err().to_string();
+        assert!(e.contains("configurations × repeats × folds") && e.contains("7 × 1000000000000 × 1"), "{e}");
+        assert!(Plan { repeats: 2, folds: usize::MAX, ..plan.clone() }.check().is_err());
+        assert!(Plan { repeats: 10, ..plan }.check().is_ok());
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::study_out::Outputs;
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+
 use shrink::case_study::{self, CaseStudy, CaseStudyConfig};
 use shrink::data::{Pipeline, Scaling, TargetTask};
 use shrink::penalty::Family;
@@ -126,13 +126,7 @@ pub fn run(args: Args) -> Result<()> {
     let manifest = crate::manifest::Manifest::read(args.data.iter().chain(&args.test).map(PathBuf::as_path))?;
     let _lock = crate::study_out::claim(&args.out, args.force)?;
     let fits = case_study::fits_to_train(&config);
-    let bar = ProgressBar::new(fits as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} fits, {elapsed} elapsed, ETA {eta}")
-            .expect("the template is valid")
-            .progress_chars("=> "),
-    );
-    bar.set_message("case study");
+    let bar = crate::progress::bar(fits as u64, "case study", "fits");
     let study = case_study::run(&config, &data, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
 

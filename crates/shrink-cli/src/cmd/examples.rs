@@ -2,8 +2,8 @@
 //! convolutional and a recurrent network (and `breast-cancer`, in `examples_breast.rs`), with data sets compiled into the binary.
 
 use crate::study_out::{cell, Outputs};
-use anyhow::{bail, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use anyhow::{bail, Context, Result};
+use indicatif::ProgressBar;
 use ndarray::{Array1, Array2, Axis, Slice};
 use shrink::data::series::SeriesSpec;
 use shrink::data::{read_csv_bytes, shuffle_split, Scaler, Scaling};
@@ -102,14 +102,7 @@ pub fn run(example: Example) -> Result<()> {
 }
 
 pub(crate) fn progress(total: usize, what: &str) -> ProgressBar {
-    let bar = ProgressBar::new(total as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} fits, ETA {eta}")
-            .expect("the template is valid")
-            .progress_chars("=> "),
-    );
-    bar.set_message(what.to_string());
-    bar
+    crate::progress::bar(total as u64, what, "fits")
 }
 
 pub(crate) fn check_counts(counts: &[(&str, usize)]) -> Result<()> {
@@ -139,9 +132,10 @@ fn digits(args: DigitsArgs) -> Result<()> {
     let (train, test) = shuffle_split(&data, 0.3, 0)?;
     // Pixels 0–16 → [0, 1], fitted on train; labels one-hot for the 10 softmax units.
     let fold = Fold::encode(Scaling::MinMax, Loss::CategoricalCrossEntropy, 10, &train, &test)?;
-    let _lock = crate::study_out::claim(&out, args.common.force)?;
     let arms = args.alphas.iter().map(|&a| Arm::new(if a == 0.0 { "none".to_string() } else { a.to_string() }, a));
     let plan = Plan::new(arms.collect(), args.repeats, args.common.threads());
+    plan.check().context("--repeats")?;
+    let _lock = crate::study_out::claim(&out, args.common.force)?;
     let bar = progress(plan.trials().len(), "digits-cnn");
     let fit = |arm: &Arm, trial: Trial| -> Result<DigitsFit, shrink::Error> {
         let conv = |filters| {
@@ -267,6 +261,10 @@ fn sunspots(args: SunspotsArgs) -> Result<()> {
     if series.len() < w.saturating_add(10) {
         bail!("--window {w} leaves too few windows in {} years", series.len());
     }
+    let arms =
+        SUNSPOT_CONFIGS.iter().map(|(name, role, _)| Arm::new(*name, if role.is_empty() { 0.0 } else { args.alpha }));
+    let plan = Plan::new(arms.collect(), args.repeats, args.common.threads());
+    plan.check().context("--repeats")?;
     let _lock = crate::study_out::claim(&out, args.common.force)?;
     // Supervised windows: years t−w … t−1 predict year t; the first 2/3 of windows train.
     let windows = stage.windows(&table, true)?;
@@ -287,9 +285,6 @@ fn sunspots(args: SunspotsArgs) -> Result<()> {
     let rows = |a: &Array2<f32>, r: Slice| a.slice_axis(Axis(0), r).to_owned();
     let (xtr, ytr) = (rows(&x, Slice::from(..n_train)), rows(&y, Slice::from(..n_train)));
     let xte = rows(&x, Slice::from(n_train..));
-    let arms =
-        SUNSPOT_CONFIGS.iter().map(|(name, role, _)| Arm::new(*name, if role.is_empty() { 0.0 } else { args.alpha }));
-    let plan = Plan::new(arms.collect(), args.repeats, args.common.threads());
     let bar = progress(plan.trials().len(), "sunspots-lstm");
     let rmse = |model: &mut Model<f32>, x: &Array2<f32>, truth: ArrayRef| -> Result<f64, shrink::Error> {
         let pred = model.predict(x.view(), 256)?;

@@ -128,20 +128,21 @@ pub fn breast_cancer(args: BreastArgs) -> Result<()> {
     for &a in &alphas {
         family.at(a).map_err(|e| anyhow::anyhow!("--alphas {a}: {e}"))?;
     }
-    let _lock = crate::study_out::claim(&out, args.common.force)?;
-    let names = train.feature_names.clone();
     let threads = args.common.threads();
-
-    // Cross-validation: repeat r deals stratified folds with seed r and seeds every fit with r.
-    let labels = train.y.to_vec();
-    let assignments: Vec<Vec<usize>> =
-        (0..args.repeats).map(|r| stratified_kfold(&labels, args.folds, r as u64)).collect::<Result<_, _>>()?;
     let cv_plan = Plan {
         arms: alphas.iter().map(|&a| Arm::new("cv", a)).collect(),
         repeats: args.repeats,
         folds: args.folds,
         threads,
     };
+    cv_plan.check().context("--repeats, --folds")?;
+    let _lock = crate::study_out::claim(&out, args.common.force)?;
+    let names = train.feature_names.clone();
+
+    // Cross-validation: repeat r deals stratified folds with seed r and seeds every fit with r.
+    let labels = train.y.to_vec();
+    let assignments: Vec<Vec<usize>> =
+        (0..args.repeats).map(|r| stratified_kfold(&labels, args.folds, r as u64)).collect::<Result<_, _>>()?;
     let cv_trials = cv_plan.trials().len();
     let bar = progress(cv_trials + 2 * args.repeats, "breast-cancer");
     let cv = |arm: &Arm, t: Trial| -> Result<([f64; 4], String), shrink::Error> {
