@@ -63,6 +63,17 @@ def interrupt_after(seconds):
     return timer
 
 
+def interrupted_within(fit, after, limit=3.0):
+    """Runs `fit()` with a SIGINT `after` seconds in; asserts it raised KeyboardInterrupt within `limit`."""
+    timer = interrupt_after(after)
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        fit()
+    elapsed = time.monotonic() - start
+    timer.join()
+    assert elapsed < limit, elapsed
+
+
 @pytest.mark.skipif(os.name != "posix", reason="SIGINT from a thread")
 @pytest.mark.parametrize("threads", [1, 2])
 def test_ctrl_c_stops_a_fit_between_batches(threads):
@@ -70,21 +81,12 @@ def test_ctrl_c_stops_a_fit_between_batches(threads):
     est = shrink.MLPClassifier(hidden_layer_sizes=(32,), epochs=5, random_state=0, threads=threads).fit(X, y)
     before = params(est)
     est.set_params(epochs=1_000_000)  # hours: only the interrupt ends it
-    timer = interrupt_after(0.3)
-    start = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        est.fit(X, y)
-    elapsed = time.monotonic() - start
-    timer.join()
-    assert elapsed < 3.0, elapsed
+    interrupted_within(lambda: est.fit(X, y), after=0.3)
     # The estimator is as before the fit: the old model, untouched.
     assert all(np.array_equal(a, b) for a, b in zip(params(est), before))
     assert est.n_iter_ == 5
     fresh = clone(est)
-    timer = interrupt_after(0.3)
-    with pytest.raises(KeyboardInterrupt):
-        fresh.fit(X, y)
-    timer.join()
+    interrupted_within(lambda: fresh.fit(X, y), after=0.3)
     with pytest.raises(NotFittedError):
         fresh.predict(X)
     assert not hasattr(fresh, "n_features_in_") and not hasattr(fresh, "coefs_")
@@ -97,13 +99,7 @@ def test_ctrl_c_stops_a_fit_between_batches(threads):
 def test_ctrl_c_stops_a_search(threads):
     X, y = two_classes(n=300, d=5)
     est = shrink.MLPClassifierCV(hidden_layer_sizes=(32,), epochs=200_000, n_alphas=5, cv=3, threads=threads)
-    timer = interrupt_after(0.5)
-    start = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        est.fit(X, y)
-    elapsed = time.monotonic() - start
-    timer.join()
-    assert elapsed < 3.0, elapsed
+    interrupted_within(lambda: est.fit(X, y), after=0.5)
     assert not hasattr(est, "alpha_") and not hasattr(est, "cv_results_")
     with pytest.raises(NotFittedError):
         est.predict(X)

@@ -743,19 +743,7 @@ fn threads_beyond_the_cores_are_capped_and_a_huge_window_is_refused() {
     let tmp = TempDir::new_in("cli-test", "huge_flags");
     let (data, spec) = (noise_input_csv(&tmp), noise_input_spec(&tmp, 2, None));
     let out = tmp.join("threads");
-    let o = shrink(os_args(&[
-        &"train",
-        &"--spec",
-        &spec,
-        &"--data",
-        &data,
-        &"--target",
-        &"y",
-        &"--threads",
-        &"20000",
-        &"--out",
-        &out,
-    ]));
+    let o = train(&spec, &data, "y", &out, &["--threads", "20000"]);
     assert_success(&o);
     assert!(stderr(&o).contains("--threads 20000 is more than the"), "{}", stderr(&o));
     let out = tmp.join("window");
