@@ -168,8 +168,24 @@ fn proximal_and_decoupled_steps_allocate_nothing_after_the_first_batch() {
         assert_step_allocation_free(&format!("proximal dense, {optimizer:?}"), |rows| {
             let (x, y) = moons(rows);
             let model = Model::<f32>::builder(&[2])
-                .layer(Dense::new(32).activation(Activation::Relu).kernel_penalty(prox))
-                .layer(Dense::new(8).activation(Activation::Tanh).kernel_penalty(decoupled))
+                .layer(Dense::new(32).activation(Activation::Relu).kernel_penalty(prox.clone()))
+                .layer(Dense::new(8).activation(Activation::Tanh).kernel_penalty(decoupled.clone()))
+                .layer(Dense::new(1).activation(Activation::Sigmoid))
+                .build(0)
+                .unwrap();
+            allocations(model, Loss::BinaryCrossEntropy, &optimizer, &x, &y)
+        });
+        // Row factors are applied row by row without cloning them.
+        assert_step_allocation_free(&format!("row-factor dense, {optimizer:?}"), |rows| {
+            let (x, y) = moons(rows);
+            let model = Model::<f32>::builder(&[2])
+                .layer(
+                    Dense::new(32)
+                        .activation(Activation::Relu)
+                        .kernel_penalty(prox.clone())
+                        .kernel_row_factors(vec![1.0, 0.5]),
+                )
+                .layer(Dense::new(8).activation(Activation::Tanh).kernel_penalty(decoupled.clone()))
                 .layer(Dense::new(1).activation(Activation::Sigmoid))
                 .build(0)
                 .unwrap();
