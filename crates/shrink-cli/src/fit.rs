@@ -129,7 +129,7 @@ pub(crate) fn weights_table(model: &Model<f32>, keep: impl Fn(&str) -> bool) -> 
         table.push_row([
             w.name.clone(),
             format!("{:?}", w.shape),
-            p.penalty.map_or("none".to_string(), |p| p.to_string()),
+            p.penalty.as_ref().map_or("none".to_string(), |p| p.to_string()),
             format!("{:.4}", w.l1),
             format!("{:.4}", w.l2),
             format!("{:.4}", w.max_abs),

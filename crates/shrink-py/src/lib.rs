@@ -463,7 +463,7 @@ impl Fitted {
             .zip(self.saved.model.params())
             .map(|(w, (_, p))| {
                 let mut v = serde_json::to_value(w).unwrap_or_default();
-                v["penalty"] = p.penalty.map_or("none".to_string(), |p| p.to_string()).into();
+                v["penalty"] = p.penalty.as_ref().map_or("none".to_string(), |p| p.to_string()).into();
                 v
             })
             .collect();

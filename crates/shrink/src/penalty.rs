@@ -38,6 +38,15 @@
 //!
 //! In every mode the reported loss includes the full penalty value.
 //!
+//! # Row factors
+//! A penalty may carry per-row factors (glmnet's `penalty.factor`, [`Penalty::with_row_factors`]):
+//! row `r` of the parameter read as a matrix (for a Dense kernel `[in, out]`, input feature `r`)
+//! is penalized with every strength times `factor[r]`; 0 leaves the row unpenalized. They are
+//! checked finite and ≥ 0 when made, and their count against the parameter's rows wherever the
+//! penalty is attached (build, `set_penalty`, load). Scaling ([`Penalty::scaled`]) keeps them.
+//! They have no text form: specs and files write them as the Dense option
+//! `kernel_row_factors = [..]`, beside the penalty's text or table form.
+//!
 //! ## Converting alphas between modes and libraries
 //! The strengths mean the same objective in every mode; only the optimization differs.
 //! PyTorch `weight_decay = wd` (coupled) is `l2 = wd/2` in gradient mode; PyTorch `AdamW(weight_decay = wd)`
@@ -48,6 +57,7 @@
 
 mod apply;
 mod family;
+mod rows;
 pub mod text;
 
 pub(crate) use apply::check_row_factors;
@@ -56,6 +66,7 @@ pub use family::{Family, FamilyKind};
 use crate::prox::{self, Groups};
 use crate::Float;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// A rejected penalty strength.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -94,6 +105,10 @@ pub enum PenaltyError {
     /// or not finite.
     #[error("penalty factor must be finite and ≥ 0, got {0}")]
     InvalidFactor(f64),
+    /// Row factors combined with column groups (a column spans every row, so it has no single
+    /// factor).
+    #[error("row penalty factors cannot be combined with column groups (groups = columns)")]
+    RowFactorsWithColumnGroups,
 }
 
 /// How a penalty acts on training; see the module documentation.
@@ -120,11 +135,14 @@ impl PenaltyMode {
     }
 }
 
-/// L1, L2 and group strengths of one penalty and how it is applied, validated on construction.
+/// L1, L2 and group strengths of one penalty, how it is applied and its optional per-row
+/// factors, validated on construction.
 ///
 /// Written in specs and flags either as text (`"l1:1e-3@proximal"`, see [`text`]) or as a
-/// table (`{ l1 = 1e-3, mode = "proximal" }`); files store the table form.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+/// table (`{ l1 = 1e-3, mode = "proximal" }`); files store the table form. Neither form holds
+/// the row factors (see the module documentation): serializing writes the strengths and mode
+/// only. Cloning is cheap: the factors are shared.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(into = "RawPenalty")]
 pub struct Penalty {
     l1: f64,
@@ -132,6 +150,7 @@ pub struct Penalty {
     group: f64,
     groups: Groups,
     mode: PenaltyMode,
+    row_factors: Option<Arc<[f64]>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -214,7 +233,7 @@ fn check(parameter: &'static str, value: f64) -> Result<f64, PenaltyError> {
 impl Penalty {
     /// No penalty; the same as not attaching one.
     pub const NONE: Penalty =
-        Penalty { l1: 0.0, l2: 0.0, group: 0.0, groups: Groups::Rows, mode: PenaltyMode::Gradient };
+        Penalty { l1: 0.0, l2: 0.0, group: 0.0, groups: Groups::Rows, mode: PenaltyMode::Gradient, row_factors: None };
 
     /// `alpha·Σ|w|` (Keras `L1(alpha)`); drives weights towards zero at a constant rate.
     pub fn l1(alpha: f64) -> Result<Self, PenaltyError> {
@@ -264,7 +283,10 @@ impl Penalty {
 
     /// This penalty with its group strength set to `g` over `groups`.
     pub fn with_group(self, g: f64, groups: Groups) -> Result<Self, PenaltyError> {
-        Penalty { group: check("group", g)?, groups, ..self }.with_mode(self.mode)
+        let mode = self.mode;
+        let p = Penalty { group: check("group", g)?, groups, ..self };
+        p.check_factors_fit_groups()?;
+        p.with_mode(mode)
     }
 
     /// This penalty applied in `mode`; `decoupled` needs `l1 = 0` and `group = 0`.
@@ -275,8 +297,8 @@ impl Penalty {
         Ok(Penalty { mode, ..self })
     }
 
-    /// Every strength times `factor` (finite, ≥ 0: per-row penalty factors, an alpha's
-    /// multiplier), mode and grouping kept.
+    /// Every strength times `factor` (finite, ≥ 0: an alpha's multiplier), mode, grouping and
+    /// row factors kept.
     pub fn scaled(&self, factor: f64) -> Result<Penalty, PenaltyError> {
         if !(factor.is_finite() && factor >= 0.0) {
             return Err(PenaltyError::InvalidFactor(factor));
@@ -286,13 +308,8 @@ impl Penalty {
             l1: scale(self.l1, "l1")?,
             l2: scale(self.l2, "l2")?,
             group: scale(self.group, "group")?,
-            ..*self
+            ..self.clone()
         })
-    }
-
-    /// [`Penalty::scaled`] by a factor already checked finite and ≥ 0 (the step's hot path).
-    fn scaled_unchecked(&self, factor: f64) -> Penalty {
-        Penalty { l1: self.l1 * factor, l2: self.l2 * factor, group: self.group * factor, ..*self }
     }
 
     /// How the penalty is applied.
@@ -331,8 +348,18 @@ impl Penalty {
         self.value_shaped(weights, &[weights.len()])
     }
 
-    /// The penalty's value on `weights` of shape `shape`, accumulated in `f64`.
+    /// The penalty's value on `weights` of shape `shape` (row factors included), accumulated
+    /// in `f64`.
+    ///
+    /// # Panics
+    /// If the row factors do not match the rows of `shape`.
     pub fn value_shaped<F: Float>(&self, weights: &[F], shape: &[usize]) -> f64 {
+        let mut total = 0.0;
+        self.for_each_block(weights.len(), shape, |pen, range, shape| total += pen.block_value(&weights[range], shape));
+        total
+    }
+
+    fn block_value<F: Float>(&self, weights: &[F], shape: &[usize]) -> f64 {
         // The same sums in the same order as the step's `accumulate_shaped`, so that a fit and
         // an evaluation of the same weights report the same penalty to the last bit.
         let (abs, sq) = penalty_sums(weights);
@@ -356,12 +383,21 @@ impl Penalty {
 
     /// Adds the gradient terms of this penalty's mode to `grad` (gradient mode: all of them;
     /// proximal: the L2 term; decoupled: none) and returns the full value, in one pass over the
-    /// weights for L1/L2 (the step's hot path).
+    /// weights for L1/L2 (the step's hot path); row factors included.
     ///
     /// # Panics
-    /// If `weights` and `grad` differ in length.
+    /// If `weights` and `grad` differ in length, or the row factors do not match the rows of
+    /// `shape`.
     pub fn accumulate_shaped<F: Float>(&self, weights: &[F], grad: &mut [F], shape: &[usize]) -> f64 {
         assert_eq!(weights.len(), grad.len());
+        let mut total = 0.0;
+        self.for_each_block(weights.len(), shape, |pen, range, shape| {
+            total += pen.block_accumulate(&weights[range.clone()], &mut grad[range], shape)
+        });
+        total
+    }
+
+    fn block_accumulate<F: Float>(&self, weights: &[F], grad: &mut [F], shape: &[usize]) -> f64 {
         let (l1, two_l2) = match self.mode {
             PenaltyMode::Gradient => (self.l1, 2.0 * self.l2),
             PenaltyMode::Proximal => (0.0, 2.0 * self.l2),
@@ -374,12 +410,22 @@ impl Penalty {
         self.l1 * abs + self.l2 * sq + self.group_value(weights, shape)
     }
 
-    /// Work to do on the weights before the optimizer's update: decoupled decay with learning
-    /// rate `lr` (nothing in the other modes).
+    /// [`Penalty::before_update_shaped`] of a 1-D parameter.
     pub fn before_update<F: Float>(&self, weights: &mut [F], lr: f64) {
-        if self.mode == PenaltyMode::Decoupled && self.l2 != 0.0 {
-            prox::decoupled_shrink(weights, lr, self.l2);
+        self.before_update_shaped(weights, lr, &[weights.len()])
+    }
+
+    /// Work to do on the weights of shape `shape` before the optimizer's update: decoupled
+    /// decay with learning rate `lr`, row factors included (nothing in the other modes).
+    pub fn before_update_shaped<F: Float>(&self, weights: &mut [F], lr: f64, shape: &[usize]) {
+        if self.mode != PenaltyMode::Decoupled || self.l2 == 0.0 {
+            return;
         }
+        self.for_each_block(weights.len(), shape, |pen, range, _| {
+            if pen.l2 != 0.0 {
+                prox::decoupled_shrink(&mut weights[range], lr, pen.l2)
+            }
+        });
     }
 
     /// True when [`Penalty::after_update`] has work to do (proximal mode with L1 or group).
@@ -390,10 +436,17 @@ impl Penalty {
     /// The proximal steps after the optimizer's update, with the per-coordinate `steps` it used:
     /// soft-thresholding by `step·l1`, then group soft-thresholding by `step·group` (together the
     /// exact proximal operator of the sparse group lasso). Nothing outside proximal mode.
+    /// Row factors included.
     pub fn after_update<F: Float>(&self, weights: &mut [F], steps: &[F], shape: &[usize]) {
         if !self.is_proximal() {
             return;
         }
+        self.for_each_block(weights.len(), shape, |pen, range, shape| {
+            pen.block_after_update(&mut weights[range.clone()], &steps[range], shape)
+        });
+    }
+
+    fn block_after_update<F: Float>(&self, weights: &mut [F], steps: &[F], shape: &[usize]) {
         if self.l1 != 0.0 {
             prox::soft_threshold(weights, steps, F::of(self.l1));
         }

@@ -191,12 +191,13 @@ mod tests {
         let scaler = Scaler::fit(Scaling::Standard, x.view()).unwrap();
         let features: Vec<String> = (0..4).map(|i| format!("x{i}")).collect();
         let l1 = crate::Penalty::l1(1e-3).unwrap();
-        model.set_penalty("dense_0.kernel", Some(l1)).unwrap();
-        model.layers_mut()[0].params_mut()[0].row_factors = Some(vec![0.0, 1.0, 2.0, 3.0]);
+        model.set_penalty("dense_0.kernel", Some(l1.clone())).unwrap();
+        model.layers_mut()[0].params_mut()[0].set_row_factors(Some(vec![0.0, 1.0, 2.0, 3.0])).unwrap();
         let mut saved = SavedModel::numeric(spec, scaler, &features, "y", model).unwrap();
         let (mut pruned, report) = prune(&saved).unwrap();
         let kernel = &pruned.model.layers()[0].params()[0];
-        assert_eq!((kernel.penalty, kernel.row_factors.as_deref()), (Some(l1), Some([0.0, 2.0, 3.0].as_slice())));
+        let strengths = kernel.penalty.as_ref().map(crate::Penalty::without_row_factors);
+        assert_eq!((strengths, kernel.row_factors()), (Some(l1), Some([0.0, 2.0, 3.0].as_slice())));
         assert_eq!(report.removed_inputs, ["x1"]);
         assert_eq!(report.removed_units, [("dense_0".to_string(), vec![2, 4]), ("dense_1".to_string(), vec![0])]);
         assert_eq!(pruned.features(), ["x0", "x2", "x3"]);

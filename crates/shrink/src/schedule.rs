@@ -117,7 +117,7 @@ impl PenaltySchedule {
         for alpha in alphas {
             let penalty = Some(family.at(alpha)?);
             for &id in &params {
-                model.param(id).check_penalty(penalty)?;
+                model.param(id).check_penalty(penalty.as_ref())?;
             }
         }
         Ok(PenaltySchedule { params, family, schedule, records: Vec::new(), current: 0.0 })
@@ -134,7 +134,7 @@ impl<F: Float> Callback<F> for PenaltySchedule {
         self.current = self.schedule.alpha_at(epoch - 1);
         let penalty = self.family.at(self.current)?;
         for &id in &self.params {
-            model.param_mut(id).set_penalty(Some(penalty))?;
+            model.param_mut(id).set_penalty(Some(penalty.clone()))?;
         }
         Ok(())
     }

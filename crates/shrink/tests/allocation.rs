@@ -181,8 +181,19 @@ fn proximal_and_decoupled_steps_allocate_nothing_after_the_first_batch() {
     ] {
         assert_step_allocation_free(&format!("proximal dense, {optimizer:?}"), |rows| {
             let hidden = [
-                Dense::new(32).activation(Activation::Relu).kernel_penalty(prox),
-                Dense::new(8).activation(Activation::Tanh).kernel_penalty(decoupled),
+                Dense::new(32).activation(Activation::Relu).kernel_penalty(prox.clone()),
+                Dense::new(8).activation(Activation::Tanh).kernel_penalty(decoupled.clone()),
+            ];
+            moons_allocations(rows, hidden, &optimizer)
+        });
+        // Row factors are applied row by row without cloning them.
+        assert_step_allocation_free(&format!("row-factor dense, {optimizer:?}"), |rows| {
+            let hidden = [
+                Dense::new(32)
+                    .activation(Activation::Relu)
+                    .kernel_penalty(prox.clone())
+                    .kernel_row_factors(vec![1.0, 0.5]),
+                Dense::new(8).activation(Activation::Tanh).kernel_penalty(decoupled.clone()),
             ];
             moons_allocations(rows, hidden, &optimizer)
         });

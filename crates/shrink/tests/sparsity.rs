@@ -150,7 +150,7 @@ fn row_factors_give_the_weighted_lasso() {
     let reference = lasso_cd(&x, &y, 0.1, &factors);
     let penalty = Penalty::l1(0.2).unwrap().with_mode(PenaltyMode::Proximal).unwrap();
     let mut model = Model::<f64>::builder(&[8])
-        .layer(Dense::new(1).kernel_penalty(penalty).kernel_row_factors(factors))
+        .layer(Dense::new(1).kernel_penalty(penalty.clone()).kernel_row_factors(factors))
         .build(3)
         .unwrap();
     full_batch_sgd(&mut model, &x, &y, 0.05, 3000);
@@ -161,8 +161,9 @@ fn row_factors_give_the_weighted_lasso() {
         assert!((a - b).abs() < 1e-7, "coefficient {j}: {a} vs {b}");
     }
     for bad in [vec![1.0; 7], vec![1.0, -1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], vec![f64::NAN; 8]] {
-        let built =
-            Model::<f64>::builder(&[8]).layer(Dense::new(1).kernel_penalty(penalty).kernel_row_factors(bad)).build(0);
+        let built = Model::<f64>::builder(&[8])
+            .layer(Dense::new(1).kernel_penalty(penalty.clone()).kernel_row_factors(bad))
+            .build(0);
         assert!(built.is_err());
     }
 }

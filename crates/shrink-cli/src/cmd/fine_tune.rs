@@ -64,7 +64,7 @@ pub(crate) fn fine_tune(args: FineTuneArgs) -> Result<()> {
         state.restore(&mut trainer, &saved.model)?;
     }
     for (param, penalty) in &penalties {
-        saved.model.set_penalty(param, Some(*penalty)).with_context(|| format!("--penalty {param}"))?;
+        saved.model.set_penalty(param, Some(penalty.clone())).with_context(|| format!("--penalty {param}"))?;
     }
     refuse_run_outputs(&args.run.out, &saved.spec.metrics, args.run.force)?;
     let target = args.input.target.clone().unwrap_or_else(|| saved.target().to_owned());

@@ -58,7 +58,10 @@ pub(crate) fn inspect(args: InspectArgs) -> Result<()> {
             .filter(|(w, _)| keep(&w.name))
             .map(|(w, (_, p))| {
                 let mut v = serde_json::to_value(&w).expect("a weight report serializes");
-                v["penalty"] = serde_json::to_value(p.penalty).expect("a penalty serializes");
+                v["penalty"] = serde_json::to_value(
+                    p.penalty.as_ref().filter(|pen| !pen.is_zero() || pen.row_factors().is_none()),
+                )
+                .expect("a penalty serializes");
                 v
             })
             .collect();

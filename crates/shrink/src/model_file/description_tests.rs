@@ -221,11 +221,11 @@ fn builders_and_configs_describe_the_same_layer() {
 fn penalties_set_after_build_are_described() {
     let mut model = spec_of(NETWORKS[2].0, NETWORKS[2].1).build_model().unwrap();
     let p = Penalty::l1(2e-3).unwrap();
-    model.set_penalty("lstm_0.recurrent_kernel", Some(p)).unwrap();
+    model.set_penalty("lstm_0.recurrent_kernel", Some(p.clone())).unwrap();
     model.set_penalty("conv1d_0.kernel", None).unwrap();
     let configs = model.layer_configs();
     let (LayerConfig::Conv1d(conv), LayerConfig::Lstm(lstm)) = (&configs[0], &configs[3]) else { panic!("kinds") };
-    assert_eq!((conv.kernel_penalty, lstm.recurrent_penalty), (None, Some(p)));
+    assert_eq!((conv.kernel_penalty.clone(), lstm.recurrent_penalty.clone()), (None, Some(p)));
 }
 
 #[test]
@@ -340,7 +340,7 @@ fn format_1_files_keep_their_penalties_and_row_factors_from_the_metadata() {
     let spec = spec_of(NETWORKS[0].0, NETWORKS[0].1);
     let mut model = spec.build_model().unwrap();
     let l2 = Penalty::l2(5e-3).unwrap();
-    model.set_penalty("dense_1.kernel", Some(l2)).unwrap();
+    model.set_penalty("dense_1.kernel", Some(l2.clone())).unwrap();
     saved(spec.clone(), model).save(&new, None, false).unwrap();
     // What format 1 wrote: the caller's spec (without the penalty set after build), the
     // penalties in force and the row factors beside it.
@@ -354,7 +354,7 @@ fn format_1_files_keep_their_penalties_and_row_factors_from_the_metadata() {
     let (loaded, _) = SavedModel::load(&old).unwrap();
     let param = |name: &str| loaded.model.param(loaded.model.select(name).unwrap()[0]).clone();
     assert_eq!(param("dense_1.kernel").penalty, Some(l2));
-    assert_eq!(param("dense_0.kernel").row_factors, Some(vec![0.5; 3]));
+    assert_eq!(param("dense_0.kernel").row_factors(), Some([0.5; 3].as_slice()));
     std::fs::remove_dir_all(d).unwrap();
 }
 

@@ -68,8 +68,15 @@ impl SavedModel {
         }
         let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> =
             self.model.params().map(|(name, p)| (name, p.shape.clone(), bytes_of(&p.value))).collect();
-        let penalties: BTreeMap<String, Penalty> =
-            self.model.params().filter_map(|(name, p)| p.penalty.map(|pen| (name, pen))).collect();
+        let penalties: BTreeMap<String, Penalty> = self
+            .model
+            .params()
+            .filter_map(|(name, p)| {
+                // Row factors alone (no strengths) are no penalty here, as before they moved into it.
+                let only_factors = |pen: &Penalty| pen.is_zero() && pen.row_factors().is_some();
+                p.penalty.as_ref().filter(|pen| !only_factors(pen)).map(|pen| (name, pen.without_row_factors()))
+            })
+            .collect();
         let json = |v: &dyn erased::Json| v.to_json();
         let mut meta = HashMap::from([
             ("format".to_string(), format!("shrink {FORMAT_VERSION}")),
@@ -231,12 +238,16 @@ fn apply_legacy_settings(path: &Path, meta: &HashMap<String, String>, model: &mu
     let names: Vec<String> = model.params().map(|(n, _)| n).collect();
     for (name, id) in names.iter().zip(model.select("*")?) {
         let p = model.param_mut(id);
-        p.penalty = penalties.get(name).copied();
-        p.row_factors = factors.get(name).cloned();
-        if let Some(f) = &p.row_factors {
-            let rows = crate::prox::matrix_dims(p.value.len(), &p.shape).0;
-            crate::nn::check_row_factors(f, rows, p.penalty)
+        p.penalty = penalties.get(name).cloned();
+        if let Some(f) = factors.get(name) {
+            let penalty = p.penalty.clone().unwrap_or(Penalty::NONE);
+            let penalty = penalty
+                .with_row_factors(f.clone())
                 .map_err(|e| corrupt(path, format!("row factors of `{name}`: {e}")))?;
+            let rows = crate::prox::matrix_dims(p.value.len(), &p.shape).0;
+            crate::nn::check_row_factors(&penalty, rows)
+                .map_err(|e| corrupt(path, format!("row factors of `{name}`: {e}")))?;
+            p.penalty = Some(penalty);
         }
     }
     Ok(())
@@ -254,11 +265,7 @@ fn check_described(path: &Path, spec: &ModelSpec, model: &Model<f32>) -> Result<
         return Err(corrupt(path, "the model's description does not rebuild its parameters"));
     }
     for ((name, p), (other, q)) in ours.into_iter().zip(theirs) {
-        let same = name == other
-            && p.shape == q.shape
-            && p.penalty == q.penalty
-            && p.row_factors == q.row_factors
-            && p.constraint == q.constraint;
+        let same = name == other && p.shape == q.shape && p.penalty == q.penalty && p.constraint == q.constraint;
         if !same {
             return Err(corrupt(
                 path,

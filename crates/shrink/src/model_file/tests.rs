@@ -37,17 +37,17 @@ fn round_trip_predicts_identically_and_continues_identically() {
     saved.model.set_penalty("dense_0.kernel", Some(proximal)).unwrap();
     let id = saved.model.select("dense_0.kernel").unwrap()[0];
     let rows = saved.model.param(id).shape[0];
-    saved.model.param_mut(id).row_factors = Some((0..rows).map(|r| r as f64).collect());
+    saved.model.param_mut(id).set_row_factors(Some((0..rows).map(|r| r as f64).collect())).unwrap();
     saved.save(&path, Some(&trainer), false).unwrap();
     let (mut loaded, optimizer) = SavedModel::load(&path).unwrap();
     assert_eq!(loaded.model.predict(x.view(), 32).unwrap(), saved.model.predict(x.view(), 32).unwrap());
     assert_eq!(loaded.features(), saved.features());
     assert_eq!(loaded.pipeline, saved.pipeline);
-    let pens: Vec<_> = loaded.model.params().map(|(n, p)| (n, p.penalty)).collect();
-    let want: Vec<_> = saved.model.params().map(|(n, p)| (n, p.penalty)).collect();
+    let pens: Vec<_> = loaded.model.params().map(|(n, p)| (n, p.penalty.clone())).collect();
+    let want: Vec<_> = saved.model.params().map(|(n, p)| (n, p.penalty.clone())).collect();
     assert_eq!(pens, want);
-    let factors: Vec<_> = loaded.model.params().map(|(_, p)| p.row_factors.clone()).collect();
-    assert_eq!(factors, saved.model.params().map(|(_, p)| p.row_factors.clone()).collect::<Vec<_>>());
+    let factors: Vec<_> = loaded.model.params().map(|(_, p)| p.row_factors().map(<[f64]>::to_vec)).collect();
+    assert_eq!(factors, saved.model.params().map(|(_, p)| p.row_factors().map(<[f64]>::to_vec)).collect::<Vec<_>>());
     // Continuing from the file equals continuing in memory: weights and Adam state round-trip.
     let mut resumed = loaded.spec.trainer().unwrap();
     optimizer.expect("saved with its optimizer").restore(&mut resumed, &loaded.model).unwrap();
@@ -131,4 +131,47 @@ fn the_same_model_gives_the_same_bytes() {
     let (loaded, _) = SavedModel::load(&a).unwrap();
     assert_eq!(loaded.model.params().count(), saved.model.params().count());
     let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_penalty_keeps_its_row_factors_through_scaling_set_penalty_and_a_save_and_load() {
+    let d = dir("row-factors");
+    let path = d.join("model.safetensors");
+    let (mut saved, _, x, _) = trained();
+    let id = saved.model.select("dense_0.kernel").unwrap()[0];
+    let rows = saved.model.param(id).shape[0];
+    let factors: Vec<f64> = (0..rows).map(|r| 0.5 + r as f64).collect();
+    let base = Penalty::l1(1e-3).unwrap().with_mode(crate::PenaltyMode::Proximal).unwrap();
+    let penalty = base.clone().with_row_factors(factors.clone()).unwrap();
+    assert!(
+        base.clone().with_row_factors(vec![1.0, -1.0]).is_err()
+            && base.clone().with_row_factors(vec![f64::NAN]).is_err()
+    );
+    // Scaling by an alpha keeps the factors, the strengths scale.
+    let scaled = penalty.scaled(4.0).unwrap();
+    assert_eq!((scaled.row_factors(), scaled.l1_strength()), (Some(factors.as_slice()), 4e-3));
+    assert_eq!(scaled.mode(), crate::PenaltyMode::Proximal);
+    // The wrong count is refused naming the parameter, and changes nothing.
+    let short = base.clone().with_row_factors(vec![1.0; rows + 1]).unwrap();
+    let e = saved.model.set_penalty("dense_0.kernel", Some(short)).unwrap_err().to_string();
+    assert!(e.contains("dense_0.kernel") && e.contains("rows"), "{e}");
+    assert_eq!(saved.model.param(id).row_factors(), None);
+    saved.model.set_penalty("dense_0.kernel", Some(scaled.clone())).unwrap();
+    assert_eq!(saved.model.param(id).penalty.as_ref(), Some(&scaled));
+    // A penalty without factors (a search's alpha) keeps the factors in place.
+    saved.model.set_penalty("dense_0.kernel", Some(base.scaled(2.0).unwrap())).unwrap();
+    assert_eq!(saved.model.param(id).penalty, Some(penalty.scaled(2.0).unwrap()));
+    saved.save(&path, None, false).unwrap();
+    let (mut loaded, _) = SavedModel::load(&path).unwrap();
+    assert_eq!(loaded.model.param(id).penalty, saved.model.param(id).penalty);
+    assert_eq!(loaded.model.predict(x.view(), 32).unwrap(), saved.model.predict(x.view(), 32).unwrap());
+    // Saved again, the file is byte for byte the same.
+    let again = d.join("again.safetensors");
+    loaded.save(&again, None, false).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&again).unwrap());
+    // Removing the penalty removes its factors.
+    let mut cleared = loaded.model.clone();
+    cleared.set_penalty("dense_0.kernel", None).unwrap();
+    assert_eq!(cleared.param(id).penalty, None);
+    std::fs::remove_dir_all(d).unwrap();
 }

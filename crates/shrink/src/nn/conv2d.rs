@@ -258,11 +258,11 @@ impl<F: Float> Layer<F> for ConvCore<F> {
         let area = size.0 * size.1;
         debug_assert_eq!(kernel.value.len(), k * n);
         self.config.kernel_initializer.fill(&mut kernel.value, area * cin, area * n, rng);
-        kernel.penalty = self.config.kernel_penalty;
+        kernel.penalty = self.config.kernel_penalty.clone();
         self.params = vec![kernel];
         if self.config.use_bias {
             let mut bias = Param::zeros(Role::Bias, vec![n]);
-            bias.penalty = self.config.bias_penalty;
+            bias.penalty = self.config.bias_penalty.clone();
             self.params.push(bias);
         }
         let (oh, ow) = (window.rows.output, window.cols.output);
@@ -359,10 +359,10 @@ impl<F: Float> Layer<F> for ConvCore<F> {
         let mut config = self.config.clone();
         // What the tensors carry wins: `set_penalty` changes it after build.
         if let Some(kernel) = self.params.first() {
-            config.kernel_penalty = kernel.penalty;
+            config.kernel_penalty = kernel.penalty.clone();
         }
         if let Some(bias) = self.params.get(1) {
-            config.bias_penalty = bias.penalty;
+            config.bias_penalty = bias.penalty.clone();
         }
         if self.rank == 1 {
             Conv1DConfig {

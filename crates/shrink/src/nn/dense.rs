@@ -69,7 +69,7 @@ impl DenseConfig {
         if self.units == 0 {
             return Err(Error::invalid("units", "≥ 1", 0));
         }
-        if let Some(p) = self.activity_penalty {
+        if let Some(p) = &self.activity_penalty {
             if p.mode() != crate::PenaltyMode::Gradient || p.group_strength() != 0.0 {
                 return Err(Error::invalid(
                     "activity_penalty",
@@ -185,16 +185,20 @@ impl<F: Float> Layer<F> for Dense<F> {
         c.validate().map_err(|e| self.error(e))?;
         let mut kernel = Param::try_zeros(Role::Kernel, vec![inputs, c.units]).map_err(|e| self.error(e))?;
         c.kernel_initializer.fill(&mut kernel.value, inputs, c.units, rng);
-        kernel.penalty = c.kernel_penalty;
+        kernel.penalty = match (&c.kernel_penalty, &c.kernel_row_factors) {
+            (penalty, None) => penalty.clone(),
+            (penalty, Some(factors)) => {
+                let penalty = penalty.clone().unwrap_or(Penalty::NONE);
+                let penalty = penalty.with_row_factors(factors.clone()).map_err(|e| self.error(e))?;
+                super::check_row_factors(&penalty, inputs).map_err(|e| self.error(e))?;
+                Some(penalty)
+            }
+        };
         kernel.constraint = c.kernel_constraint;
-        if let Some(factors) = &c.kernel_row_factors {
-            super::check_row_factors(factors, inputs, c.kernel_penalty).map_err(|e| self.error(e))?;
-            kernel.row_factors = Some(factors.clone());
-        }
         let mut params = vec![kernel];
         if c.use_bias {
             let mut bias = Param::try_zeros(Role::Bias, vec![c.units]).map_err(|e| self.error(e))?;
-            bias.penalty = c.bias_penalty;
+            bias.penalty = c.bias_penalty.clone();
             bias.constraint = c.bias_constraint;
             params.push(bias);
         }
@@ -230,7 +234,7 @@ impl<F: Float> Layer<F> for Dense<F> {
             ensure_len(&mut self.dx, batch * k);
         }
         let mut grad_output = &grad_output[..batch * n];
-        if let Some(p) = self.config.activity_penalty {
+        if let Some(p) = &self.config.activity_penalty {
             ensure_len(&mut self.da, batch * n);
             let (l1, l2, inv) = (p.l1_strength(), p.l2_strength(), 1.0 / batch as f64);
             let (c1, c2) = (F::of(l1 * inv), F::of(2.0 * l2 * inv));
@@ -284,23 +288,28 @@ impl<F: Float> Layer<F> for Dense<F> {
         let mut config = self.config.clone();
         // What the tensors carry wins: `set_penalty` and pruning change it after build.
         if let Some(kernel) = self.params.first() {
-            config.kernel_penalty = kernel.penalty;
-            config.kernel_row_factors = kernel.row_factors.clone();
+            // The factors go to their own option; the strengths stay unset when only factors
+            // are in force (unless the layer was built with an explicit zero penalty).
+            config.kernel_row_factors = kernel.row_factors().map(<[f64]>::to_vec);
+            config.kernel_penalty = kernel.penalty.as_ref().map(Penalty::without_row_factors).filter(|p| {
+                !(p.is_zero() && kernel.row_factors().is_some())
+                    || self.config.kernel_penalty.as_ref().is_some_and(Penalty::is_zero)
+            });
             config.kernel_constraint = kernel.constraint;
         }
         if let Some(bias) = self.params.get(1) {
-            config.bias_penalty = bias.penalty;
+            config.bias_penalty = bias.penalty.clone();
             config.bias_constraint = bias.constraint;
         }
         config.into()
     }
 
     fn activity_penalty(&self) -> Option<Penalty> {
-        self.config.activity_penalty
+        self.config.activity_penalty.clone()
     }
 
     fn activity_penalty_value(&self, batch: usize) -> f64 {
-        let Some(p) = self.config.activity_penalty else { return 0.0 };
+        let Some(p) = &self.config.activity_penalty else { return 0.0 };
         let (l1, l2) = (p.l1_strength(), p.l2_strength());
         let (mut s1, mut s2) = (0.0, 0.0);
         for &a in &self.output[..batch * self.config.units] {

@@ -207,15 +207,15 @@ impl<F: Float> Layer<F> for Lstm<F> {
         }
         let mut kernel = zeros(kernel.0, kernel.1)?;
         Initializer::GlorotUniform.fill(&mut kernel.value, features, g, rng);
-        kernel.penalty = c.kernel_penalty;
+        kernel.penalty = c.kernel_penalty.clone();
         let mut recurrent = zeros(recurrent.0, recurrent.1)?;
         Initializer::Orthogonal.fill(&mut recurrent.value, u, g, rng);
-        recurrent.penalty = c.recurrent_penalty;
+        recurrent.penalty = c.recurrent_penalty.clone();
         let mut bias = zeros(Role::Bias, vec![g])?;
         if c.unit_forget_bias {
             bias.value[u..2 * u].fill(F::one());
         }
-        bias.penalty = c.bias_penalty;
+        bias.penalty = c.bias_penalty.clone();
         let out = if c.return_sequences { vec![timesteps, u] } else { vec![u] };
         self.timesteps = timesteps;
         self.features = features;
@@ -362,9 +362,9 @@ impl<F: Float> Layer<F> for Lstm<F> {
         let mut config = self.config.clone();
         // What the tensors carry wins: `set_penalty` changes it after build.
         if let [kernel, recurrent, bias] = &self.params[..] {
-            config.kernel_penalty = kernel.penalty;
-            config.recurrent_penalty = recurrent.penalty;
-            config.bias_penalty = bias.penalty;
+            config.kernel_penalty = kernel.penalty.clone();
+            config.recurrent_penalty = recurrent.penalty.clone();
+            config.bias_penalty = bias.penalty.clone();
         }
         config.into()
     }

@@ -43,7 +43,7 @@ fn check_model(model: &mut Model<f64>, batch: usize, seed: u64) -> Vec<Vec<f64>>
     Loss::MeanSquaredError.value_and_grad(&out, &y, &mut g, model.output_size());
     model.backward(&x, &g, batch, SEQ);
     model.for_each_param_mut(|_, p| {
-        if let Some(pen) = p.penalty {
+        if let Some(pen) = p.penalty.clone() {
             pen.accumulate(&p.value, &mut p.grad);
         }
     });
@@ -52,7 +52,7 @@ fn check_model(model: &mut Model<f64>, batch: usize, seed: u64) -> Vec<Vec<f64>>
     for (pi, id) in model.select("*").unwrap().into_iter().enumerate() {
         for k in 0..model.param(id).value.len() {
             let w = model.param(id).value[k];
-            if w.abs() < 3e-4 && model.param(id).penalty.is_some_and(|p| p.l1_strength() > 0.0) {
+            if w.abs() < 3e-4 && model.param(id).penalty.as_ref().is_some_and(|p| p.l1_strength() > 0.0) {
                 continue; // |w| is not differentiable at 0 (the stencil reaches ±2e-4)
             }
             let fd = stencil(w, |v| {
@@ -176,7 +176,7 @@ fn each_role_penalty_reaches_exactly_its_parameter() {
     for (index, selector) in ["lstm_0.kernel", "lstm_0.recurrent_kernel", "lstm_0.bias"].into_iter().enumerate() {
         let mut model = plain();
         fill_bias(&mut model);
-        model.set_penalty(selector, Some(penalty)).unwrap();
+        model.set_penalty(selector, Some(penalty.clone())).unwrap();
         let ids = model.select(selector).unwrap();
         assert_eq!(ids.len(), 1);
         let target = model.param(ids[0]);

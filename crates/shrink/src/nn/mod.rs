@@ -123,12 +123,10 @@ pub struct Param<F> {
     pub value: Vec<F>,
     /// The gradient of the data loss (and, after a step's penalty pass, the penalty).
     pub grad: Vec<F>,
-    /// The penalty attached to this parameter; `None` means unpenalized.
+    /// The penalty attached to this parameter, with its per-row factors if any
+    /// ([`Penalty::with_row_factors`], read through [`Param::row_factors`]); `None` means
+    /// unpenalized. Change it with [`Param::set_penalty`], which checks it against the shape.
     pub penalty: Option<Penalty>,
-    /// Per-row penalty factors (glmnet's `penalty.factor`): row `r` of the parameter read as a
-    /// matrix (for a Dense kernel, input feature `r`) is penalized with every strength times
-    /// `row_factors[r]`; 0 leaves the row unpenalized. Validated by the layer's build.
-    pub row_factors: Option<Vec<f64>>,
     /// A constraint projected onto after every optimizer step; `None` means unconstrained.
     pub constraint: Option<crate::Constraint>,
 }
@@ -137,15 +135,7 @@ impl<F: Float> Param<F> {
     /// A zero-filled parameter of the given shape.
     pub fn zeros(role: Role, shape: Vec<usize>) -> Self {
         let len = shape.iter().product();
-        Param {
-            role,
-            shape,
-            value: vec![F::zero(); len],
-            grad: vec![F::zero(); len],
-            penalty: None,
-            row_factors: None,
-            constraint: None,
-        }
+        Param { role, shape, value: vec![F::zero(); len], grad: vec![F::zero(); len], penalty: None, constraint: None }
     }
 
     /// A zero-filled parameter, or (before anything is allocated) a message for the layer's

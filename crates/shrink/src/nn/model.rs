@@ -244,11 +244,11 @@ impl<F: Float> Model<F> {
         // All checked first, so a refused penalty leaves every parameter as it was.
         for &id in &ids {
             self.param(id)
-                .check_penalty(penalty)
+                .check_penalty(penalty.as_ref())
                 .map_err(|e| Error::Layer { layer: self.param_name(id), message: e.to_string() })?;
         }
         for &id in &ids {
-            self.param_mut(id).set_penalty(penalty)?;
+            self.param_mut(id).set_penalty(penalty.clone())?;
         }
         Ok(())
     }
@@ -373,7 +373,10 @@ mod tests {
         let columns = Penalty::group_lasso(0.1, crate::prox::Groups::Columns).unwrap();
         let e = m.set_penalty("*.kernel", Some(columns)).unwrap_err().to_string();
         assert!(e.contains("dense_1") && e.contains("column groups"), "{e}");
-        assert!(m.params().all(|(_, p)| p.penalty.is_none()), "a refused penalty changed nothing");
+        assert!(
+            m.params().all(|(_, p)| p.penalty.as_ref().is_none_or(Penalty::is_zero)),
+            "a refused penalty changed nothing"
+        );
         assert!(m.param_mut(ParamId { layer: 1, index: 0 }).set_row_factors(Some(vec![1.0; 3])).is_err());
         assert!(m.param_mut(ParamId { layer: 1, index: 0 }).set_row_factors(Some(vec![-1.0; 4])).is_err());
     }

@@ -8,7 +8,7 @@ use crate::rng::Rng;
 fn objective<L: Layer<f64>>(layer: &mut L, x: &[f64], c: &[f64], batch: usize) -> f64 {
     layer.forward(x, batch, true, Parallelism::Sequential);
     let data: f64 = layer.output().iter().zip(c).map(|(y, c)| y * c).sum();
-    data + layer.params().iter().filter_map(|p| p.penalty.map(|pen| pen.value(&p.value))).sum::<f64>()
+    data + layer.params().iter().filter_map(|p| p.penalty.as_ref().map(|pen| pen.value(&p.value))).sum::<f64>()
 }
 
 fn assert_close(what: &str, fd: f64, analytic: f64) {
@@ -42,7 +42,7 @@ pub(crate) fn check_layer<L: Layer<f64>>(
     prepare(&mut layer);
     layer.backward(&x, &c, batch, true, Parallelism::Sequential);
     for p in layer.params_mut() {
-        if let Some(pen) = p.penalty {
+        if let Some(pen) = p.penalty.clone() {
             pen.accumulate(&p.value, &mut p.grad);
         }
     }
@@ -53,7 +53,7 @@ pub(crate) fn check_layer<L: Layer<f64>>(
     for (pi, analytic) in param_grads.iter().enumerate() {
         for (k, &analytic) in analytic.iter().enumerate() {
             let w = layer.params()[pi].value[k];
-            if w.abs() < 1e-4 && layer.params()[pi].penalty.is_some_and(|p| p.l1_strength() > 0.0) {
+            if w.abs() < 1e-4 && layer.params()[pi].penalty.as_ref().is_some_and(|p| p.l1_strength() > 0.0) {
                 continue; // |w| is not differentiable at 0
             }
             layer.params_mut()[pi].value[k] = w + h;

@@ -1,121 +1,111 @@
 //! The one owner of a parameter's penalty: its value, its gradient terms, the decoupled decay
 //! before the optimizer's update and the proximal steps after it, each honouring the
-//! parameter's per-row factors. Training, `evaluate`, searches, fine-tunes and schedules all go
+//! penalty's row factors. Training, `evaluate`, searches, fine-tunes and schedules all go
 //! through these, so the penalty a fit reports is the penalty `evaluate` reports on the same
 //! weights.
 
 use super::Penalty;
 use crate::nn::Param;
-use crate::prox::{matrix_dims, Groups};
+use crate::prox::matrix_dims;
 use crate::{Error, Float};
 
 impl<F: Float> Param<F> {
     /// The attached penalty's value on the current weights, row factors included (0 without
     /// one).
     pub fn penalty_value(&self) -> f64 {
-        let mut total = 0.0;
-        penalty_blocks(
-            self.penalty,
-            self.row_factors.as_deref(),
-            self.value.len(),
-            &self.shape,
-            |pen, range, shape| total += pen.value_shaped(&self.value[range], shape),
-        );
-        total
+        self.penalty.as_ref().map_or(0.0, |pen| pen.value_shaped(&self.value, &self.shape))
     }
 
-    /// Attaches (or removes) a penalty, checked against the parameter's row factors; the only
-    /// way a penalty changes after build.
+    /// Attaches (or, with `None`, removes) a penalty, checked against the parameter's shape;
+    /// the only way a penalty changes after build. A penalty without row factors keeps the
+    /// factors the parameter's penalty has now (those its spec declared), so an alpha of a
+    /// search or a schedule changes the strengths without dropping them; `None` removes the
+    /// factors too.
     pub fn set_penalty(&mut self, penalty: Option<Penalty>) -> Result<(), Error> {
-        self.check_penalty(penalty)?;
-        self.penalty = penalty.filter(|p| !p.is_zero());
+        self.penalty = self.resolve_penalty(penalty)?;
         Ok(())
     }
 
-    /// Whether `penalty` may be attached: it must fit the row factors in place.
-    pub fn check_penalty(&self, penalty: Option<Penalty>) -> Result<(), Error> {
-        match &self.row_factors {
-            Some(factors) => check_row_factors(factors, matrix_dims(self.value.len(), &self.shape).0, penalty),
-            None => Ok(()),
-        }
+    /// Whether `penalty` may be attached ([`Param::set_penalty`] would accept it).
+    pub fn check_penalty(&self, penalty: Option<&Penalty>) -> Result<(), Error> {
+        self.resolve_penalty(penalty.cloned()).map(|_| ())
     }
 
-    /// Sets per-row penalty factors, checked against the parameter's rows and penalty.
-    pub fn set_row_factors(&mut self, factors: Option<Vec<f64>>) -> Result<(), Error> {
-        if let Some(f) = &factors {
-            check_row_factors(f, matrix_dims(self.value.len(), &self.shape).0, self.penalty)?;
+    /// What [`Param::set_penalty`] stores: the factors in place kept unless `penalty` brings
+    /// its own, their count checked against the rows, a penalty adding nothing dropped (or,
+    /// with factors, kept as factors alone).
+    fn resolve_penalty(&self, penalty: Option<Penalty>) -> Result<Option<Penalty>, Error> {
+        let Some(mut pen) = penalty else { return Ok(None) };
+        if pen.row_factors().is_none() {
+            if let Some(current) = &self.penalty {
+                pen = pen.with_factors_of(current)?;
+            }
         }
-        self.row_factors = factors;
+        if pen.is_zero() {
+            if pen.row_factors().is_none() {
+                return Ok(None);
+            }
+            pen = Penalty::NONE.with_factors_of(&pen)?;
+        }
+        check_row_factors(&pen, matrix_dims(self.value.len(), &self.shape).0)?;
+        Ok(Some(pen))
+    }
+
+    /// The per-row penalty factors of the attached penalty, if any (read-only: they belong to
+    /// the penalty, [`Penalty::with_row_factors`]).
+    pub fn row_factors(&self) -> Option<&[f64]> {
+        self.penalty.as_ref().and_then(Penalty::row_factors)
+    }
+
+    /// Sets (or, with `None`, removes) the per-row factors of the attached penalty (of a zero
+    /// penalty when none is attached), checked against the parameter's rows and penalty.
+    pub fn set_row_factors(&mut self, factors: Option<Vec<f64>>) -> Result<(), Error> {
+        let penalty = match factors {
+            Some(f) => Some(self.penalty.clone().unwrap_or(Penalty::NONE).with_row_factors(f)?),
+            None => self.penalty.as_ref().map(Penalty::without_row_factors).filter(|p| !p.is_zero()),
+        };
+        if let Some(p) = &penalty {
+            check_row_factors(p, matrix_dims(self.value.len(), &self.shape).0)?;
+        }
+        self.penalty = penalty;
         Ok(())
     }
 
     /// Adds the penalty's gradient terms to `grad`; returns its value ([`Penalty::accumulate_shaped`]).
     pub(crate) fn penalty_gradient(&mut self) -> f64 {
-        let mut total = 0.0;
-        let Param { value, grad, penalty, row_factors, shape, .. } = self;
-        penalty_blocks(*penalty, row_factors.as_deref(), value.len(), shape, |pen, range, shape| {
-            total += pen.accumulate_shaped(&value[range.clone()], &mut grad[range], shape)
-        });
-        total
+        let Param { value, grad, penalty, shape, .. } = self;
+        penalty.as_ref().map_or(0.0, |pen| pen.accumulate_shaped(value, grad, shape))
     }
 
-    /// Decoupled decay before the optimizer's update ([`Penalty::before_update`]).
+    /// Decoupled decay before the optimizer's update ([`Penalty::before_update_shaped`]).
     pub(crate) fn penalty_before_update(&mut self, lr: f64) {
-        let Param { value, penalty, row_factors, shape, .. } = self;
-        let len = value.len();
-        penalty_blocks(*penalty, row_factors.as_deref(), len, shape, |pen, range, _| {
-            pen.before_update(&mut value[range], lr)
-        });
+        let Param { value, penalty, shape, .. } = self;
+        if let Some(pen) = penalty {
+            pen.before_update_shaped(value, lr, shape);
+        }
     }
 
     /// Proximal steps after the optimizer's update ([`Penalty::after_update`]).
     pub(crate) fn penalty_after_update(&mut self, steps: &[F]) {
-        let Param { value, penalty, row_factors, shape, .. } = self;
-        let len = value.len();
-        penalty_blocks(*penalty, row_factors.as_deref(), len, shape, |pen, range, shape| {
-            pen.after_update(&mut value[range.clone()], &steps[range], shape)
-        });
+        let Param { value, penalty, shape, .. } = self;
+        if let Some(pen) = penalty {
+            pen.after_update(value, steps, shape);
+        }
     }
 
     /// The penalty strength in force (zero when none is attached).
     pub fn penalty_or_none(&self) -> Penalty {
-        self.penalty.unwrap_or(Penalty::NONE)
+        self.penalty.clone().unwrap_or(Penalty::NONE)
     }
 }
 
-/// Calls `f(penalty, element range, shape)` per block of rows sharing one penalty: the whole
-/// parameter without factors, otherwise each row (shape `[1, columns]`) with its scaled penalty.
-fn penalty_blocks(
-    penalty: Option<Penalty>,
-    factors: Option<&[f64]>,
-    len: usize,
-    shape: &[usize],
-    mut f: impl FnMut(Penalty, std::ops::Range<usize>, &[usize]),
-) {
-    let Some(pen) = penalty else { return };
-    match factors {
-        None => f(pen, 0..len, shape),
-        Some(factors) => {
-            let cols = shape.last().copied().unwrap_or(1).max(1);
-            for (r, &factor) in factors.iter().enumerate() {
-                // Factors were checked finite and ≥ 0 when attached (check_row_factors).
-                f(pen.scaled_unchecked(factor), r * cols..((r + 1) * cols).min(len), &[1, cols]);
-            }
+/// Checks a penalty's row factors, if any, against a parameter with `rows` rows (the factors
+/// themselves were checked finite, ≥ 0 and not with column groups when made).
+pub(crate) fn check_row_factors(penalty: &Penalty, rows: usize) -> Result<(), Error> {
+    match penalty.row_factors() {
+        Some(factors) if factors.len() != rows => {
+            Err(Error::Shape(format!("{} row penalty factors for a kernel with {rows} rows", factors.len())))
         }
+        _ => Ok(()),
     }
-}
-
-/// Checks per-row penalty factors against a parameter with `rows` rows: finite, ≥ 0, one per
-/// row, and no column groups (a column spans every row, so it has no single factor).
-pub(crate) fn check_row_factors(factors: &[f64], rows: usize, penalty: Option<Penalty>) -> Result<(), Error> {
-    if let Some(bad) = factors.iter().find(|f| !(f.is_finite() && **f >= 0.0)) {
-        return Err(Error::invalid("row penalty factor", "finite and ≥ 0", bad));
-    }
-    if factors.len() != rows {
-        return Err(Error::Shape(format!("{} row penalty factors for a kernel with {rows} rows", factors.len())));
-    }
-    if penalty.is_some_and(|p| p.group_strength() != 0.0 && p.groups() == Groups::Columns) {
-        return Err(Error::invalid("row penalty factors", "not combined with column groups", "groups = columns"));
-    }
-    Ok(())
 }

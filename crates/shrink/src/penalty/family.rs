@@ -52,7 +52,8 @@ impl Family {
     /// Keras' plain L2, gradient mode (the reference case study's family).
     pub const L2: Family = Family { kind: FamilyKind::L2, mode: PenaltyMode::Gradient };
 
-    /// The penalty of this family at strength `alpha` (finite, ≥ 0).
+    /// The penalty of this family at strength `alpha` (finite, ≥ 0), without row factors:
+    /// attached with `set_penalty`, it keeps the factors the parameter's penalty has.
     pub fn at(&self, alpha: f64) -> Result<Penalty, PenaltyError> {
         let base = match self.kind {
             FamilyKind::L1 => Penalty::l1(alpha)?,

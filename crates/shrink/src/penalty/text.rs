@@ -12,6 +12,10 @@
 //! printed. `elastic-net:A,R` is glmnet's `A·(R·Σ|w| + (1−R)/2·Σw²)`, so it prints as the
 //! `l1l2` it equals. Printing uses Rust's shortest round-trip form of each `f64`, so parsing a
 //! printed penalty gives back the same value bit for bit.
+//!
+//! Row factors ([`Penalty::with_row_factors`]) have no text form: a penalty prints its
+//! strengths and mode only, and specs give the factors as the Dense option
+//! `kernel_row_factors = [..]`.
 
 use super::{check, Penalty, PenaltyError, PenaltyMode};
 use crate::prox::Groups;

@@ -90,7 +90,7 @@ pub fn alpha_max(
     for (&id, grad) in ids.iter().zip(&grads) {
         let p = model.param(id);
         let (rows, cols) = matrix_dims(p.value.len(), &p.shape);
-        let factor = |r: usize| p.row_factors.as_ref().map_or(1.0, |f| f[r]);
+        let factor = |r: usize| p.row_factors().map_or(1.0, |f| f[r]);
         let mut best = 0.0f64;
         match group {
             None => {

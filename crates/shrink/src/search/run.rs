@@ -130,7 +130,9 @@ pub fn spec_mode(spec: &ModelSpec, param: &str) -> Result<Option<(PenaltyMode, V
     let model = spec.build_model()?;
     let mut found: Option<(PenaltyMode, Vec<String>)> = None;
     for id in model.select(param)? {
-        let Some(penalty) = model.param(id).penalty.filter(|p| p.mode() != PenaltyMode::Gradient) else { continue };
+        let Some(penalty) = model.param(id).penalty.clone().filter(|p| p.mode() != PenaltyMode::Gradient) else {
+            continue;
+        };
         let name = model.param_name(id);
         match &mut found {
             None => found = Some((penalty.mode(), vec![name])),

@@ -314,7 +314,7 @@ impl ModelSpec {
         let mut model = self.model_config().build(self.seed)?;
         for (i, rule) in self.penalties.iter().enumerate() {
             model
-                .set_penalty(&rule.on, Some(rule.penalty))
+                .set_penalty(&rule.on, Some(rule.penalty.clone()))
                 .map_err(|e| Error::Spec(format!("penalties[{}]: {e}", i + 1)))?;
         }
         Ok(model)

@@ -343,7 +343,7 @@ impl<F: Float> Trainer<F> {
         model.for_each_param_mut(|slot, p| {
             // The penalty's gradient terms and decoupled decay before the update, its proximal
             // steps after it (penalty/apply.rs owns all three).
-            let proximal = p.penalty.is_some_and(|pen| pen.is_proximal());
+            let proximal = p.penalty.as_ref().is_some_and(|pen| pen.is_proximal());
             if p.penalty.is_some() {
                 penalty += p.penalty_gradient();
                 p.penalty_before_update(lr);

@@ -15,7 +15,7 @@ fn fit_and_evaluate_report_the_same_penalty_in_every_mode() {
     let y = ds.y.mapv(|v| v as f32).insert_axis(ndarray::Axis(1));
     let sparse = Penalty::l1_l2(2e-2, 1e-2).unwrap().with_group(5e-2, Groups::Rows).unwrap();
     let kernels = [
-        sparse,
+        sparse.clone(),
         sparse.with_mode(PenaltyMode::Proximal).unwrap(),
         Penalty::l2(3e-2).unwrap().with_mode(PenaltyMode::Decoupled).unwrap(),
     ];
@@ -23,11 +23,11 @@ fn fit_and_evaluate_report_the_same_penalty_in_every_mode() {
     for kernel in kernels {
         for factors in [None, Some(vec![0.0, 2.5]), Some(vec![0.0, 0.0])] {
             for activity in [None, Some(Penalty::l1_l2(1e-3, 1e-2).unwrap())] {
-                let mut hidden = Dense::new(8).activation(Activation::Tanh).kernel_penalty(kernel);
+                let mut hidden = Dense::new(8).activation(Activation::Tanh).kernel_penalty(kernel.clone());
                 if let Some(f) = &factors {
                     hidden = hidden.kernel_row_factors(f.clone());
                 }
-                if let Some(a) = activity {
+                if let Some(a) = activity.clone() {
                     hidden = hidden.activity_penalty(a);
                 }
                 let out = Dense::new(1).activation(Activation::Sigmoid).bias_penalty(Penalty::l1(1e-2).unwrap());

@@ -30,7 +30,7 @@ fn check_finite_differences(
     for (pi, id) in ids.iter().enumerate() {
         for k in 0..model.param(*id).value.len() {
             let w = model.param(*id).value[k];
-            if w.abs() < 1e-4 && model.param(*id).penalty.is_some_and(|p| p.l1_strength() > 0.0) {
+            if w.abs() < 1e-4 && model.param(*id).penalty.as_ref().is_some_and(|p| p.l1_strength() > 0.0) {
                 continue; // |w| is not differentiable at 0
             }
             let h = 1e-6;
@@ -85,7 +85,7 @@ fn dense_network_gradients_match_finite_differences() {
         loss.value_and_grad(&out, y.as_slice().unwrap(), &mut g, outputs);
         model.backward(x.as_slice().unwrap(), &g, 7, Parallelism::Sequential);
         model.for_each_param_mut(|_, p| {
-            if let Some(pen) = p.penalty {
+            if let Some(pen) = p.penalty.clone() {
                 pen.accumulate(&p.value, &mut p.grad);
             }
         });
