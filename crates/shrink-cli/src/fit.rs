@@ -5,7 +5,6 @@ use indicatif::ProgressBar;
 use shrink::data::Dataset;
 use shrink::model_file::SavedModel;
 use shrink::nn::Model;
-use shrink::pipeline::{encode_inputs, encode_targets};
 use shrink::schedule::{PenaltySchedule, ScheduleRecord};
 use shrink::train::{Callback, EpochRecord, FitConfig, History, Stop, Trainer};
 use shrink::weights::weight_report;
@@ -187,6 +186,7 @@ fn stopping_json(history: &History, config: &FitConfig) -> String {
         "tol": config.convergence.map(|c| c.tol),
         "n_iter_no_change": config.convergence.map(|c| c.n_iter_no_change),
     });
+    // A `json!` value of numbers, strings and nulls has only string keys: it cannot fail.
     serde_json::to_string_pretty(&json).expect("plain values serialize") + "\n"
 }
 
@@ -283,35 +283,22 @@ pub(crate) fn fit_and_save(
     force: bool,
     cohort: Option<&dyn Cohort>,
 ) -> Result<FitOutcome> {
-    let x = encode_inputs(&saved.spec, &saved.pipeline, train)?;
-    let y = encode_targets(&saved.spec, &saved.pipeline, train)?;
-    let val = match val {
-        Some(v) => {
-            Some((encode_inputs(&saved.spec, &saved.pipeline, v)?, encode_targets(&saved.spec, &saved.pipeline, v)?))
-        }
-        None => None,
-    };
+    let rows = shrink::pipeline::FitRows::encode(&saved.spec, &saved.pipeline, train, val)?;
+    let (x, y) = (&rows.x, &rows.y);
     let config = shrink::train::FitConfig { epochs, threads, ..saved.spec.fit_config() };
     let (schedule, scheduled) = match schedule {
         Some((s, names)) => (Some(s), names),
         None => (None, Vec::new()),
     };
     if let Some(c) = cohort {
-        c.agree(true, fingerprint(saved, &x, &y, epochs))?;
+        c.agree(true, fingerprint(saved, x, y, epochs))?;
         trainer.set_exchange(Some(c.exchange()));
     }
     let mut progress = Progress::new(epochs, schedule);
     if !leads(cohort) {
         progress.bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let history = trainer.fit(
-        &mut saved.model,
-        x.view(),
-        y.view(),
-        val.as_ref().map(|(a, b)| (a.view(), b.view())),
-        &config,
-        Some(&mut progress),
-    );
+    let history = trainer.fit(&mut saved.model, x.view(), y.view(), rows.validation(), &config, Some(&mut progress));
     progress.bar.finish_and_clear();
     let history = history?;
     let records = progress.schedule.as_ref().map(|s| s.records().to_vec()).unwrap_or_default();

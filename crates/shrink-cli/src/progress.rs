@@ -9,6 +9,8 @@ pub(crate) fn bar(len: u64, label: &str, counted: &str) -> ProgressBar {
     let bar = ProgressBar::new(len);
     let template =
         format!("{{prefix}} [{{bar:40}}] {{pos}}/{{len}} {counted}, {{elapsed}} elapsed, ETA {{eta}} {{msg}}");
+    // The template is fixed but for `counted`, a plain word from the callers, which cannot
+    // make it invalid.
     bar.set_style(ProgressStyle::with_template(&template).expect("the template is valid").progress_chars("=> "));
     bar.set_prefix(label.to_string());
     bar

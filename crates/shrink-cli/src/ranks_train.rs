@@ -63,6 +63,7 @@ impl Ranks {
         mine[1..].copy_from_slice(&fingerprint);
         let mut all = vec![0u8; 33 * self.size];
         SimpleCommunicator::world().all_gather_into(&mine[..], &mut all[..]);
+        // `all` holds 33 bytes per rank, so every chunk is exactly 33 bytes long.
         all.chunks(33).map(|c| c.try_into().expect("chunks of 33")).collect()
     }
 }

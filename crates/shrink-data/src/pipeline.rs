@@ -216,6 +216,8 @@ impl Pipeline {
 
     /// The pipeline as the JSON stored in model files.
     pub fn to_json(&self) -> String {
+        // serde_json fails only on maps with non-string keys or a failing Serialize impl; the
+        // pipeline derives Serialize over strings, numbers and vectors.
         serde_json::to_string(self).expect("a pipeline always serializes")
     }
 

@@ -20,7 +20,7 @@ use pyo3::types::PyBytes;
 use shrink::data::{Column, ColumnData, Dataset, TypedTable};
 use shrink::model_file::SavedModel;
 use shrink::penalty::Family;
-use shrink::pipeline::{encode_inputs, encode_targets, prepare_table};
+use shrink::pipeline::{prepare_table, FitRows};
 use shrink::search::auto_path::DEFAULT_RATIO;
 use shrink::search::{
     auto_grid, make_folds, path_start, run_search, PathKind, Rule, ScoreKind, SearchConfig, Validation,
@@ -188,22 +188,14 @@ fn fit(
         let mut trainer = prepared.spec.trainer()?;
         trainer.set_interrupt(Some(interrupt.clone()));
         let mut saved = SavedModel { pipeline: prepared.pipeline, model, spec: prepared.spec };
-        let x = encode_inputs(&saved.spec, &saved.pipeline, &prepared.train)?;
-        let y = encode_targets(&saved.spec, &saved.pipeline, &prepared.train)?;
-        let val = match &prepared.val {
-            Some(v) => Some((
-                encode_inputs(&saved.spec, &saved.pipeline, v)?,
-                encode_targets(&saved.spec, &saved.pipeline, v)?,
-            )),
-            None => None,
-        };
+        let rows = FitRows::encode(&saved.spec, &saved.pipeline, &prepared.train, prepared.val.as_ref())?;
         let config = FitConfig { threads, ..saved.spec.fit_config() };
         let mut progress = verbose.then(|| EpochLines { lines, epochs: config.epochs, start: Instant::now() });
         let history = trainer.fit(
             &mut saved.model,
-            x.view(),
-            y.view(),
-            val.as_ref().map(|(a, b)| (a.view(), b.view())),
+            rows.x.view(),
+            rows.y.view(),
+            rows.validation(),
             &config,
             progress.as_mut().map(|p| p as &mut dyn Callback<f32>),
         )?;

@@ -6,7 +6,7 @@
 use crate::loss::Loss;
 use crate::spec::ModelSpec;
 use crate::Error;
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 use shrink_data::{Dataset, Pipeline, Scaler};
 
 /// Targets in the form the spec's loss expects: 0/1 for binary cross-entropy, one-hot rows for
@@ -75,6 +75,38 @@ pub fn encode_inputs(spec: &ModelSpec, pipeline: &Pipeline, data: &Dataset) -> R
         )));
     }
     scaled_inputs(pipeline.scaler(), data)
+}
+
+/// The rows of a fit as the model trains on them: encoded inputs and targets of the training
+/// rows and, when given, of the validation rows.
+pub struct FitRows {
+    /// Training inputs.
+    pub x: Array2<f32>,
+    /// Training targets.
+    pub y: Array2<f32>,
+    /// Validation inputs and targets.
+    pub val: Option<(Array2<f32>, Array2<f32>)>,
+}
+
+impl FitRows {
+    /// Encodes `train` and `val` through `pipeline` for `spec` ([`encode_inputs`], [`encode_targets`]).
+    pub fn encode(
+        spec: &ModelSpec,
+        pipeline: &Pipeline,
+        train: &Dataset,
+        val: Option<&Dataset>,
+    ) -> Result<Self, Error> {
+        let pair =
+            |d: &Dataset| Ok::<_, Error>((encode_inputs(spec, pipeline, d)?, encode_targets(spec, pipeline, d)?));
+        let (x, y) = pair(train)?;
+        let val = val.map(pair).transpose()?;
+        Ok(FitRows { x, y, val })
+    }
+
+    /// The validation rows as views, the form [`crate::train::Trainer::fit`] takes.
+    pub fn validation(&self) -> Option<(ArrayView2<'_, f32>, ArrayView2<'_, f32>)> {
+        self.val.as_ref().map(|(x, y)| (x.view(), y.view()))
+    }
 }
 
 /// The inputs of `data` through `scaler`, in f32 (no column checks: the caller built both).

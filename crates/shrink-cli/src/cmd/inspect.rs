@@ -56,6 +56,7 @@ pub(crate) fn inspect(args: InspectArgs) -> Result<()> {
             .into_iter()
             .zip(model.params())
             .filter(|(w, _)| keep(&w.name))
+            // Derived Serialize impls of numbers, strings and vectors: to_value cannot fail.
             .map(|(w, (_, p))| {
                 let mut v = serde_json::to_value(&w).expect("a weight report serializes");
                 v["penalty"] = serde_json::to_value(

@@ -144,6 +144,7 @@ impl SavedOptimizer {
             }
         }
         let m = OptimizerMeta { config: self.config, iterations: self.iterations };
+        // A derived Serialize of an enum of numbers and a count, no maps: serde_json cannot fail.
         meta.insert(META_KEY.to_string(), serde_json::to_string(&m).expect("optimizer metadata always serializes"));
     }
 
