@@ -63,11 +63,21 @@ fn allocations(
 }
 
 /// Allocations on this thread made by `trainer`'s single-epoch fit in batches of 8.
-fn fit_allocations(model: &mut Model<f32>, mut trainer: Trainer<f32>, x: &Array2<f32>, y: &Array2<f32>) -> usize {
-    let config = FitConfig { epochs: 1, batch_size: 8, ..FitConfig::default() };
+fn fit_allocations(model: &mut Model<f32>, trainer: Trainer<f32>, x: &Array2<f32>, y: &Array2<f32>) -> usize {
+    fit_allocations_with(model, trainer, x, y, &FitConfig { epochs: 1, batch_size: 8, ..FitConfig::default() })
+}
+
+/// Allocations on this thread made by `trainer`'s fit with `config`.
+fn fit_allocations_with(
+    model: &mut Model<f32>,
+    mut trainer: Trainer<f32>,
+    x: &Array2<f32>,
+    y: &Array2<f32>,
+    config: &FitConfig,
+) -> usize {
     let before = ALLOCATIONS.with(Cell::get);
     COUNTING.with(|c| c.set(true));
-    trainer.fit(model, x.view(), y.view(), None, &config, None).unwrap();
+    trainer.fit(model, x.view(), y.view(), None, config, None).unwrap();
     COUNTING.with(|c| c.set(false));
     ALLOCATIONS.with(Cell::get) - before
 }
@@ -224,5 +234,21 @@ fn steps_checking_an_interrupt_allocate_nothing_after_the_first_batch() {
         let mut trainer = Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &[]).unwrap();
         trainer.set_interrupt(Some(interrupt.clone()));
         fit_allocations(&mut model, trainer, &x, &y)
+    });
+}
+
+#[test]
+fn micro_batch_steps_allocate_nothing_after_the_first_batch() {
+    // 3 micro-batches of a batch of 8 (3, 3, 2 rows), and of the ragged last batch.
+    let config = FitConfig { epochs: 1, batch_size: 8, micro_batches: 3, ..FitConfig::default() };
+    assert_step_allocation_free("dense in micro-batches", |rows| {
+        let (x, y) = moons(rows);
+        let mut model = Model::<f32>::builder(&[2])
+            .layer(Dense::new(32).activation(Activation::Relu).kernel_penalty("l1:1e-3@proximal".parse().unwrap()))
+            .layer(Dense::new(1).activation(Activation::Sigmoid))
+            .build(0)
+            .unwrap();
+        let trainer = Trainer::new(Loss::BinaryCrossEntropy, &OptimizerConfig::adam(), &[Metric::Accuracy]).unwrap();
+        fit_allocations_with(&mut model, trainer, &x, &y, &config)
     });
 }

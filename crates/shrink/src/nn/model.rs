@@ -156,7 +156,8 @@ impl<F: Float> Model<F> {
 
     /// Total number of trainable values.
     pub fn parameter_count(&self) -> usize {
-        self.params().map(|(_, p)| p.value.len()).sum()
+        // Not through `params()`: naming each parameter would allocate, and a step asks for this.
+        self.layers.iter().flat_map(|l| l.params()).map(|p| p.value.len()).sum()
     }
 
     /// Every parameter with its qualified name `layer.role` (e.g. `dense_0.kernel`).
